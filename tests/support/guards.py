@@ -1,0 +1,119 @@
+# tests/support/guards.py: the measurements behind the autouse guards of
+# conftest.py: live-object counters, open fds, "idiokit" log records, and the
+# fallback timeout.
+from __future__ import absolute_import
+
+import gc
+import os
+import sys
+import time
+import logging
+import traceback
+
+COUNTERS = ("streams", "tasks", "watchers", "msgs")
+SETTLE_SECONDS = 5.0
+
+
+def fd_count():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def counters():
+    import idiokit._core
+    stats = idiokit._core._debug_stats()
+    return dict((key, stats[key]) for key in COUNTERS)
+
+
+def collect():
+    for _ in range(3):
+        gc.collect()
+
+
+def snapshot():
+    collect()
+    result = counters()
+    result["fds"] = fd_count()
+    return result
+
+
+def _run_loop_briefly():
+    import idiokit
+    idiokit.main_loop(idiokit.sleep(0.02), catch_signals=())
+
+
+def leaked(before, after):
+    """The keys whose value grew: something the test made is still alive.
+    (A value that shrank means something made before the test, such as an
+    idle thread-pool worker, finished meanwhile; that is not a leak.)"""
+    return sorted(key for key in before if after[key] > before[key])
+
+
+def settle(before):
+    """Return a snapshot with nothing leaked as soon as one is seen, else the
+    last one after SETTLE_SECONDS. While something is leaked the loop is run for a
+    moment so that work a test started but the loop has not finished yet
+    (callbacks queued after main_loop returned, an idle thread pool retiring)
+    can finish; anything still alive after that is a leak."""
+    after = snapshot()
+    deadline = time.time() + SETTLE_SECONDS
+    while leaked(before, after) and time.time() < deadline:
+        _run_loop_briefly()
+        after = snapshot()
+    return after
+
+
+def warm_up():
+    import idiokit
+
+    @idiokit.stream
+    def _warm():
+        yield idiokit.sleep(0)
+        yield idiokit.thread(int, "1")
+    idiokit.main_loop(_warm())
+    collect()
+
+
+class LogCapture(logging.Handler):
+    """Collects records of level WARNING and above from the "idiokit" logger
+    (and its children)."""
+
+    def __init__(self):
+        logging.Handler.__init__(self, logging.WARNING)
+        self.records = []
+        self._logger = logging.getLogger("idiokit")
+        self._old_level = None
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def install(self):
+        self._old_level = self._logger.level
+        if self._logger.getEffectiveLevel() > logging.WARNING:
+            self._logger.setLevel(logging.WARNING)
+        self._logger.addHandler(self)
+
+    def uninstall(self):
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._old_level)
+
+    def messages(self):
+        result = []
+        for record in self.records:
+            text = "%s %s: %s" % (record.levelname, record.name, record.getMessage())
+            if record.exc_info:
+                text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+            result.append(text)
+        return result
+
+    def text(self):
+        return "\n".join(self.messages())
+
+
+def die_of_timeout(nodeid, seconds):
+    lines = ["Timeout: %s ran longer than %s s" % (nodeid, seconds)]
+    for thread_id, frame in sys._current_frames().items():
+        lines.append("--- thread %s ---" % (thread_id,))
+        lines.extend(traceback.format_stack(frame))
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
+    os._exit(1)
