@@ -1,0 +1,79 @@
+# Makefile: the entry points for developers and CI.  On a fresh machine
+# `make demo` and `make test` install whatever is missing (Debian packages,
+# the .venv virtual environment), build idiokit._core in place and run.
+# The steps themselves live in tools/*.sh; this file only wires them.
+#
+# Knobs: PYTHON (interpreter of .venv, default python3), PYTEST_ARGS (extra
+# pytest arguments, e.g. PYTEST_ARGS="-x tests/test_pipe.py"), PYTHONS (the
+# versions test-all tries), IDIOKIT_DEBUG=1 / IDIOKIT_ASAN=1 (see setup.py).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+MAKEFLAGS += --no-print-directory
+
+.DEFAULT_GOAL := help
+.PHONY: help deps system-deps venv build check-capi test test-all test-asan bench demo docs clean distclean
+
+help:
+	@echo "make demo       build, then run examples/demo.py (streams at work)"
+	@echo "make test       install what is missing, build, check the C-API use, run the tests"
+	@echo "make test-all   the same on every Python found (2.7, 3.8-3.13), plus 'pip install .'"
+	@echo "make test-asan  the tests against an AddressSanitizer + UBSan build"
+	@echo "make build      build idiokit._core in place (.venv)"
+	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
+	@echo "make check-capi fail if a built idiokit/_core*.so uses private CPython symbols"
+	@echo "make bench      run the benchmarks (bench/run.py) in .venv-bench"
+	@echo "make docs       build the Sphinx docs into docs/_build/html (.venv-docs)"
+	@echo "make clean      remove build products; 'make distclean' also the virtual environments"
+
+# Debian packages (installs only what is missing), then .venv.
+deps: system-deps venv
+
+system-deps:
+	@tools/install_system_deps.sh
+
+venv:
+	@tools/make_venv.sh $(PYTHON) $(VENV)
+
+build: venv
+	@tools/build_ext.sh $(VPY)
+
+check-capi:
+	@tools/check_private_capi.sh
+
+test: deps
+	@tools/build_ext.sh $(VPY)
+	@tools/check_private_capi.sh "$$($(VPY) tools/ext_path.py)"
+	@tools/run_pytest.sh $(VPY) $(PYTEST_ARGS)
+
+test-all: system-deps
+	@tools/test_all.sh
+
+test-asan: deps
+	@tools/test_asan.sh $(VPY) $(PYTEST_ARGS)
+
+# bench/run.py takes no arguments; bench/requirements.txt lists the peers.
+bench: deps
+	@test -f bench/run.py || { echo "bench: bench/run.py is missing" >&2; exit 1; }
+	@tools/build_ext.sh $(VPY)
+	@tools/make_venv.sh $(PYTHON) .venv-bench bench/requirements.txt
+	PYTHONPATH=$(CURDIR) .venv-bench/bin/python bench/run.py
+
+demo: deps
+	@tools/build_ext.sh $(VPY)
+	PYTHONPATH=$(CURDIR) $(VPY) examples/demo.py
+
+docs: venv
+	@tools/make_venv.sh $(PYTHON) .venv-docs tools/requirements-docs.txt
+	PYTHONPATH=$(CURDIR) .venv-docs/bin/python -m sphinx -b html docs docs/_build/html
+
+clean:
+	rm -rf build dist .pytest_cache docs/_build *.egg-info
+	rm -f idiokit/_core*.so
+	find . -path ./.git -prune -o -name '.venv*' -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf .venv .venv-*

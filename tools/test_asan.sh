@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# tools/test_asan.sh PYTHON [PYTEST ARGS...]: `make test-asan`.  Builds idiokit._core with
+# AddressSanitizer + UndefinedBehaviorSanitizer (IDIOKIT_ASAN=1) in its own
+# copy of the tree, build/asan/tree (so the normal in-place build is left
+# alone), runs the suite there with PYTHON (the .venv interpreter), and fails
+# on a test failure or on any sanitizer report, including reports from child
+# processes the tests start (they inherit the environment).
+#
+# CPython is not built with ASan, so libasan is preloaded, and PYTHONMALLOC=malloc
+# routes Python's allocations through it.  detect_leaks=0: CPython itself
+# leaves memory allocated at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+py=$(cd "$(dirname "${1:?usage: test_asan.sh PYTHON [PYTEST ARGS...]}")" && pwd)/$(basename "$1")
+shift
+root=$PWD/build/asan
+tree=$root/tree
+reports=$root/reports
+
+libasan=$(gcc -print-file-name=libasan.so)
+[ -f "$libasan" ] || { echo "test-asan: gcc has no libasan.so ($libasan)" >&2; exit 1; }
+
+# A fresh copy each time; the build inside it is then a full one.
+rm -rf "$tree" "$reports"
+mkdir -p "$tree" "$reports"
+tools/export_tree.sh "$tree"
+IDIOKIT_ASAN=1 "$tree/tools/build_ext.sh" "$py"
+
+set +e
+(
+    cd "$tree"
+    export LD_PRELOAD=$libasan
+    export PYTHONMALLOC=malloc
+    export ASAN_OPTIONS="detect_leaks=0:log_path=$reports/asan"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
+    tools/run_pytest.sh "$py" "$@"
+)
+rc=$?
+set -e
+
+shopt -s nullglob
+found=("$reports"/*)
+if [ ${#found[@]} -gt 0 ]; then
+    echo "test-asan: ${#found[@]} sanitizer report(s):" >&2
+    for f in "${found[@]}"; do
+        echo "---- $f" >&2
+        cat "$f" >&2
+    done
+    exit 1
+fi
+[ "$rc" -eq 0 ] || { echo "test-asan: the suite failed under the sanitizers (exit $rc)" >&2; exit "$rc"; }
+echo "test-asan: ok, no sanitizer reports"
