@@ -1,0 +1,21 @@
+"""idiokit: concurrent streams in linear style, on a C core over libev.
+
+The names here are the original idiokit's (2.8.2), so code written for it runs
+unchanged; see docs/ for what changed on purpose.
+"""
+from __future__ import absolute_import
+
+__version__ = "3.0.0.dev0"
+
+from .idiokit import (  # noqa: F401
+    Stream, stream, next, send, pipe, map, consume, stop, main_loop, Event,
+    Proxy, Signal, BrokenPipe, EndOfInput,
+)
+from .timer import sleep  # noqa: F401
+from .threadpool import thread  # noqa: F401
+
+__all__ = [
+    "Stream", "stream", "next", "send", "pipe", "map", "consume", "stop",
+    "main_loop", "Event", "Proxy", "Signal", "BrokenPipe", "EndOfInput",
+    "sleep", "thread",
+]

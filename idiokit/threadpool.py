@@ -1,0 +1,82 @@
+"""Blocking code in threads: a bounded pool that reuses its workers.
+
+thread(func, *args, **keys) returns a stream (an Event) whose result is
+func's return value or exception.  Workers hand results back to the loop
+through Event.succeed/fail, which are thread-safe.
+"""
+from __future__ import absolute_import
+
+import collections
+import os
+import sys
+import threading
+
+from . import _core
+
+
+class ThreadPool(object):
+    """At most `max_threads` workers; an idle worker exits after `idle_time`
+    seconds.  Calls beyond the limit wait in FIFO order."""
+
+    def __init__(self, max_threads=32, idle_time=1.0):
+        if max_threads < 1:
+            raise ValueError("max_threads must be at least 1")
+        self.max_threads = max_threads
+        self.idle_time = idle_time
+        self._reset()
+
+    def _reset(self):
+        self._lock = threading.Condition(threading.Lock())
+        self._jobs = collections.deque()
+        self._threads = 0
+        self._idle = 0
+
+    def run(self, func, *args, **keys):
+        event = _core.Event()
+        with self._lock:
+            self._jobs.append((event, func, args, keys))
+            if self._idle > 0:
+                self._lock.notify()
+            elif self._threads < self.max_threads:
+                self._threads += 1
+                worker = threading.Thread(target=self._work, name="idiokit-worker")
+                worker.daemon = True
+                worker.start()
+        return event
+
+    def _next_job(self):
+        with self._lock:
+            while not self._jobs:
+                self._idle += 1
+                self._lock.wait(self.idle_time)
+                self._idle -= 1
+                if not self._jobs:
+                    self._threads -= 1
+                    return None
+            return self._jobs.popleft()
+
+    def _work(self):
+        while True:
+            job = self._next_job()
+            if job is None:
+                return
+            event, func, args, keys = job
+            try:
+                result = func(*args, **keys)
+            except BaseException:
+                event.fail(*sys.exc_info())
+            else:
+                event.succeed(result)
+            del job, event, func, args, keys
+
+    @property
+    def threads(self):
+        """How many workers exist now."""
+        return self._threads
+
+
+global_threadpool = ThreadPool()
+thread = global_threadpool.run
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=global_threadpool._reset)

@@ -1,0 +1,255 @@
+/* compat.h: the one place that knows which Python version we build for.
+ *
+ * Every `#if PY_VERSION_HEX` of the extension lives here.  The rest of the C
+ * code calls the idk_* shims below and never tests versions itself.
+ *
+ * Exceptions are carried around as one owned "exc" object:
+ *   - Python 3: the normalized exception instance (traceback in __traceback__);
+ *   - Python 2: a (type, value, traceback) tuple with a normalized value.
+ */
+#ifndef IDK_COMPAT_H
+#define IDK_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+#include <frameobject.h>
+#include <pythread.h>
+
+#if PY_MAJOR_VERSION >= 3
+#define IDK_PY3 1
+#else
+#define IDK_PY3 0
+#endif
+
+#ifndef Py_RETURN_NONE
+#define Py_RETURN_NONE return Py_INCREF(Py_None), Py_None
+#endif
+
+#ifndef Py_TYPE
+#define Py_TYPE(ob) (((PyObject *)(ob))->ob_type)
+#endif
+
+static inline PyObject *idk_newref(PyObject *o) { Py_INCREF(o); return o; }
+static inline PyObject *idk_xnewref(PyObject *o) { Py_XINCREF(o); return o; }
+
+#if !IDK_PY3
+#define PyLong_FromLong PyInt_FromLong
+#define IDK_STR_FROM PyString_FromString
+#define IDK_STR_FROM_FORMAT PyString_FromFormat
+#define IDK_TPFLAGS_DEFAULT (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_ITER)
+#else
+#define IDK_STR_FROM PyUnicode_FromString
+#define IDK_STR_FROM_FORMAT PyUnicode_FromFormat
+#define IDK_TPFLAGS_DEFAULT Py_TPFLAGS_DEFAULT
+#endif
+
+/* Raise `type` with the message before + repr(obj) + after (Python 2's
+ * PyErr_Format has no %R). */
+static inline void idk_err_repr(PyObject *type, const char *before, PyObject *obj,
+                                const char *after)
+{
+    PyObject *r = PyObject_Repr(obj);
+    if (r == NULL)
+        return;
+#if PY_MAJOR_VERSION >= 3
+    PyErr_Format(type, "%s%U%s", before, r, after);
+#else
+    PyErr_Format(type, "%s%s%s", before, PyString_AsString(r), after);
+#endif
+    Py_DECREF(r);
+}
+
+/* ---- exceptions as one owned object ---------------------------------- */
+
+/* Take the current exception (which must be set); new reference. */
+static inline PyObject *idk_exc_fetch(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#elif IDK_PY3
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL && value != NULL)
+        PyException_SetTraceback(value, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+#else
+    PyObject *type, *value, *tb, *exc;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value == NULL) { value = Py_None; Py_INCREF(value); }
+    if (tb == NULL) { tb = Py_None; Py_INCREF(tb); }
+    exc = PyTuple_Pack(3, type, value, tb);
+    Py_XDECREF(type); Py_DECREF(value); Py_DECREF(tb);
+    return exc;
+#endif
+}
+
+/* Make `exc` the current exception (borrowed). */
+static inline void idk_exc_restore(PyObject *exc)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(idk_newref(exc));
+#elif IDK_PY3
+    PyErr_Restore(idk_newref((PyObject *)Py_TYPE(exc)), idk_newref(exc),
+                  PyException_GetTraceback(exc));
+#else
+    PyObject *tb = PyTuple_GET_ITEM(exc, 2);
+    PyErr_Restore(idk_newref(PyTuple_GET_ITEM(exc, 0)),
+                  idk_newref(PyTuple_GET_ITEM(exc, 1)),
+                  tb == Py_None ? NULL : idk_newref(tb));
+#endif
+}
+
+/* The exception instance of `exc` (borrowed). */
+static inline PyObject *idk_exc_value(PyObject *exc)
+{
+#if IDK_PY3
+    return exc;
+#else
+    return PyTuple_GET_ITEM(exc, 1);
+#endif
+}
+
+/* Build an exc from an instance (a fresh one: no traceback yet); new ref. */
+static inline PyObject *idk_exc_from_value(PyObject *value)
+{
+#if IDK_PY3
+    return idk_newref(value);
+#else
+    return PyTuple_Pack(3, (PyObject *)Py_TYPE(value), value, Py_None);
+#endif
+}
+
+/* Is `exc`'s instance an instance of `cls`? */
+static inline int idk_exc_matches(PyObject *exc, PyObject *cls)
+{
+    return PyObject_IsInstance(idk_exc_value(exc), cls) == 1;
+}
+
+/* Under PEP 479 a StopIteration leaving a generator becomes RuntimeError with
+ * the StopIteration as __cause__.  Return that StopIteration (borrowed) or
+ * NULL. */
+static inline PyObject *idk_exc_pep479_cause(PyObject *exc)
+{
+#if IDK_PY3
+    PyObject *cause;
+    if (!PyErr_GivenExceptionMatches(exc, PyExc_RuntimeError))
+        return NULL;
+    cause = PyException_GetCause(exc);   /* new reference or NULL */
+    if (cause == NULL)
+        return NULL;
+    Py_DECREF(cause);                    /* still owned by exc */
+    if (!PyErr_GivenExceptionMatches(cause, PyExc_StopIteration))
+        return NULL;
+    return cause;
+#else
+    (void)exc;
+    return NULL;
+#endif
+}
+
+/* The args of an exception instance; new reference. */
+static inline PyObject *idk_exc_args(PyObject *value)
+{
+    return PyObject_GetAttrString(value, "args");
+}
+
+/* ---- stepping generators and coroutines -------------------------------- */
+
+enum { IDK_SEND_YIELD = 0, IDK_SEND_RETURN = 1, IDK_SEND_ERROR = -1 };
+
+/* Send `value` (borrowed) into iterator `it`.  On IDK_SEND_YIELD *out is the
+ * yielded object; on IDK_SEND_RETURN *out is the return value (both new
+ * references); on IDK_SEND_ERROR an exception is set.  A StopIteration raised
+ * by the iterator is reported as an error, so that the caller sees its args
+ * in one place. */
+static inline int idk_iter_send(PyObject *it, PyObject *value, PyObject **out)
+{
+#if PY_VERSION_HEX >= 0x030A0000
+    PySendResult r;
+    if (value == Py_None && Py_TYPE(it)->tp_iternext != NULL
+            && !PyGen_CheckExact(it) && !PyCoro_CheckExact(it)) {
+        *out = Py_TYPE(it)->tp_iternext(it);
+        return *out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
+    }
+    if (!PyGen_CheckExact(it) && !PyCoro_CheckExact(it)) {
+        *out = PyObject_CallMethod(it, "send", "O", value);
+        return *out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
+    }
+    r = PyIter_Send(it, value, out);
+    if (r == PYGEN_NEXT)
+        return IDK_SEND_YIELD;
+    if (r == PYGEN_RETURN)
+        return IDK_SEND_RETURN;
+    return IDK_SEND_ERROR;
+#else
+    if (value == Py_None && Py_TYPE(it)->tp_iternext != NULL) {
+        *out = Py_TYPE(it)->tp_iternext(it);
+    } else {
+        *out = PyObject_CallMethod(it, "send", "O", value);
+    }
+    if (*out != NULL)
+        return IDK_SEND_YIELD;
+#if IDK_PY3
+    /* A generator exhausted through tp_iternext returns NULL with no error. */
+    if (!PyErr_Occurred()) {
+        *out = idk_newref(Py_None);
+        return IDK_SEND_RETURN;
+    }
+#else
+    if (!PyErr_Occurred()) {
+        *out = idk_newref(Py_None);
+        return IDK_SEND_RETURN;
+    }
+#endif
+    return IDK_SEND_ERROR;
+#endif
+}
+
+/* Throw `exc` (an idk exc object, borrowed) into iterator `it`. */
+static inline int idk_iter_throw(PyObject *it, PyObject *exc, PyObject **out)
+{
+#if IDK_PY3
+    *out = PyObject_CallMethod(it, "throw", "O", exc);
+#else
+    *out = PyObject_CallMethod(it, "throw", "OOO", PyTuple_GET_ITEM(exc, 0),
+                               PyTuple_GET_ITEM(exc, 1),
+                               PyTuple_GET_ITEM(exc, 2));
+#endif
+    return *out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
+}
+
+static inline int idk_is_coroutine(PyObject *it)
+{
+#if PY_VERSION_HEX >= 0x03050000
+    return PyCoro_CheckExact(it);
+#else
+    (void)it;
+    return 0;
+#endif
+}
+
+/* ---- module creation ---------------------------------------------------- */
+
+#if IDK_PY3
+#define IDK_MOD_INIT(name) PyMODINIT_FUNC PyInit_##name(void)
+#define IDK_MOD_RETURN(m) return (m)
+#else
+#define IDK_MOD_INIT(name) PyMODINIT_FUNC init##name(void)
+#define IDK_MOD_RETURN(m) do { (void)(m); return; } while (0)
+#endif
+
+static inline int idk_is_finalizing(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsFinalizing();
+#else
+    return 0;   /* no public API before 3.13; callers also check the loop */
+#endif
+}
+
+#endif /* IDK_COMPAT_H */

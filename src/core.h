@@ -1,0 +1,289 @@
+/* core.h: the object structs and cross-file functions of idiokit._core.
+ *
+ * The model (see docs/internals.rst):
+ *  - Every stream is an IdkStream with a kind (vtable) and a write-once result
+ *    (returned args, or raised exc) with a list of C-level listeners.
+ *  - A stream's input is three channels: messages, signals and broken.  A
+ *    channel holds a FIFO of pushed messages and a set of parent channels it
+ *    inherits from (a yielded stream inherits its yielder's channels; a pipe
+ *    stage inherits the pipe's channels).  A leaf that waits pulls the oldest
+ *    live message reachable from its channels; a push notifies the children.
+ *  - A stream's output pushes each offered message into its destinations:
+ *    channels (pipe readers: multicast) and outputs (the output of a stream
+ *    that is yielding this one: forwarding).
+ *  - Tasks run from the loop's ready queue; a step never happens re-entrantly.
+ * Nothing on these paths runs Python code except the user's generators and
+ * the user's functions given to map().
+ */
+#ifndef IDK_CORE_H
+#define IDK_CORE_H
+
+#include "compat.h"
+#include <ev.h>
+
+typedef struct IdkStream IdkStream;
+typedef struct IdkKind IdkKind;
+typedef struct IdkMsg IdkMsg;
+typedef struct IdkChan IdkChan;
+typedef struct IdkOutput IdkOutput;
+typedef struct IdkLoop IdkLoop;
+
+enum { IDK_MSGS = 0, IDK_SIGS = 1, IDK_BROKEN = 2, IDK_NCHANS = 3 };
+enum { IDK_PENDING = 0, IDK_RETURNED = 1, IDK_RAISED = 2 };
+enum { IDK_OFFERED = 0, IDK_CONSUMED = 1, IDK_WITHDRAWN = 2 };
+
+/* ---- messages ------------------------------------------------------------ */
+
+struct IdkMsg {
+    Py_ssize_t m_refs;
+    unsigned long long m_seq;   /* global order of offering: fan-in is FIFO */
+    int m_state;                /* IDK_OFFERED / CONSUMED / WITHDRAWN */
+    int m_throw;                /* payload is an exc, not an args tuple */
+    PyObject *m_payload;        /* owned */
+    IdkStream *m_sender;        /* borrowed; told when consumed, or NULL */
+};
+
+IdkMsg *idk_msg_new(int is_throw, PyObject *payload, IdkStream *sender);
+void idk_msg_decref(IdkMsg *m);
+static inline void idk_msg_incref(IdkMsg *m) { m->m_refs++; }
+/* Mark consumed and tell the sender; the caller keeps its reference. */
+void idk_msg_consume(IdkMsg *m);
+void idk_msg_withdraw(IdkMsg *m);
+
+/* ---- small vectors ------------------------------------------------------- */
+
+typedef struct {
+    int n, cap;
+    void **items;
+    void *inl[2];
+} IdkVec;
+
+void idk_vec_init(IdkVec *v);
+int idk_vec_push(IdkVec *v, void *item);
+int idk_vec_remove(IdkVec *v, void *item);   /* 1 if removed */
+void idk_vec_free(IdkVec *v);
+
+/* ---- channels -------------------------------------------------------------- */
+
+typedef struct IdkQNode IdkQNode;
+
+struct IdkChan {
+    IdkStream *c_owner;   /* borrowed: the channel is embedded in its owner */
+    int c_kind;           /* IDK_MSGS, IDK_SIGS or IDK_BROKEN */
+    int c_watch;          /* owner's on_input is called on new items */
+    IdkQNode *c_head, *c_tail;
+    IdkVec c_parents;     /* IdkChan*: a ref to each parent's owner is held */
+    IdkVec c_children;    /* IdkChan*: borrowed; children unlink themselves */
+};
+
+void idk_chan_init(IdkChan *c, IdkStream *owner, int kind);
+void idk_chan_push(IdkChan *c, IdkMsg *m);             /* takes a new ref */
+/* Tell whoever waits below c to look again (after linking new parents). */
+void idk_chan_poke(IdkChan *c);
+/* Signals first, then broken, then messages. */
+extern const int idk_chan_priority[IDK_NCHANS];
+int idk_chan_link(IdkChan *child, IdkChan *parent);
+void idk_chan_unlink(IdkChan *child, IdkChan *parent);
+void idk_chan_unlink_all(IdkChan *c);                  /* parents & children */
+void idk_chan_clear(IdkChan *c);                       /* also drops the queue */
+/* The oldest live message reachable from c; *holder gets the channel whose
+ * queue holds it.  Borrowed, or NULL. */
+IdkMsg *idk_chan_peek(IdkChan *c, IdkChan **holder);
+IdkMsg *idk_chan_take(IdkChan *holder);                /* new ref */
+int idk_chan_traverse(IdkChan *c, visitproc visit, void *arg);
+
+/* ---- outputs --------------------------------------------------------------- */
+
+struct IdkOutput {
+    IdkStream *o_owner;   /* borrowed */
+    IdkVec o_dests;       /* IdkChan* or IdkOutput* (tagged): owner refs held */
+    IdkVec o_pending;     /* IdkMsg*, owned: offered and maybe unconsumed */
+};
+
+void idk_output_init(IdkOutput *o, IdkStream *owner);
+void idk_output_offer(IdkOutput *o, IdkMsg *m);
+int idk_output_add_chan(IdkOutput *o, IdkChan *c);
+void idk_output_remove_chan(IdkOutput *o, IdkChan *c);
+int idk_output_add_forward(IdkOutput *o, IdkOutput *to);
+void idk_output_remove_forward(IdkOutput *o, IdkOutput *to);
+void idk_output_clear(IdkOutput *o);
+
+/* ---- streams --------------------------------------------------------------- */
+
+typedef void (*IdkListenFn)(IdkStream *done, PyObject *ctx);
+
+typedef struct {
+    IdkListenFn fn;
+    PyObject *ctx;        /* owned */
+} IdkListener;
+
+struct IdkKind {
+    const char *name;
+    /* Connect input channels (pipe_left/pipe_right of the original); any of
+     * the three may be NULL. */
+    int (*attach)(IdkStream *s, IdkChan *msgs, IdkChan *sigs, IdkChan *broken);
+    void (*detach)(IdkStream *s, IdkChan *msgs, IdkChan *sigs, IdkChan *broken);
+    IdkOutput *(*output)(IdkStream *s);           /* NULL: no output */
+    IdkChan *(*input)(IdkStream *s, int which);   /* where send/throw push */
+    void (*on_input)(IdkStream *s, int which);    /* -1: check all */
+    void (*on_consumed)(IdkStream *s, IdkMsg *m);
+};
+
+struct IdkStream {
+    PyObject_HEAD
+    const IdkKind *kind;
+    int r_state;
+    int r_observed;        /* someone waits on or read the result */
+    PyObject *r_value;     /* args tuple (RETURNED) or exc (RAISED) */
+    int r_nlisteners, r_caplisteners;
+    IdkListener *r_listeners;
+    IdkListener r_inl[1];
+    PyObject *weakreflist;
+};
+
+/* A stream with its own three input channels (tasks, leaves, forks). */
+typedef struct {
+    IdkStream base;
+    IdkChan in[IDK_NCHANS];
+} IdkInStream;
+
+typedef struct {
+    IdkStream base;
+    IdkStream *p_target;   /* owned */
+} IdkProxy;
+
+/* A one-shot timer embedded in an object; fired timers run in deadline
+ * order, FIFO among equal deadlines. */
+typedef struct IdkTimer {
+    ev_timer tm_w;
+    double tm_deadline;
+    unsigned long long tm_seq;
+    PyObject *tm_owner;                 /* borrowed; a ref is held while active */
+    void (*tm_fire)(PyObject *owner);
+    int tm_active;
+} IdkTimer;
+
+void idk_timer_init(IdkTimer *tm, PyObject *owner, void (*fire)(PyObject *));
+int idk_timer_start(IdkTimer *tm, double delay);
+void idk_timer_stop(IdkTimer *tm);
+
+extern PyTypeObject IdkStream_Type;
+#define IdkStream_Check(o) PyObject_TypeCheck((o), &IdkStream_Type)
+
+/* Follow proxies to the stream that owns the protocol; borrowed. */
+IdkStream *idk_stream_resolve(IdkStream *s);
+void idk_stream_init(IdkStream *s, const IdkKind *kind);
+/* Set the result once; runs listeners.  Steals nothing.  0 if already set. */
+int idk_stream_finish(IdkStream *s, int state, PyObject *value);
+int idk_stream_return(IdkStream *s, PyObject *args);
+int idk_stream_raise(IdkStream *s, PyObject *exc);
+/* Listen for the result (called at once, synchronously, if already set). */
+int idk_stream_listen(IdkStream *s, IdkListenFn fn, PyObject *ctx);
+void idk_stream_unlisten(IdkStream *s, IdkListenFn fn, PyObject *ctx);
+int idk_stream_attach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk);
+void idk_stream_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk);
+IdkOutput *idk_stream_output(IdkStream *s);
+IdkChan *idk_stream_input(IdkStream *s, int which);
+void idk_stream_base_clear(IdkStream *s);
+int idk_stream_base_traverse(IdkStream *s, visitproc visit, void *arg);
+void idk_stream_base_dealloc(IdkStream *s);
+int idk_stream_types_ready(void);
+
+/* Helpers for kinds with their own channels (IdkInStream). */
+void idk_in_init(IdkInStream *s);
+int idk_in_attach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk);
+void idk_in_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk);
+IdkChan *idk_in_input(IdkStream *s, int which);
+void idk_in_clear(IdkInStream *s);
+int idk_in_traverse(IdkInStream *s, visitproc visit, void *arg);
+/* Take the first item from own channels in priority order (signals, broken,
+ * then messages if `with_msgs`); new ref or NULL. */
+IdkMsg *idk_in_take(IdkInStream *s, int with_msgs, int which);
+
+/* The peel rule: () -> None, (x,) -> x, else the tuple.  New reference. */
+PyObject *idk_peel(PyObject *args);
+/* An exc for `cls(*args)`; new reference or NULL. */
+PyObject *idk_exc_new(PyObject *cls, PyObject *args);
+/* Normalize what `throw(*args)` accepts into an exc; new ref or NULL. */
+PyObject *idk_exc_from_throw_args(PyObject *args);
+
+/* ---- kinds ----------------------------------------------------------------- */
+
+extern PyTypeObject IdkTask_Type, IdkNext_Type, IdkEvent_Type, IdkSend_Type,
+    IdkPipe_Type, IdkFork_Type, IdkProxy_Type, IdkSleep_Type, IdkDelivery_Type,
+    IdkMapIter_Type, IdkAwait_Type, IdkLoop_Type, IdkTimeout_Type;
+
+PyObject *idk_task_new(PyObject *gen);
+PyObject *idk_pipe_new(IdkStream *left, IdkStream *right);
+PyObject *idk_fork_new(IdkStream *target);
+PyObject *idk_next_new(void);
+PyObject *idk_event_new(void);
+PyObject *idk_delivery_new(IdkStream *target, int which, int is_throw,
+                           PyObject *payload);
+int idk_event_complete(IdkStream *ev, int state, PyObject *value);
+
+/* ---- the loop ---------------------------------------------------------------- */
+
+typedef struct IdkTask IdkTask;
+
+struct IdkLoop {
+    PyObject_HEAD
+    struct ev_loop *l_ev;
+    IdkTask **l_ready;               /* ring of tasks, one ref each */
+    size_t l_rhead, l_rcount, l_rcap;
+    ev_async l_async;                /* wakes the loop for post() */
+    ev_io l_sigwake;                 /* the read end of the signal wake-up pipe */
+    int l_sigfd[2];
+    PyObject *l_posted;              /* list of (callable, arg) from threads */
+    unsigned long l_thread;          /* thread running the loop, if running */
+    int l_running;
+    unsigned int l_steps_since_poll;
+    PyThreadState *l_tstate;         /* saved while the poll runs unlocked */
+    IdkVec l_fired;                  /* timers fired in this poll */
+    IdkTask *l_tasks_head;           /* live tasks (intrusive list) */
+    PyObject *l_error;               /* an exc to raise out of run() */
+};
+
+extern IdkLoop *idk_loop;            /* the process's loop */
+IdkLoop *idk_loop_get(void);         /* borrowed; creates on first use */
+int idk_loop_schedule(IdkTask *t);   /* append to the ready queue */
+int idk_loop_on_thread(void);        /* called from the loop's thread? */
+int idk_loop_post(PyObject *call);      /* (callable, arg); thread-safe */
+void idk_loop_report(PyObject *exc);    /* log an error from a callback */
+unsigned long long idk_next_seq(void);
+
+/* ---- tasks ------------------------------------------------------------------ */
+
+struct IdkTask {
+    IdkInStream base;
+    IdkOutput t_out;
+    PyObject *t_gen;          /* generator, coroutine or iterator */
+    IdkStream *t_current;     /* what it yields now (owned), or NULL */
+    int t_is_coro;
+    int t_scheduled;
+    int t_resume_throw;       /* resume with an exc rather than args */
+    PyObject *t_resume;       /* owned: args tuple or exc */
+    IdkTask *t_prev, *t_next; /* the loop's list of live tasks */
+};
+
+void idk_task_step(IdkTask *t);
+
+/* ---- timers, signals --------------------------------------------------------- */
+
+void idk_sleep_fired_flush(IdkLoop *loop);
+
+/* ---- exceptions and module state ------------------------------------------ */
+
+extern PyObject *IdkExc_BrokenPipe;
+extern PyObject *IdkExc_EndOfInput;
+extern PyObject *idk_logger;          /* logging.getLogger("idiokit") or NULL */
+
+/* ---- debug counters ------------------------------------------------------------ */
+
+typedef struct {
+    Py_ssize_t streams, tasks, watchers, msgs, timers;
+} IdkStats;
+extern IdkStats idk_stats;
+PyObject *idk_debug_stats(PyObject *self, PyObject *unused);
+
+#endif /* IDK_CORE_H */

@@ -1,0 +1,390 @@
+/* loop.c: IdkLoop, the process's event loop on libev, and the ready queue.
+ *
+ * Invariants:
+ *  - The ready queue is a ring of tasks, each holding one reference and
+ *    marked t_scheduled; a task is in it at most once.
+ *  - run() steps the tasks that were ready when a batch started; tasks woken
+ *    during a batch run in the next one, so a task resumes only after the
+ *    work queued before it.
+ *  - I/O and timers are polled between batches: at once when nothing is
+ *    ready (blocking), otherwise without waiting at least every
+ *    IDK_POLL_EVERY steps, so a busy stream never starves sockets or timers.
+ *  - The GIL is released only inside libev's backend poll.
+ *  - Other threads reach the loop only through post() (ev_async).
+ *  - After fork() the child's loop is re-armed (ev_loop_fork) before use.
+ */
+#include "core.h"
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <errno.h>
+
+#define IDK_POLL_EVERY 64
+
+IdkLoop *idk_loop = NULL;
+static volatile int idk_forked = 0;
+
+static void loop_on_fork_child(void)
+{
+    idk_forked = 1;
+}
+
+/* ---- GIL around the poll ------------------------------------------------------------ */
+
+static void loop_release_gil(struct ev_loop *ev)
+{
+    IdkLoop *loop = (IdkLoop *)ev_userdata(ev);
+    loop->l_tstate = PyEval_SaveThread();
+}
+
+static void loop_acquire_gil(struct ev_loop *ev)
+{
+    IdkLoop *loop = (IdkLoop *)ev_userdata(ev);
+    PyEval_RestoreThread(loop->l_tstate);
+    loop->l_tstate = NULL;
+}
+
+/* ---- errors from callbacks ------------------------------------------------------------ */
+
+void idk_loop_report(PyObject *exc)
+{
+    PyObject *r = NULL, *info = NULL;
+    if (idk_logger != NULL) {
+#if IDK_PY3
+        PyObject *tb = PyException_GetTraceback(exc);
+        info = PyTuple_Pack(3, (PyObject *)Py_TYPE(exc), exc, tb ? tb : Py_None);
+        Py_XDECREF(tb);
+#else
+        info = idk_newref(exc);
+#endif
+        if (info != NULL) {
+            PyObject *meth = PyObject_GetAttrString(idk_logger, "error");
+            PyObject *args = Py_BuildValue("(s)", "error in an idiokit loop callback");
+            PyObject *kw = Py_BuildValue("{sO}", "exc_info", info);
+            if (meth && args && kw)
+                r = PyObject_Call(meth, args, kw);
+            Py_XDECREF(meth);
+            Py_XDECREF(args);
+            Py_XDECREF(kw);
+        }
+    }
+    if (r == NULL) {
+        PyErr_Clear();
+        idk_exc_restore(exc);
+        PyErr_WriteUnraisable(Py_None);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(info);
+}
+
+/* ---- the ready queue ------------------------------------------------------------------ */
+
+static int ready_grow(IdkLoop *loop)
+{
+    size_t cap = loop->l_rcap ? loop->l_rcap * 2 : 1024, i;
+    IdkTask **ring = (IdkTask **)PyMem_Malloc(cap * sizeof(IdkTask *));
+    if (ring == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < loop->l_rcount; i++)
+        ring[i] = loop->l_ready[(loop->l_rhead + i) % loop->l_rcap];
+    PyMem_Free(loop->l_ready);
+    loop->l_ready = ring;
+    loop->l_rhead = 0;
+    loop->l_rcap = cap;
+    return 0;
+}
+
+int idk_loop_schedule(IdkTask *t)
+{
+    IdkLoop *loop = idk_loop;
+    if (t->t_scheduled)
+        return 0;
+    if (loop->l_rcount == loop->l_rcap && ready_grow(loop) < 0)
+        return -1;
+    loop->l_ready[(loop->l_rhead + loop->l_rcount) % loop->l_rcap] = t;
+    loop->l_rcount++;
+    t->t_scheduled = 1;
+    Py_INCREF(t);
+    if (loop->l_running && !idk_loop_on_thread())
+        ev_async_send(loop->l_ev, &loop->l_async);
+    return 0;
+}
+
+static IdkTask *ready_pop(IdkLoop *loop)
+{
+    IdkTask *t = loop->l_ready[loop->l_rhead];
+    loop->l_rhead = (loop->l_rhead + 1) % loop->l_rcap;
+    loop->l_rcount--;
+    t->t_scheduled = 0;
+    return t;
+}
+
+static void loop_run_batch(IdkLoop *loop)
+{
+    size_t n = loop->l_rcount;
+    loop->l_steps_since_poll += (unsigned int)n;
+    while (n-- > 0 && loop->l_rcount > 0) {
+        IdkTask *t = ready_pop(loop);
+        idk_task_step(t);
+        Py_DECREF(t);
+        if (PyErr_Occurred()) {
+            /* a bug: steps report their errors as results */
+            PyObject *exc = idk_exc_fetch();
+            idk_loop_report(exc);
+            Py_DECREF(exc);
+        }
+    }
+}
+
+/* ---- posts from other threads ------------------------------------------------------------- */
+
+int idk_loop_on_thread(void)
+{
+    IdkLoop *loop = idk_loop;
+    if (loop == NULL || !loop->l_running)
+        return 1;
+    return loop->l_thread == (unsigned long)PyThread_get_thread_ident();
+}
+
+int idk_loop_post(PyObject *call)
+{
+    IdkLoop *loop = idk_loop_get();
+    if (loop == NULL)
+        return -1;
+    if (PyList_Append(loop->l_posted, call) < 0)
+        return -1;
+    ev_async_send(loop->l_ev, &loop->l_async);
+    return 0;
+}
+
+static void loop_run_posted(IdkLoop *loop)
+{
+    PyObject *posted = loop->l_posted, *fresh = PyList_New(0);
+    Py_ssize_t i;
+    if (fresh == NULL || PyList_GET_SIZE(posted) == 0) {
+        Py_XDECREF(fresh);
+        PyErr_Clear();
+        return;
+    }
+    loop->l_posted = fresh;
+    for (i = 0; i < PyList_GET_SIZE(posted); i++) {
+        PyObject *call = PyList_GET_ITEM(posted, i), *r;
+        r = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(call, 0),
+                                         PyTuple_GET_ITEM(call, 1), NULL);
+        if (r == NULL) {
+            PyObject *exc = idk_exc_fetch();
+            if (loop->l_error == NULL)
+                loop->l_error = idk_newref(exc);
+            Py_DECREF(exc);
+        }
+        Py_XDECREF(r);
+    }
+    Py_DECREF(posted);
+}
+
+static void loop_on_async(struct ev_loop *ev, ev_async *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    loop_run_posted((IdkLoop *)ev_userdata(ev));
+}
+
+static void loop_on_sigwake(struct ev_loop *ev, ev_io *w, int revents)
+{
+    char buf[64];
+    (void)ev;
+    (void)revents;
+    while (read(w->fd, buf, sizeof(buf)) > 0)
+        ;
+}
+
+/* ---- creation --------------------------------------------------------------------------- */
+
+static int set_nonblocking_cloexec(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    fl = fcntl(fd, F_GETFD);
+    if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+        return -1;
+    return 0;
+}
+
+static IdkLoop *loop_create(void)
+{
+    IdkLoop *loop = PyObject_New(IdkLoop, &IdkLoop_Type);
+    if (loop == NULL)
+        return NULL;
+    loop->l_ev = NULL;
+    loop->l_ready = NULL;
+    loop->l_rhead = loop->l_rcount = loop->l_rcap = 0;
+    loop->l_sigfd[0] = loop->l_sigfd[1] = -1;
+    loop->l_posted = PyList_New(0);
+    loop->l_thread = 0;
+    loop->l_running = 0;
+    loop->l_steps_since_poll = 0;
+    loop->l_tstate = NULL;
+    idk_vec_init(&loop->l_fired);
+    loop->l_tasks_head = NULL;
+    loop->l_error = NULL;
+    if (loop->l_posted == NULL || ready_grow(loop) < 0)
+        goto fail;
+    loop->l_ev = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
+    if (loop->l_ev == NULL) {
+        PyErr_SetString(PyExc_OSError, "libev could not create a loop");
+        goto fail;
+    }
+    if (pipe(loop->l_sigfd) < 0 || set_nonblocking_cloexec(loop->l_sigfd[0]) < 0
+            || set_nonblocking_cloexec(loop->l_sigfd[1]) < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        goto fail;
+    }
+    ev_set_userdata(loop->l_ev, loop);
+    ev_set_loop_release_cb(loop->l_ev, loop_release_gil, loop_acquire_gil);
+    ev_async_init(&loop->l_async, loop_on_async);
+    ev_async_start(loop->l_ev, &loop->l_async);
+    ev_io_init(&loop->l_sigwake, loop_on_sigwake, loop->l_sigfd[0], EV_READ);
+    ev_io_start(loop->l_ev, &loop->l_sigwake);
+    return loop;
+fail:
+    Py_DECREF(loop);
+    return NULL;
+}
+
+IdkLoop *idk_loop_get(void)
+{
+    if (idk_loop == NULL)
+        idk_loop = loop_create();
+    else if (idk_forked) {
+        idk_forked = 0;
+        ev_loop_fork(idk_loop->l_ev);
+    }
+    return idk_loop;
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+static int loop_poll(IdkLoop *loop)
+{
+    int flags = loop->l_rcount > 0 ? EVRUN_NOWAIT : EVRUN_ONCE;
+    loop->l_steps_since_poll = 0;
+    ev_run(loop->l_ev, flags);
+    idk_sleep_fired_flush(loop);
+    return PyErr_CheckSignals();
+}
+
+/* Run until `main` has a result; raise what a callback raised, or
+ * KeyboardInterrupt and the like from signal handlers. */
+static PyObject *loop_run_until(IdkLoop *loop, IdkStream *main)
+{
+    PyObject *error;
+    if (loop->l_running) {
+        PyErr_SetString(PyExc_RuntimeError, "the idiokit loop is already running");
+        return NULL;
+    }
+    (void)idk_loop_get();   /* re-arm after a fork */
+    main = idk_stream_resolve(main);
+    main->r_observed = 1;
+    Py_INCREF(main);
+    loop->l_running = 1;
+    loop->l_thread = (unsigned long)PyThread_get_thread_ident();
+    while (main->r_state == IDK_PENDING && loop->l_error == NULL) {
+        if (loop->l_rcount > 0)
+            loop_run_batch(loop);
+        if (main->r_state != IDK_PENDING || loop->l_error != NULL)
+            break;
+        if (loop->l_rcount > 0 && loop->l_steps_since_poll < IDK_POLL_EVERY)
+            continue;
+        if (loop_poll(loop) < 0)
+            break;
+    }
+    loop->l_running = 0;
+    loop->l_thread = 0;
+    Py_DECREF(main);
+    if (PyErr_Occurred())
+        return NULL;
+    if (loop->l_error != NULL) {
+        error = loop->l_error;
+        loop->l_error = NULL;
+        idk_exc_restore(error);
+        Py_DECREF(error);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject *idk_loop_run_func(PyObject *self, PyObject *arg)
+{
+    IdkLoop *loop = idk_loop_get();
+    (void)self;
+    if (loop == NULL)
+        return NULL;
+    if (!IdkStream_Check(arg)) {
+        idk_err_repr(PyExc_TypeError, "expected a stream, got ", arg, "");
+        return NULL;
+    }
+    return loop_run_until(loop, (IdkStream *)arg);
+}
+
+PyObject *idk_loop_post_func(PyObject *self, PyObject *args)
+{
+    PyObject *func, *arg = Py_None, *call;
+    int r;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O|O:post", &func, &arg))
+        return NULL;
+    call = PyTuple_Pack(2, func, arg);
+    if (call == NULL)
+        return NULL;
+    r = idk_loop_post(call);
+    Py_DECREF(call);
+    if (r < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyObject *idk_loop_wakeup_fd_func(PyObject *self, PyObject *unused)
+{
+    IdkLoop *loop = idk_loop_get();
+    (void)self;
+    (void)unused;
+    if (loop == NULL)
+        return NULL;
+    return PyLong_FromLong(loop->l_sigfd[1]);
+}
+
+static void loop_dealloc(IdkLoop *loop)
+{
+    Py_XDECREF(loop->l_posted);
+    Py_XDECREF(loop->l_error);
+    if (loop->l_ev != NULL)
+        ev_loop_destroy(loop->l_ev);
+    if (loop->l_sigfd[0] >= 0)
+        close(loop->l_sigfd[0]);
+    if (loop->l_sigfd[1] >= 0)
+        close(loop->l_sigfd[1]);
+    PyMem_Free(loop->l_ready);
+    idk_vec_free(&loop->l_fired);
+    PyObject_Del(loop);
+}
+
+PyTypeObject IdkLoop_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.Loop", .tp_basicsize = sizeof(IdkLoop)
+};
+
+int idk_loop_type_ready(void)
+{
+    IdkLoop_Type.tp_flags = IDK_TPFLAGS_DEFAULT;
+    IdkLoop_Type.tp_dealloc = (destructor)loop_dealloc;
+    IdkLoop_Type.tp_doc = "The event loop (one per process).";
+    if (PyType_Ready(&IdkLoop_Type) < 0)
+        return -1;
+    if (pthread_atfork(NULL, NULL, loop_on_fork_child) != 0) {
+        PyErr_SetString(PyExc_OSError, "pthread_atfork failed");
+        return -1;
+    }
+    return 0;
+}

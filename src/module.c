@@ -1,0 +1,192 @@
+/* module.c: the idiokit._core module: type registration, the exception
+ * classes the core raises (BrokenPipe, EndOfInput), the module functions, and
+ * the debug counters used by the tests' leak guard.
+ *
+ * Module state is immutable after init (types, exception classes, the
+ * logger); everything mutable lives on the loop.
+ */
+#include "core.h"
+
+PyObject *IdkExc_BrokenPipe = NULL;
+PyObject *IdkExc_EndOfInput = NULL;
+PyObject *idk_logger = NULL;
+IdkStats idk_stats = {0, 0, 0, 0, 0};
+
+int idk_task_type_ready(void);
+int idk_leaf_types_ready(void);
+int idk_pipe_types_ready(void);
+int idk_timer_types_ready(void);
+int idk_mapiter_type_ready(void);
+int idk_loop_type_ready(void);
+PyObject *idk_send_new(PyObject *args);
+PyObject *idk_loop_run_func(PyObject *self, PyObject *arg);
+PyObject *idk_loop_post_func(PyObject *self, PyObject *args);
+PyObject *idk_loop_wakeup_fd_func(PyObject *self, PyObject *unused);
+PyObject *idk_timeout_arm(PyObject *self, PyObject *args);
+PyObject *idk_sleep_func(PyObject *self, PyObject *args);
+PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw);
+
+PyObject *idk_debug_stats(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return Py_BuildValue("{snsnsnsnsn}", "streams", idk_stats.streams,
+                         "tasks", idk_stats.tasks, "watchers", idk_stats.watchers,
+                         "msgs", idk_stats.msgs, "timers", idk_stats.timers);
+}
+
+/* task(gen): run a generator, coroutine or iterator as a stream. */
+static PyObject *mod_task(PyObject *self, PyObject *gen)
+{
+    (void)self;
+    if (!PyIter_Check(gen) && !idk_is_coroutine(gen)) {
+        idk_err_repr(PyExc_TypeError, "expected a generator, got ", gen, "");
+        return NULL;
+    }
+    return idk_task_new(gen);
+}
+
+static PyObject *mod_send(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return idk_send_new(args);
+}
+
+/* pipe(*streams): a balanced tree of pipe pairs, as the original. */
+static PyObject *pipe_range(PyObject *args, Py_ssize_t lo, Py_ssize_t hi)
+{
+    PyObject *left, *right, *r;
+    Py_ssize_t cut;
+    if (hi - lo == 1) {
+        PyObject *s = PyTuple_GET_ITEM(args, lo);
+        if (!IdkStream_Check(s)) {
+            idk_err_repr(PyExc_TypeError, "expected a stream, got ", s, "");
+            return NULL;
+        }
+        return idk_newref(s);
+    }
+    cut = lo + 1 + (hi - lo - 1) / 2;
+    if ((left = pipe_range(args, lo, cut)) == NULL)
+        return NULL;
+    if ((right = pipe_range(args, cut, hi)) == NULL) {
+        Py_DECREF(left);
+        return NULL;
+    }
+    r = idk_pipe_new((IdkStream *)left, (IdkStream *)right);
+    Py_DECREF(left);
+    Py_DECREF(right);
+    return r;
+}
+
+static PyObject *mod_pipe(PyObject *self, PyObject *args)
+{
+    (void)self;
+    if (PyTuple_GET_SIZE(args) == 0) {
+        PyErr_SetString(PyExc_TypeError, "pipe() needs at least one stream");
+        return NULL;
+    }
+    return pipe_range(args, 0, PyTuple_GET_SIZE(args));
+}
+
+/* reraise(exc): raise a stored exception with its traceback. */
+static PyObject *mod_reraise(PyObject *self, PyObject *exc)
+{
+    (void)self;
+#if !IDK_PY3
+    if (!PyTuple_Check(exc) || PyTuple_GET_SIZE(exc) != 3) {
+        PyErr_SetString(PyExc_TypeError, "reraise() takes a (type, value, tb) tuple");
+        return NULL;
+    }
+#endif
+    idk_exc_restore(exc);
+    return NULL;
+}
+
+static PyObject *mod_set_logger(PyObject *self, PyObject *logger)
+{
+    (void)self;
+    Py_XSETREF(idk_logger, logger == Py_None ? NULL : idk_newref(logger));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+    {"run", idk_loop_run_func, METH_O, "run(stream): run the loop until the stream ends."},
+    {"post", idk_loop_post_func, METH_VARARGS,
+     "post(func, arg): call func(arg) on the loop's thread (thread-safe)."},
+    {"wakeup_fd", idk_loop_wakeup_fd_func, METH_NOARGS,
+     "The fd to give to signal.set_wakeup_fd."},
+    {"task", mod_task, METH_O, "task(gen): run a generator or coroutine as a stream."},
+    {"send", mod_send, METH_VARARGS, "send(*args): offer a message on the output."},
+    {"pipe", mod_pipe, METH_VARARGS, "pipe(*streams): pipe the streams together."},
+    {"sleep", idk_sleep_func, METH_VARARGS, "sleep(delay[, exc])"},
+    {"timeout", idk_timeout_arm, METH_VARARGS, "timeout(delay, stream, exc) -> stream"},
+    {"map", (PyCFunction)(void (*)(void))idk_map_func, METH_VARARGS | METH_KEYWORDS,
+     "map(func, *args, **kw): a flat-map stream; func None consumes."},
+    {"reraise", mod_reraise, METH_O, "Raise a stored exception."},
+    {"set_logger", mod_set_logger, METH_O, "The logger for unobserved failures."},
+    {"_debug_stats", idk_debug_stats, METH_NOARGS, "Live object counters."},
+    {NULL, NULL, 0, NULL}
+};
+
+static int module_add_types(PyObject *m)
+{
+    if (idk_stream_types_ready() < 0 || idk_task_type_ready() < 0
+            || idk_leaf_types_ready() < 0 || idk_pipe_types_ready() < 0
+            || idk_timer_types_ready() < 0 || idk_mapiter_type_ready() < 0
+            || idk_loop_type_ready() < 0)
+        return -1;
+    Py_INCREF(&IdkStream_Type);
+    Py_INCREF(&IdkNext_Type);
+    Py_INCREF(&IdkEvent_Type);
+    Py_INCREF(&IdkProxy_Type);
+    Py_INCREF(&IdkTask_Type);
+    if (PyModule_AddObject(m, "Stream", (PyObject *)&IdkStream_Type) < 0
+            || PyModule_AddObject(m, "next", (PyObject *)&IdkNext_Type) < 0
+            || PyModule_AddObject(m, "Event", (PyObject *)&IdkEvent_Type) < 0
+            || PyModule_AddObject(m, "Proxy", (PyObject *)&IdkProxy_Type) < 0
+            || PyModule_AddObject(m, "Task", (PyObject *)&IdkTask_Type) < 0)
+        return -1;
+    return 0;
+}
+
+static int module_add_exceptions(PyObject *m)
+{
+    IdkExc_BrokenPipe = PyErr_NewException("idiokit.BrokenPipe", PyExc_Exception, NULL);
+    IdkExc_EndOfInput = PyErr_NewException("idiokit.EndOfInput", PyExc_Exception, NULL);
+    if (IdkExc_BrokenPipe == NULL || IdkExc_EndOfInput == NULL)
+        return -1;
+    Py_INCREF(IdkExc_BrokenPipe);
+    Py_INCREF(IdkExc_EndOfInput);
+    if (PyModule_AddObject(m, "BrokenPipe", IdkExc_BrokenPipe) < 0
+            || PyModule_AddObject(m, "EndOfInput", IdkExc_EndOfInput) < 0)
+        return -1;
+    return 0;
+}
+
+#if IDK_PY3
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "idiokit._core",
+    "The C core of idiokit: loop, tasks, channels, timers.", -1, module_methods,
+    NULL, NULL, NULL, NULL
+};
+#endif
+
+IDK_MOD_INIT(_core)
+{
+    PyObject *m;
+#if IDK_PY3
+    m = PyModule_Create(&module_def);
+#else
+    m = Py_InitModule3("idiokit._core", module_methods,
+                       "The C core of idiokit: loop, tasks, channels, timers.");
+#endif
+    if (m == NULL)
+        IDK_MOD_RETURN(NULL);
+    if (module_add_types(m) < 0 || module_add_exceptions(m) < 0) {
+#if IDK_PY3
+        Py_DECREF(m);
+#endif
+        IDK_MOD_RETURN(NULL);
+    }
+    IDK_MOD_RETURN(m);
+}

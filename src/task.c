@@ -1,0 +1,386 @@
+/* task.c: IdkTask, a stream that steps a generator, a coroutine or any
+ * iterator with send/throw (the C map() iterator).
+ *
+ * Invariants:
+ *  - A task is stepped only from the loop's ready queue, never re-entrantly.
+ *  - While it waits, t_current is the stream it yielded; the child inherits
+ *    the task's three channels and forwards its output into the task's.
+ *  - The loop keeps every unfinished task alive (a blocked stream is kept
+ *    like the original's _running set); finishing unlinks it.
+ *  - Finishing: the result is set last, after the channels, the output and
+ *    the generator are released.
+ *  - A failed task whose result nobody observed is logged when collected.
+ */
+#include "core.h"
+
+static IdkOutput *task_output(IdkStream *s)
+{
+    return &((IdkTask *)s)->t_out;
+}
+
+static const IdkKind task_kind = {
+    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, NULL, NULL
+};
+
+/* ---- the loop's list of live tasks ----------------------------------------- */
+
+static void task_link_live(IdkTask *t)
+{
+    IdkLoop *loop = idk_loop_get();
+    t->t_prev = NULL;
+    t->t_next = loop->l_tasks_head;
+    if (loop->l_tasks_head != NULL)
+        loop->l_tasks_head->t_prev = t;
+    loop->l_tasks_head = t;
+    Py_INCREF(t);
+    idk_stats.tasks++;
+}
+
+static void task_unlink_live(IdkTask *t)
+{
+    IdkLoop *loop = idk_loop;
+    if (t->t_prev == NULL && t->t_next == NULL && loop->l_tasks_head != t)
+        return;
+    if (t->t_prev != NULL)
+        t->t_prev->t_next = t->t_next;
+    else
+        loop->l_tasks_head = t->t_next;
+    if (t->t_next != NULL)
+        t->t_next->t_prev = t->t_prev;
+    t->t_prev = t->t_next = NULL;
+    idk_stats.tasks--;
+    Py_DECREF(t);
+}
+
+/* ---- creation ----------------------------------------------------------------- */
+
+PyObject *idk_task_new(PyObject *gen)
+{
+    IdkTask *t;
+    if (idk_loop_get() == NULL)
+        return NULL;
+    t = PyObject_GC_New(IdkTask, &IdkTask_Type);
+    if (t == NULL)
+        return NULL;
+    idk_stream_init(&t->base.base, &task_kind);
+    idk_in_init(&t->base);
+    idk_output_init(&t->t_out, &t->base.base);
+    t->t_gen = idk_newref(gen);
+    t->t_current = NULL;
+    t->t_is_coro = idk_is_coroutine(gen);
+    t->t_scheduled = 0;
+    t->t_resume_throw = 0;
+    t->t_resume = NULL;
+    t->t_prev = t->t_next = NULL;
+    PyObject_GC_Track(t);
+    task_link_live(t);
+    if (idk_loop_schedule(t) < 0) {
+        task_unlink_live(t);
+        Py_DECREF(t);
+        return NULL;
+    }
+    return (PyObject *)t;
+}
+
+/* ---- finishing ------------------------------------------------------------------- */
+
+static void task_finish(IdkTask *t, int state, PyObject *value)
+{
+    int k;
+    Py_INCREF(t);
+    for (k = 0; k < IDK_NCHANS; k++)
+        idk_chan_clear(&t->base.in[k]);
+    idk_output_clear(&t->t_out);
+    Py_CLEAR(t->t_gen);
+    task_unlink_live(t);
+    idk_stream_finish(&t->base.base, state, value);
+    Py_DECREF(t);
+}
+
+static void task_fail_current_error(IdkTask *t)
+{
+    PyObject *exc = idk_exc_fetch();
+    task_finish(t, IDK_RAISED, exc);
+    Py_DECREF(exc);
+}
+
+/* The generator ended with an exception: StopIteration (and PEP 479's
+ * RuntimeError caused by one, and EndOfInput in a coroutine) is a return. */
+static void task_ended_by(IdkTask *t, PyObject *exc)
+{
+    PyObject *stop = NULL, *args;
+    PyObject *value = idk_exc_value(exc);
+    if (PyErr_GivenExceptionMatches(value, PyExc_StopIteration))
+        stop = value;
+    else if ((stop = idk_exc_pep479_cause(value)) != NULL)
+        ;
+    else if (PyErr_GivenExceptionMatches(value, IdkExc_EndOfInput))
+        stop = value;
+    if (stop == NULL) {
+        task_finish(t, IDK_RAISED, exc);
+        return;
+    }
+    args = idk_exc_args(stop);
+    if (args == NULL || !PyTuple_Check(args)) {
+        Py_XDECREF(args);
+        PyErr_Clear();
+        args = PyTuple_New(0);
+    }
+    task_finish(t, IDK_RETURNED, args);
+    Py_DECREF(args);
+}
+
+/* Yielded something that is not a stream: fail with TypeError, close the
+ * generator so that its finally blocks run. */
+static void task_bad_yield(IdkTask *t, PyObject *obj)
+{
+    PyObject *close_result, *exc;
+    idk_err_repr(PyExc_TypeError, "expected a stream, got ", obj, "");
+    exc = idk_exc_fetch();
+    close_result = PyObject_CallMethod(t->t_gen, "close", NULL);
+    if (close_result == NULL) {
+        PyObject *close_exc = idk_exc_fetch();
+        idk_loop_report(close_exc);
+        Py_DECREF(close_exc);
+    }
+    Py_XDECREF(close_result);
+    task_finish(t, IDK_RAISED, exc);
+    Py_DECREF(exc);
+}
+
+/* ---- waiting on a child ------------------------------------------------------------ */
+
+static void task_on_child_done(IdkStream *child, PyObject *ctx)
+{
+    IdkTask *t = (IdkTask *)ctx;
+    IdkStream *cur = t->t_current;
+    IdkOutput *out;
+    (void)child;
+    if (cur == NULL)
+        return;
+    t->t_current = NULL;
+    idk_stream_detach(cur, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
+                      &t->base.in[IDK_BROKEN]);
+    out = idk_stream_output(cur);
+    if (out != NULL)
+        idk_output_remove_forward(out, &t->t_out);
+    Py_XSETREF(t->t_resume, idk_newref(child->r_value));
+    t->t_resume_throw = child->r_state == IDK_RAISED;
+    if (idk_loop_schedule(t) < 0) {
+        PyObject *exc = idk_exc_fetch();
+        idk_loop_report(exc);
+        Py_DECREF(exc);
+    }
+    Py_DECREF(cur);
+}
+
+static void task_wait_on(IdkTask *t, PyObject *obj)
+{
+    IdkStream *child;
+    IdkOutput *out;
+    if (!IdkStream_Check(obj)) {
+        task_bad_yield(t, obj);
+        return;
+    }
+    child = (IdkStream *)idk_newref(obj);
+    t->t_current = child;
+    if (idk_stream_attach(child, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
+                          &t->base.in[IDK_BROKEN]) < 0)
+        goto fail;
+    out = idk_stream_output(child);
+    if (t->t_current == child && out != NULL
+            && idk_output_add_forward(out, &t->t_out) < 0)
+        goto fail;
+    if (idk_stream_listen(child, task_on_child_done, (PyObject *)t) < 0)
+        goto fail;
+    return;
+fail:
+    /* Out of memory while wiring: the task fails with that error. */
+    if (t->t_current == child) {
+        t->t_current = NULL;
+        Py_DECREF(child);
+    }
+    task_fail_current_error(t);
+}
+
+/* ---- stepping -------------------------------------------------------------------------- */
+
+/* In a coroutine, end of input is EndOfInput, never a StopIteration: Python
+ * would turn a StopIteration at an await into the await's value. */
+static PyObject *task_coro_exc(PyObject *exc)
+{
+    PyObject *args, *eoi;
+    if (!PyErr_GivenExceptionMatches(idk_exc_value(exc), PyExc_StopIteration))
+        return idk_newref(exc);
+    args = idk_exc_args(idk_exc_value(exc));
+    if (args == NULL)
+        return NULL;
+    eoi = idk_exc_new(IdkExc_EndOfInput, args);
+    Py_DECREF(args);
+    return eoi;
+}
+
+void idk_task_step(IdkTask *t)
+{
+    PyObject *resume = t->t_resume, *out = NULL, *value;
+    int throw_ = t->t_resume_throw, r;
+    t->t_resume = NULL;
+    t->t_resume_throw = 0;
+    if (t->t_gen == NULL || t->base.base.r_state != IDK_PENDING) {
+        Py_XDECREF(resume);
+        return;
+    }
+    if (throw_) {
+        PyObject *exc = t->t_is_coro ? task_coro_exc(resume) : idk_newref(resume);
+        r = exc == NULL ? IDK_SEND_ERROR : idk_iter_throw(t->t_gen, exc, &out);
+        Py_XDECREF(exc);
+    } else {
+        value = resume != NULL ? idk_peel(resume) : idk_newref(Py_None);
+        r = idk_iter_send(t->t_gen, value, &out);
+        Py_DECREF(value);
+    }
+    Py_XDECREF(resume);
+    if (r == IDK_SEND_YIELD) {
+        task_wait_on(t, out);
+        Py_DECREF(out);
+    } else if (r == IDK_SEND_RETURN) {
+        PyObject *args = out == Py_None ? PyTuple_New(0) : PyTuple_Pack(1, out);
+        Py_DECREF(out);
+        if (args == NULL) {
+            task_fail_current_error(t);
+            return;
+        }
+        task_finish(t, IDK_RETURNED, args);
+        Py_DECREF(args);
+    } else {
+        PyObject *exc = idk_exc_fetch();
+        task_ended_by(t, exc);
+        Py_DECREF(exc);
+    }
+}
+
+/* ---- unobserved failures ------------------------------------------------------------ */
+
+static void task_log_unobserved(IdkTask *t)
+{
+    PyObject *saved, *r = NULL, *kw = NULL, *info = NULL, *meth = NULL, *args = NULL;
+    IdkStream *s = &t->base.base;
+    if (s->r_state != IDK_RAISED || s->r_observed || idk_logger == NULL)
+        return;
+    s->r_observed = 1;
+    saved = PyErr_Occurred() ? idk_exc_fetch() : NULL;
+#if IDK_PY3
+    {
+        PyObject *tb = PyException_GetTraceback(s->r_value);
+        info = PyTuple_Pack(3, (PyObject *)Py_TYPE(s->r_value), s->r_value,
+                            tb ? tb : Py_None);
+        Py_XDECREF(tb);
+    }
+#else
+    info = idk_newref(s->r_value);
+#endif
+    if (info == NULL)
+        goto done;
+    kw = Py_BuildValue("{sO}", "exc_info", info);
+    meth = PyObject_GetAttrString(idk_logger, "error");
+    args = Py_BuildValue("(sO)", "exception in stream %r was never retrieved",
+                         (PyObject *)t);
+    if (kw != NULL && meth != NULL && args != NULL)
+        r = PyObject_Call(meth, args, kw);
+done:
+    Py_XDECREF(r);
+    Py_XDECREF(args);
+    Py_XDECREF(meth);
+    Py_XDECREF(kw);
+    Py_XDECREF(info);
+    PyErr_Clear();
+    if (saved != NULL) {
+        idk_exc_restore(saved);
+        Py_DECREF(saved);
+    }
+}
+
+/* ---- type slots ------------------------------------------------------------------------ */
+
+static int task_traverse(IdkTask *t, visitproc visit, void *arg)
+{
+    Py_VISIT(t->t_gen);
+    Py_VISIT(t->t_current);
+    Py_VISIT(t->t_resume);
+    return idk_stream_base_traverse(&t->base.base, visit, arg);
+}
+
+static int task_clear(IdkTask *t)
+{
+    Py_CLEAR(t->t_gen);
+    Py_CLEAR(t->t_current);
+    Py_CLEAR(t->t_resume);
+    idk_stream_base_clear(&t->base.base);
+    return 0;
+}
+
+#if IDK_PY3
+static void task_finalize(IdkTask *t)
+{
+    task_log_unobserved(t);
+}
+#endif
+
+static void task_dealloc(IdkTask *t)
+{
+    int k;
+    PyObject_GC_UnTrack(t);
+#if !IDK_PY3
+    task_log_unobserved(t);
+#endif
+    for (k = 0; k < IDK_NCHANS; k++)
+        idk_chan_clear(&t->base.in[k]);
+    idk_output_clear(&t->t_out);
+    task_clear(t);
+    idk_stream_base_dealloc(&t->base.base);
+}
+
+static PyObject *task_repr(IdkTask *t)
+{
+    PyObject *name = NULL, *r;
+    if (t->t_gen != NULL)
+        name = PyObject_GetAttrString(t->t_gen, "__name__");
+    if (name == NULL) {
+        PyErr_Clear();
+        return IDK_STR_FROM_FORMAT("<idiokit stream at %p>", (void *)t);
+    }
+    r = IDK_STR_FROM_FORMAT("<idiokit stream %s at %p>",
+#if IDK_PY3
+                            PyUnicode_AsUTF8(name),
+#else
+                            PyString_AsString(name),
+#endif
+                            (void *)t);
+    Py_DECREF(name);
+    return r;
+}
+
+PyTypeObject IdkTask_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "idiokit._core.Task",
+    .tp_basicsize = sizeof(IdkTask),
+};
+
+int idk_task_type_ready(void)
+{
+    IdkTask_Type.tp_base = &IdkStream_Type;
+    IdkTask_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC
+#if PY_VERSION_HEX >= 0x03040000 && PY_VERSION_HEX < 0x03080000
+        | Py_TPFLAGS_HAVE_FINALIZE
+#endif
+        ;
+    IdkTask_Type.tp_dealloc = (destructor)task_dealloc;
+    IdkTask_Type.tp_traverse = (traverseproc)task_traverse;
+    IdkTask_Type.tp_clear = (inquiry)task_clear;
+    IdkTask_Type.tp_repr = (reprfunc)task_repr;
+#if IDK_PY3
+    IdkTask_Type.tp_finalize = (destructor)task_finalize;
+#endif
+    IdkTask_Type.tp_doc = "A stream that runs a generator or a coroutine.";
+    return PyType_Ready(&IdkTask_Type);
+}

@@ -1,0 +1,227 @@
+/* timer.c: one-shot timers on libev, and timer.timeout(t, stream, exc).
+ *
+ * Invariants:
+ *  - An active timer holds a reference to its owner; stopping drops it.
+ *  - libev fires a batch of due timers in heap order; we collect them in
+ *    loop->l_fired and run them sorted by (deadline, sequence), so timers fire
+ *    in deadline order and FIFO among equal deadlines.
+ *  - Deadlines use libev's monotonic clock, refreshed at every start.
+ */
+#include "core.h"
+
+static void timer_on_expire(struct ev_loop *ev, ev_timer *w, int revents)
+{
+    IdkTimer *tm = (IdkTimer *)w;   /* tm_w is the first member */
+    (void)ev;
+    (void)revents;
+    if (!tm->tm_active)
+        return;
+    /* The reference held while active moves to the fired list. */
+    tm->tm_active = 0;
+    idk_stats.watchers--;
+    idk_stats.timers--;
+    if (idk_vec_push(&idk_loop->l_fired, tm) < 0) {
+        PyErr_Clear();
+        tm->tm_fire(tm->tm_owner);
+        Py_DECREF(tm->tm_owner);
+    }
+}
+
+void idk_timer_init(IdkTimer *tm, PyObject *owner, void (*fire)(PyObject *))
+{
+    ev_init(&tm->tm_w, timer_on_expire);
+    tm->tm_owner = owner;
+    tm->tm_fire = fire;
+    tm->tm_active = 0;
+    tm->tm_deadline = 0;
+    tm->tm_seq = 0;
+}
+
+int idk_timer_start(IdkTimer *tm, double delay)
+{
+    IdkLoop *loop = idk_loop_get();
+    if (loop == NULL)
+        return -1;
+    if (tm->tm_active)
+        idk_timer_stop(tm);
+    if (delay != delay || delay < 0)
+        delay = 0;
+    ev_now_update(loop->l_ev);
+    tm->tm_deadline = ev_now(loop->l_ev) + delay;
+    tm->tm_seq = idk_next_seq();
+    ev_timer_set(&tm->tm_w, delay, 0.0);
+    ev_timer_start(loop->l_ev, &tm->tm_w);
+    tm->tm_active = 1;
+    Py_INCREF(tm->tm_owner);
+    idk_stats.watchers++;
+    idk_stats.timers++;
+    return 0;
+}
+
+void idk_timer_stop(IdkTimer *tm)
+{
+    if (!tm->tm_active)
+        return;
+    ev_timer_stop(idk_loop->l_ev, &tm->tm_w);
+    tm->tm_active = 0;
+    idk_stats.watchers--;
+    idk_stats.timers--;
+    Py_DECREF(tm->tm_owner);
+}
+
+static int timer_cmp(const void *a, const void *b)
+{
+    const IdkTimer *x = *(IdkTimer *const *)a, *y = *(IdkTimer *const *)b;
+    if (x->tm_deadline != y->tm_deadline)
+        return x->tm_deadline < y->tm_deadline ? -1 : 1;
+    return x->tm_seq < y->tm_seq ? -1 : (x->tm_seq > y->tm_seq);
+}
+
+void idk_sleep_fired_flush(IdkLoop *loop)
+{
+    IdkVec fired;
+    int i;
+    if (loop->l_fired.n == 0)
+        return;
+    fired = loop->l_fired;
+    if (fired.items == loop->l_fired.inl) {
+        /* move the inline items into our copy */
+        fired.items = fired.inl;
+        memcpy(fired.inl, loop->l_fired.inl, sizeof(fired.inl));
+    }
+    idk_vec_init(&loop->l_fired);
+    if (fired.n > 1)
+        qsort(fired.items, fired.n, sizeof(void *), timer_cmp);
+    for (i = 0; i < fired.n; i++) {
+        IdkTimer *tm = (IdkTimer *)fired.items[i];
+        PyObject *owner = tm->tm_owner;
+        tm->tm_fire(owner);
+        Py_DECREF(owner);
+    }
+    idk_vec_free(&fired);
+}
+
+/* ---- timeout(t, stream, exc): throw exc into stream after t seconds ------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    IdkTimer to_timer;
+    PyObject *to_stream;   /* owned while armed */
+    PyObject *to_exc;      /* owned while armed */
+} IdkTimeout;
+
+static void timeout_disarm(IdkTimeout *to)
+{
+    idk_timer_stop(&to->to_timer);
+    Py_CLEAR(to->to_stream);
+    Py_CLEAR(to->to_exc);
+}
+
+static void timeout_on_stream_done(IdkStream *s, PyObject *ctx);
+
+static void timeout_fire(PyObject *owner)
+{
+    IdkTimeout *to = (IdkTimeout *)owner;
+    PyObject *stream = to->to_stream, *exc = to->to_exc, *d;
+    if (stream == NULL)
+        return;
+    to->to_stream = to->to_exc = NULL;
+    idk_stream_unlisten((IdkStream *)stream, timeout_on_stream_done, owner);
+    d = idk_delivery_new((IdkStream *)stream, IDK_SIGS, 1, exc);
+    if (d == NULL) {
+        PyObject *err = idk_exc_fetch();
+        idk_loop_report(err);
+        Py_DECREF(err);
+    }
+    Py_XDECREF(d);
+    Py_DECREF(stream);
+    Py_DECREF(exc);
+}
+
+static void timeout_on_stream_done(IdkStream *s, PyObject *ctx)
+{
+    (void)s;
+    timeout_disarm((IdkTimeout *)ctx);
+}
+
+static void timeout_dealloc(IdkTimeout *to)
+{
+    timeout_disarm(to);
+    PyObject_Del(to);
+}
+
+PyTypeObject IdkTimeout_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.Timeout", .tp_basicsize = sizeof(IdkTimeout)
+};
+
+/* _core.timeout(delay, stream, exc) -> stream */
+PyObject *idk_timeout_arm(PyObject *self, PyObject *args)
+{
+    double delay;
+    PyObject *stream, *excarg, *exc;
+    IdkTimeout *to;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "dOO:timeout", &delay, &stream, &excarg))
+        return NULL;
+    if (!IdkStream_Check(stream)) {
+        idk_err_repr(PyExc_TypeError, "expected a stream, got ", stream, "");
+        return NULL;
+    }
+    {
+        PyObject *t = PyTuple_Pack(1, excarg);
+        if (t == NULL)
+            return NULL;
+        exc = idk_exc_from_throw_args(t);
+        Py_DECREF(t);
+    }
+    if (exc == NULL)
+        return NULL;
+    to = PyObject_New(IdkTimeout, &IdkTimeout_Type);
+    if (to == NULL) {
+        Py_DECREF(exc);
+        return NULL;
+    }
+    to->to_stream = idk_newref(stream);
+    to->to_exc = exc;
+    idk_timer_init(&to->to_timer, (PyObject *)to, timeout_fire);
+    if (idk_timer_start(&to->to_timer, delay) < 0
+            || idk_stream_listen((IdkStream *)stream, timeout_on_stream_done,
+                                 (PyObject *)to) < 0) {
+        timeout_disarm(to);
+        Py_DECREF(to);
+        return NULL;
+    }
+    Py_DECREF(to);   /* the timer and the listener keep it while armed */
+    return idk_newref(stream);
+}
+
+/* _core.sleep(delay[, exc]) */
+PyObject *idk_sleep_new(double delay, PyObject *exc);
+
+PyObject *idk_sleep_func(PyObject *self, PyObject *args)
+{
+    double delay;
+    PyObject *excarg = NULL, *exc = NULL, *r;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "d|O:sleep", &delay, &excarg))
+        return NULL;
+    if (excarg != NULL && excarg != Py_None) {
+        PyObject *t = PyTuple_Pack(1, excarg);
+        if (t == NULL)
+            return NULL;
+        exc = idk_exc_from_throw_args(t);
+        Py_DECREF(t);
+        if (exc == NULL)
+            return NULL;
+    }
+    r = idk_sleep_new(delay, exc);
+    Py_XDECREF(exc);
+    return r;
+}
+
+int idk_timer_types_ready(void)
+{
+    IdkTimeout_Type.tp_flags = IDK_TPFLAGS_DEFAULT;
+    IdkTimeout_Type.tp_dealloc = (destructor)timeout_dealloc;
+    return PyType_Ready(&IdkTimeout_Type);
+}
