@@ -25,7 +25,7 @@ help:
 	@echo "make build      build idiokit._core in place (.venv)"
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
 	@echo "make check-capi fail if a built idiokit/_core*.so uses private CPython symbols"
-	@echo "make bench      run the benchmarks (bench/run.py) in .venv-bench"
+	@echo "make bench      run the benchmarks (bench/run.py) in bench/.venv"
 	@echo "make docs       build the Sphinx docs into docs/_build/html (.venv-docs)"
 	@echo "make clean      remove build products; 'make distclean' also the virtual environments"
 
@@ -55,12 +55,13 @@ test-all: system-deps
 test-asan: deps
 	@tools/test_asan.sh $(VPY) $(PYTEST_ARGS)
 
-# bench/run.py takes no arguments; bench/requirements.txt lists the peers.
-bench: deps
+# bench/setup_venv.sh (the benchmarks' own) makes bench/.venv with the peers of
+# bench/requirements.txt and idiokit built from this tree; bench/run.py takes
+# no arguments.
+bench: system-deps
 	@test -f bench/run.py || { echo "bench: bench/run.py is missing" >&2; exit 1; }
-	@tools/build_ext.sh $(VPY)
-	@tools/make_venv.sh $(PYTHON) .venv-bench bench/requirements.txt
-	PYTHONPATH=$(CURDIR) .venv-bench/bin/python bench/run.py
+	sh bench/setup_venv.sh
+	bench/.venv/bin/python bench/run.py
 
 demo: deps
 	@tools/build_ext.sh $(VPY)

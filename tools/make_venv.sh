@@ -28,7 +28,7 @@ pip_install() {
     # pip_install PYTHON ARGS...; --no-input: CI has no stdin.
     local python=$1
     shift
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$python" -m pip install --no-input -q "$@"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_PYTHON_VERSION_WARNING=1 "$python" -m pip install --no-input -q "$@"
 }
 
 key=$( { "$py" -c 'import sys; print(sys.executable); print(sys.version)'; cat "${reqs[@]}"; } | sha256sum | cut -d' ' -f1)

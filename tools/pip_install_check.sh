@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 tools/export_tree.sh "$work/src"
 flags=(--no-input -q)
 [ "${PIP_ISOLATION:-1}" = 0 ] && flags+=(--no-build-isolation)
-(cd "$work/src" && PIP_DISABLE_PIP_VERSION_CHECK=1 "$py" -m pip install "${flags[@]}" .)
+(cd "$work/src" && PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_PYTHON_VERSION_WARNING=1 "$py" -m pip install "${flags[@]}" .)
 mkdir "$work/run"
 (cd "$work/run" && "$py" -c '
 import os, idiokit, idiokit._core
@@ -25,4 +25,4 @@ where = os.path.dirname(idiokit._core.__file__)
 assert "site-packages" in where, "imported from %s, not site-packages" % where
 print("pip install: ok, idiokit %s imports from %s" % (getattr(idiokit, "__version__", "?"), where))
 ')
-PIP_DISABLE_PIP_VERSION_CHECK=1 "$py" -m pip uninstall -y -q idiokit
+PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_PYTHON_VERSION_WARNING=1 "$py" -m pip uninstall -y -q idiokit

@@ -3,8 +3,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (IDIOKIT_ASAN=1) in its own
 # copy of the tree, build/asan/tree (so the normal in-place build is left
 # alone), runs the suite there with PYTHON (the .venv interpreter), and fails
-# on a test failure or on any sanitizer report, including reports from child
-# processes the tests start (they inherit the environment).
+# on a test failure or on any sanitizer report: ASan's from any process
+# (log files; child processes inherit the environment), UBSan's from the test
+# process and from children whose stderr is not captured (the output).
 #
 # CPython is not built with ASan, so libasan is preloaded, and PYTHONMALLOC=malloc
 # routes Python's allocations through it.  detect_leaks=0: CPython itself
@@ -33,20 +34,27 @@ set +e
     export LD_PRELOAD=$libasan
     export PYTHONMALLOC=malloc
     export ASAN_OPTIONS="detect_leaks=0:log_path=$reports/asan"
-    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
-    tools/run_pytest.sh "$py" "$@"
-)
-rc=$?
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+    # --capture=sys: pytest captures sys.stdout/sys.stderr only, so a report
+    # that the C runtime writes to fd 2 reaches the log even when the report
+    # ends the process.  (UBSan ignores log_path when linked with ASan.)
+    tools/run_pytest.sh "$py" --capture=sys "$@"
+) 2>&1 | tee "$reports/pytest.log"
+rc=${PIPESTATUS[0]}
 set -e
 
 shopt -s nullglob
-found=("$reports"/*)
-if [ ${#found[@]} -gt 0 ]; then
-    echo "test-asan: ${#found[@]} sanitizer report(s):" >&2
-    for f in "${found[@]}"; do
+files=("$reports"/asan.*)
+if [ ${#files[@]} -gt 0 ]; then
+    echo "test-asan: ${#files[@]} AddressSanitizer report file(s):" >&2
+    for f in "${files[@]}"; do
         echo "---- $f" >&2
         cat "$f" >&2
     done
+    exit 1
+fi
+if grep -E 'runtime error: |ERROR: AddressSanitizer|SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer)' "$reports/pytest.log" >/dev/null; then
+    echo "test-asan: sanitizer reports in the output above (also in $reports/pytest.log)" >&2
     exit 1
 fi
 [ "$rc" -eq 0 ] || { echo "test-asan: the suite failed under the sanitizers (exit $rc)" >&2; exit "$rc"; }
