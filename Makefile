@@ -67,7 +67,7 @@ demo: deps
 	@tools/build_ext.sh $(VPY)
 	PYTHONPATH=$(CURDIR) $(VPY) examples/demo.py
 
-docs: venv
+docs: build
 	@tools/make_venv.sh $(PYTHON) .venv-docs tools/requirements-docs.txt
 	PYTHONPATH=$(CURDIR) .venv-docs/bin/python -m sphinx -b html docs docs/_build/html
 
