@@ -71,6 +71,9 @@ _PyUnicode_Ready            3.8 3.9 3.10 3.11
 # 3.9 and 3.10 call these (3.11+ export real functions).
 _PyObject_MakeTpCall        3.9 3.10
 _Py_CheckFunctionResult     3.9 3.10
+# PyIter_Check() is a macro comparing tp_iternext with this function on 2.7,
+# 3.8 and 3.9 (a function from 3.10).
+_PyObject_NextNotImplemented    2.7 3.8 3.9
 # Py_FatalError() is a macro over _Py_FatalErrorFunc(__func__, msg) from 3.9.
 _Py_FatalErrorFunc          3.9 3.10 3.11 3.12 3.13
 EOF
