@@ -133,3 +133,94 @@ def test_throw_into_thread_wait_abandons_it():
         idiokit.stop(result)
 
     assert run(main()) == ("abandon",)
+
+
+# --- the bounded pool (idiokit.threadpool.ThreadPool(max_threads, idle_time)) --------
+
+def test_pool_never_runs_more_than_max_threads_at_once():
+    from idiokit.threadpool import ThreadPool
+    pool = ThreadPool(max_threads=2, idle_time=0.05)
+    lock = threading.Lock()
+    state = {"running": 0, "peak": 0}
+    idents = set()
+
+    def job(i):
+        with lock:
+            state["running"] += 1
+            state["peak"] = max(state["peak"], state["running"])
+            idents.add(threading.current_thread().ident)
+        threading.Event().wait(0.01)
+        with lock:
+            state["running"] -= 1
+        return i
+
+    @idiokit.stream
+    def main():
+        jobs = [pool.run(job, i) for i in range(8)]
+        results = []
+        for j in jobs:
+            results.append((yield j))
+        idiokit.stop(results)
+
+    assert run(main()) == list(range(8))
+    assert state["peak"] == 2
+    assert len(idents) == 2
+    assert pool.threads <= 2
+
+
+def test_pool_of_one_thread_runs_jobs_in_order():
+    from idiokit.threadpool import ThreadPool
+    pool = ThreadPool(max_threads=1, idle_time=0.05)
+    order = []
+
+    @idiokit.stream
+    def main():
+        jobs = [pool.run(order.append, i) for i in range(20)]
+        for j in jobs:
+            yield j
+
+    run(main())
+    assert order == list(range(20))
+
+
+def test_pool_idle_workers_exit():
+    from idiokit.threadpool import ThreadPool
+    pool = ThreadPool(max_threads=4, idle_time=0.05)
+    assert run(pool.run(lambda: "done")) == "done"
+    deadline = threading.Event()
+    for _ in range(100):
+        if pool.threads == 0:
+            break
+        deadline.wait(0.05)
+    assert pool.threads == 0
+    assert run(pool.run(lambda: "again")) == "again"
+
+
+def test_pool_rejects_a_size_below_one():
+    from idiokit.threadpool import ThreadPool
+    with pytest.raises(ValueError):
+        ThreadPool(max_threads=0)
+
+
+def test_two_jobs_submitted_at_once_to_one_idle_worker_still_run_in_parallel():
+    # Regression: with one idle worker, a second job submitted before that
+    # worker woke up was left waiting for the first job to finish.
+    from idiokit.threadpool import ThreadPool
+    pool = ThreadPool(max_threads=4, idle_time=5.0)
+    assert run(pool.run(lambda: "warm")) == "warm"
+    first = threading.Event()
+    second = threading.Event()
+
+    def meet(mine, theirs):
+        mine.set()
+        return theirs.wait(10)
+
+    @idiokit.stream
+    def main():
+        a = pool.run(meet, first, second)
+        b = pool.run(meet, second, first)
+        result_a = yield a
+        result_b = yield b
+        idiokit.stop(result_a, result_b)
+
+    assert run(main()) == (True, True)

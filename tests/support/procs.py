@@ -23,15 +23,20 @@ def child_env(extra=None):
     return env
 
 
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def run_py(code, timeout=30.0, env=None, args=()):
     """Run `code` (dedented) with `python -c`. Returns (rc, stdout, stderr)
     as text. The child is killed if it runs longer than `timeout` seconds;
-    then rc is the negative signal number, as subprocess reports it."""
+    then rc is the negative signal number, as subprocess reports it.
+    The child runs in tests/, so the `idiokit` it imports is the one on this
+    process's sys.path, not one found in the current directory."""
     code = textwrap.dedent(code)
     proc = subprocess.Popen(
         [sys.executable, "-c", code] + list(args),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=child_env(env), close_fds=True)
+        env=child_env(env), close_fds=True, cwd=TESTS_DIR)
     killer = threading.Timer(timeout, _kill, (proc,))
     killer.daemon = True
     killer.start()
