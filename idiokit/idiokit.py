@@ -100,9 +100,14 @@ def _install_signals(main, catch_signals):
     def handle_signal(signum, _frame):
         main.throw(Signal(signum))
 
-    for signum in set(catch_signals):
-        previous.append((signum, signal.getsignal(signum)))
-        signal.signal(signum, handle_signal)
+    try:
+        for signum in set(catch_signals):
+            old = signal.getsignal(signum)
+            signal.signal(signum, handle_signal)
+            previous.append((signum, old))
+    except BaseException:
+        _restore_signals(previous, None)
+        raise
     old_fd = None
     if isinstance(threading.current_thread(), threading._MainThread):
         old_fd = signal.set_wakeup_fd(_core.wakeup_fd())

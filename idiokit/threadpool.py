@@ -37,7 +37,9 @@ class ThreadPool(object):
             self._jobs.append((event, func, args, keys))
             if self._idle > 0:
                 self._lock.notify()
-            elif self._threads < self.max_threads:
+            # A notified worker counts as idle until it wakes: start another
+            # whenever the queued jobs outnumber the idle workers.
+            if len(self._jobs) > self._idle and self._threads < self.max_threads:
                 self._threads += 1
                 worker = threading.Thread(target=self._work, name="idiokit-worker")
                 worker.daemon = True

@@ -160,6 +160,18 @@ static inline PyObject *idk_exc_args(PyObject *value)
 
 /* ---- stepping generators and coroutines -------------------------------- */
 
+/* it.name(arg), with arg passed as one argument even when it is a tuple
+ * (PyObject_CallMethod's "O" would unpack a tuple). */
+static inline PyObject *idk_call_method1(PyObject *it, const char *name, PyObject *arg)
+{
+    PyObject *meth = PyObject_GetAttrString(it, name), *r;
+    if (meth == NULL)
+        return NULL;
+    r = PyObject_CallFunctionObjArgs(meth, arg, NULL);
+    Py_DECREF(meth);
+    return r;
+}
+
 enum { IDK_SEND_YIELD = 0, IDK_SEND_RETURN = 1, IDK_SEND_ERROR = -1 };
 
 /* Send `value` (borrowed) into iterator `it`.  On IDK_SEND_YIELD *out is the
@@ -177,7 +189,7 @@ static inline int idk_iter_send(PyObject *it, PyObject *value, PyObject **out)
         return *out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
     }
     if (!PyGen_CheckExact(it) && !PyCoro_CheckExact(it)) {
-        *out = PyObject_CallMethod(it, "send", "O", value);
+        *out = idk_call_method1(it, "send", value);
         return *out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
     }
     r = PyIter_Send(it, value, out);
@@ -190,7 +202,7 @@ static inline int idk_iter_send(PyObject *it, PyObject *value, PyObject **out)
     if (value == Py_None && Py_TYPE(it)->tp_iternext != NULL) {
         *out = Py_TYPE(it)->tp_iternext(it);
     } else {
-        *out = PyObject_CallMethod(it, "send", "O", value);
+        *out = idk_call_method1(it, "send", value);
     }
     if (*out != NULL)
         return IDK_SEND_YIELD;
@@ -214,7 +226,7 @@ static inline int idk_iter_send(PyObject *it, PyObject *value, PyObject **out)
 static inline int idk_iter_throw(PyObject *it, PyObject *exc, PyObject **out)
 {
 #if IDK_PY3
-    *out = PyObject_CallMethod(it, "throw", "O", exc);
+    *out = idk_call_method1(it, "throw", exc);
 #else
     *out = PyObject_CallMethod(it, "throw", "OOO", PyTuple_GET_ITEM(exc, 0),
                                PyTuple_GET_ITEM(exc, 1),

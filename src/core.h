@@ -238,6 +238,7 @@ struct IdkLoop {
     unsigned long l_thread;          /* thread running the loop, if running */
     int l_running;
     unsigned int l_steps_since_poll;
+    size_t l_batch_left;             /* steps left in the running batch */
     PyThreadState *l_tstate;         /* saved while the poll runs unlocked */
     IdkVec l_fired;                  /* timers fired in this poll */
     IdkTask *l_tasks_head;           /* live tasks (intrusive list) */
@@ -259,6 +260,8 @@ struct IdkTask {
     IdkOutput t_out;
     PyObject *t_gen;          /* generator, coroutine or iterator */
     IdkStream *t_current;     /* what it yields now (owned), or NULL */
+    IdkOutput *t_fwd;         /* the child's output forwarded into t_out; a
+                                 ref to its owner is held */
     int t_is_coro;
     int t_scheduled;
     int t_resume_throw;       /* resume with an exc rather than args */

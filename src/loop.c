@@ -123,10 +123,11 @@ static IdkTask *ready_pop(IdkLoop *loop)
 
 static void loop_run_batch(IdkLoop *loop)
 {
-    size_t n = loop->l_rcount;
-    loop->l_steps_since_poll += (unsigned int)n;
-    while (n-- > 0 && loop->l_rcount > 0) {
+    loop->l_batch_left = loop->l_rcount;
+    loop->l_steps_since_poll += (unsigned int)loop->l_batch_left;
+    while (loop->l_batch_left > 0 && loop->l_rcount > 0) {
         IdkTask *t = ready_pop(loop);
+        loop->l_batch_left--;
         idk_task_step(t);
         Py_DECREF(t);
         if (PyErr_Occurred()) {
@@ -226,6 +227,7 @@ static IdkLoop *loop_create(void)
     loop->l_thread = 0;
     loop->l_running = 0;
     loop->l_steps_since_poll = 0;
+    loop->l_batch_left = 0;
     loop->l_tstate = NULL;
     idk_vec_init(&loop->l_fired);
     loop->l_tasks_head = NULL;

@@ -146,10 +146,6 @@ PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_TypeError, "map() needs a function");
         return NULL;
     }
-    if (PyTuple_GET_ITEM(args, 0) != Py_None && !PyCallable_Check(PyTuple_GET_ITEM(args, 0))) {
-        idk_err_repr(PyExc_TypeError, "map() needs a callable, got ", PyTuple_GET_ITEM(args, 0), "");
-        return NULL;
-    }
     rest = PyTuple_GetSlice(args, 1, PyTuple_GET_SIZE(args));
     if (rest == NULL)
         return NULL;

@@ -20,6 +20,7 @@ typedef struct {
     IdkStream base;
     IdkStream *p_left, *p_right;   /* owned */
     IdkChan p_in[IDK_NCHANS];      /* what the sides inherit from each other */
+    IdkOutput *p_src;              /* left's output feeding p_in[MSGS], or NULL */
     int p_wired;
 } IdkPipe;
 
@@ -32,14 +33,16 @@ typedef struct {
 
 static void pipe_unwire(IdkPipe *p)
 {
-    IdkOutput *out;
+    IdkOutput *src = p->p_src;
     int k;
+    if (src != NULL) {
+        p->p_src = NULL;
+        idk_output_remove_chan(src, &p->p_in[IDK_MSGS]);
+        Py_DECREF(src->o_owner);
+    }
     if (!p->p_wired)
         return;
     p->p_wired = 0;
-    out = idk_stream_output(p->p_left);
-    if (out != NULL)
-        idk_output_remove_chan(out, &p->p_in[IDK_MSGS]);
     idk_stream_detach(p->p_right, &p->p_in[IDK_MSGS], &p->p_in[IDK_SIGS], NULL);
     idk_stream_detach(p->p_left, NULL, NULL, &p->p_in[IDK_BROKEN]);
     for (k = 0; k < IDK_NCHANS; k++)
@@ -151,6 +154,7 @@ PyObject *idk_pipe_new(IdkStream *left, IdkStream *right)
     p->p_right = (IdkStream *)idk_newref((PyObject *)right);
     for (k = 0; k < IDK_NCHANS; k++)
         idk_chan_init(&p->p_in[k], &p->base, k);
+    p->p_src = NULL;
     p->p_wired = 1;
     PyObject_GC_Track(p);
     if (idk_stream_attach(right, &p->p_in[IDK_MSGS], &p->p_in[IDK_SIGS], NULL) < 0
@@ -160,8 +164,12 @@ PyObject *idk_pipe_new(IdkStream *left, IdkStream *right)
             || idk_stream_listen(left, pipe_on_left, (PyObject *)p) < 0)
         goto fail;
     out = idk_stream_output(left);
-    if (p->p_wired && out != NULL && idk_output_add_chan(out, &p->p_in[IDK_MSGS]) < 0)
-        goto fail;
+    if (p->p_wired && out != NULL) {
+        if (idk_output_add_chan(out, &p->p_in[IDK_MSGS]) < 0)
+            goto fail;
+        p->p_src = out;
+        Py_INCREF(out->o_owner);
+    }
     return (PyObject *)p;
 fail:
     pipe_unwire(p);
@@ -178,8 +186,11 @@ static int pipe_traverse(IdkPipe *p, visitproc visit, void *arg)
 
 static int pipe_clear(IdkPipe *p)
 {
+    int k;
     if (p->p_left != NULL && p->p_right != NULL)
         pipe_unwire(p);
+    for (k = 0; k < IDK_NCHANS; k++)
+        idk_chan_clear(&p->p_in[k]);
     Py_CLEAR(p->p_left);
     Py_CLEAR(p->p_right);
     idk_stream_base_clear(&p->base);

@@ -67,6 +67,7 @@ PyObject *idk_task_new(PyObject *gen)
     idk_output_init(&t->t_out, &t->base.base);
     t->t_gen = idk_newref(gen);
     t->t_current = NULL;
+    t->t_fwd = NULL;
     t->t_is_coro = idk_is_coroutine(gen);
     t->t_scheduled = 0;
     t->t_resume_throw = 0;
@@ -82,17 +83,27 @@ PyObject *idk_task_new(PyObject *gen)
     return (PyObject *)t;
 }
 
+static void task_unforward(IdkTask *t)
+{
+    IdkOutput *fwd = t->t_fwd;
+    if (fwd == NULL)
+        return;
+    t->t_fwd = NULL;
+    idk_output_remove_forward(fwd, &t->t_out);
+    Py_DECREF(fwd->o_owner);
+}
+
 /* ---- finishing ------------------------------------------------------------------- */
 
 static void task_finish(IdkTask *t, int state, PyObject *value)
 {
     int k;
     Py_INCREF(t);
+    task_unforward(t);
     for (k = 0; k < IDK_NCHANS; k++)
         idk_chan_clear(&t->base.in[k]);
     idk_output_clear(&t->t_out);
-    Py_CLEAR(t->t_gen);
-    task_unlink_live(t);
+    task_unlink_live(t);   /* t_gen (finished) stays for repr() */
     idk_stream_finish(&t->base.base, state, value);
     Py_DECREF(t);
 }
@@ -130,12 +141,11 @@ static void task_ended_by(IdkTask *t, PyObject *exc)
     Py_DECREF(args);
 }
 
-/* Yielded something that is not a stream: fail with TypeError, close the
- * generator so that its finally blocks run. */
-static void task_bad_yield(IdkTask *t, PyObject *obj)
+/* Yielded something it cannot wait for (not a stream, or itself): fail with
+ * the error that is set, and close the generator so its finally blocks run. */
+static void task_bad_yield(IdkTask *t)
 {
     PyObject *close_result, *exc;
-    idk_err_repr(PyExc_TypeError, "expected a stream, got ", obj, "");
     exc = idk_exc_fetch();
     close_result = PyObject_CallMethod(t->t_gen, "close", NULL);
     if (close_result == NULL) {
@@ -154,16 +164,12 @@ static void task_on_child_done(IdkStream *child, PyObject *ctx)
 {
     IdkTask *t = (IdkTask *)ctx;
     IdkStream *cur = t->t_current;
-    IdkOutput *out;
-    (void)child;
     if (cur == NULL)
         return;
     t->t_current = NULL;
     idk_stream_detach(cur, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
                       &t->base.in[IDK_BROKEN]);
-    out = idk_stream_output(cur);
-    if (out != NULL)
-        idk_output_remove_forward(out, &t->t_out);
+    task_unforward(t);
     Py_XSETREF(t->t_resume, idk_newref(child->r_value));
     t->t_resume_throw = child->r_state == IDK_RAISED;
     if (idk_loop_schedule(t) < 0) {
@@ -179,7 +185,13 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
     IdkStream *child;
     IdkOutput *out;
     if (!IdkStream_Check(obj)) {
-        task_bad_yield(t, obj);
+        idk_err_repr(PyExc_TypeError, "expected a stream, got ", obj, "");
+        task_bad_yield(t);
+        return;
+    }
+    if (idk_stream_resolve((IdkStream *)obj) == &t->base.base) {
+        PyErr_SetString(PyExc_RuntimeError, "a stream cannot wait for itself");
+        task_bad_yield(t);
         return;
     }
     child = (IdkStream *)idk_newref(obj);
@@ -188,14 +200,18 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
                           &t->base.in[IDK_BROKEN]) < 0)
         goto fail;
     out = idk_stream_output(child);
-    if (t->t_current == child && out != NULL
-            && idk_output_add_forward(out, &t->t_out) < 0)
-        goto fail;
+    if (t->t_current == child && out != NULL) {
+        if (idk_output_add_forward(out, &t->t_out) < 0)
+            goto fail;
+        t->t_fwd = out;
+        Py_INCREF(out->o_owner);
+    }
     if (idk_stream_listen(child, task_on_child_done, (PyObject *)t) < 0)
         goto fail;
     return;
 fail:
     /* Out of memory while wiring: the task fails with that error. */
+    task_unforward(t);
     if (t->t_current == child) {
         t->t_current = NULL;
         Py_DECREF(child);
@@ -283,8 +299,11 @@ static void task_log_unobserved(IdkTask *t)
         goto done;
     kw = Py_BuildValue("{sO}", "exc_info", info);
     meth = PyObject_GetAttrString(idk_logger, "error");
-    args = Py_BuildValue("(sO)", "exception in stream %r was never retrieved",
-                         (PyObject *)t);
+    {
+        PyObject *repr = PyObject_Repr((PyObject *)t);
+        args = repr ? Py_BuildValue("(sO)", "exception in %s was never retrieved", repr) : NULL;
+        Py_XDECREF(repr);
+    }
     if (kw != NULL && meth != NULL && args != NULL)
         r = PyObject_Call(meth, args, kw);
 done:
@@ -329,10 +348,15 @@ static void task_finalize(IdkTask *t)
 static void task_dealloc(IdkTask *t)
 {
     int k;
+#if IDK_PY3
+    if (PyObject_CallFinalizerFromDealloc((PyObject *)t) < 0)
+        return;   /* resurrected by the logger */
+#endif
     PyObject_GC_UnTrack(t);
 #if !IDK_PY3
     task_log_unobserved(t);
 #endif
+    task_unforward(t);
     for (k = 0; k < IDK_NCHANS; k++)
         idk_chan_clear(&t->base.in[k]);
     idk_output_clear(&t->t_out);
