@@ -26,6 +26,24 @@ PyObject *idk_timeout_arm(PyObject *self, PyObject *args);
 PyObject *idk_sleep_func(PyObject *self, PyObject *args);
 PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw);
 
+/* Subsystems in their own files register themselves here when linked in
+ * (socket.c, dns.c, http_parser.c): each adds its types and functions to
+ * the module and returns 0, or -1 with an exception set. */
+__attribute__((weak)) int idk_socket_module_init(PyObject *m);
+__attribute__((weak)) int idk_dns_module_init(PyObject *m);
+__attribute__((weak)) int idk_http_module_init(PyObject *m);
+
+static int module_add_subsystems(PyObject *m)
+{
+    if (idk_socket_module_init != NULL && idk_socket_module_init(m) < 0)
+        return -1;
+    if (idk_dns_module_init != NULL && idk_dns_module_init(m) < 0)
+        return -1;
+    if (idk_http_module_init != NULL && idk_http_module_init(m) < 0)
+        return -1;
+    return 0;
+}
+
 PyObject *idk_debug_stats(PyObject *self, PyObject *unused)
 {
     (void)self;
@@ -182,7 +200,8 @@ IDK_MOD_INIT(_core)
 #endif
     if (m == NULL)
         IDK_MOD_RETURN(NULL);
-    if (module_add_types(m) < 0 || module_add_exceptions(m) < 0) {
+    if (module_add_types(m) < 0 || module_add_exceptions(m) < 0
+            || module_add_subsystems(m) < 0) {
 #if IDK_PY3
         Py_DECREF(m);
 #endif
