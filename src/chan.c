@@ -87,8 +87,8 @@ void idk_msg_withdraw(IdkMsg *m)
 void idk_vec_init(IdkVec *v)
 {
     v->n = 0;
-    v->cap = 2;
-    v->items = v->inl;
+    v->cap = 1;
+    v->u.one = NULL;
 }
 
 int idk_vec_push(IdkVec *v, void *item)
@@ -96,32 +96,32 @@ int idk_vec_push(IdkVec *v, void *item)
     if (v->n == v->cap) {
         int cap = v->cap * 2;
         void **items;
-        if (v->items == v->inl) {
+        if (v->cap == 1) {
             items = (void **)PyMem_Malloc(cap * sizeof(void *));
             if (items != NULL)
-                memcpy(items, v->inl, v->n * sizeof(void *));
+                items[0] = v->u.one;
         } else {
-            items = (void **)PyMem_Realloc(v->items, cap * sizeof(void *));
+            items = (void **)PyMem_Realloc(v->u.many, cap * sizeof(void *));
         }
         if (items == NULL) {
             PyErr_NoMemory();
             return -1;
         }
-        v->items = items;
+        v->u.many = items;
         v->cap = cap;
     }
-    v->items[v->n++] = item;
+    idk_vec_data(v)[v->n++] = item;
     return 0;
 }
 
 int idk_vec_remove(IdkVec *v, void *item)
 {
+    void **items = idk_vec_data(v);
     int i;
-    for (i = 0; i < v->n; i++) {
-        if (v->items[i] == item) {
+    for (i = v->n - 1; i >= 0; i--) {
+        if (items[i] == item) {
             /* keep order: fan-in order and notification order matter */
-            memmove(&v->items[i], &v->items[i + 1],
-                    (v->n - i - 1) * sizeof(void *));
+            memmove(&items[i], &items[i + 1], (v->n - i - 1) * sizeof(void *));
             v->n--;
             return 1;
         }
@@ -131,8 +131,8 @@ int idk_vec_remove(IdkVec *v, void *item)
 
 void idk_vec_free(IdkVec *v)
 {
-    if (v->items != v->inl)
-        PyMem_Free(v->items);
+    if (v->cap > 1)
+        PyMem_Free(v->u.many);
     idk_vec_init(v);
 }
 
@@ -155,7 +155,7 @@ static int snapshot_take(Snapshot *s, IdkVec *v)
             return -1;
         }
     }
-    memcpy(s->items, v->items, v->n * sizeof(void *));
+    memcpy(s->items, idk_vec_data(v), v->n * sizeof(void *));
     return 0;
 }
 
@@ -305,9 +305,9 @@ void idk_chan_unlink(IdkChan *child, IdkChan *parent)
 void idk_chan_unlink_all(IdkChan *c)
 {
     while (c->c_parents.n > 0)
-        idk_chan_unlink(c, (IdkChan *)c->c_parents.items[c->c_parents.n - 1]);
+        idk_chan_unlink(c, (IdkChan *)idk_vec_data(&c->c_parents)[c->c_parents.n - 1]);
     while (c->c_children.n > 0)
-        idk_chan_unlink((IdkChan *)c->c_children.items[c->c_children.n - 1], c);
+        idk_chan_unlink((IdkChan *)idk_vec_data(&c->c_children)[c->c_children.n - 1], c);
 }
 
 void idk_chan_clear(IdkChan *c)
@@ -334,7 +334,7 @@ static IdkMsg *chan_peek(IdkChan *c, IdkChan **holder, int depth)
     }
     for (i = 0; i < c->c_parents.n; i++) {
         IdkChan *h = NULL;
-        IdkMsg *m = chan_peek((IdkChan *)c->c_parents.items[i], &h, depth + 1);
+        IdkMsg *m = chan_peek((IdkChan *)idk_vec_data(&c->c_parents)[i], &h, depth + 1);
         if (m != NULL && (best == NULL || m->m_seq < best->m_seq)) {
             best = m;
             *holder = h;
@@ -357,7 +357,7 @@ int idk_chan_traverse(IdkChan *c, visitproc visit, void *arg)
 {
     int i;
     for (i = 0; i < c->c_parents.n; i++)
-        Py_VISIT(((IdkChan *)c->c_parents.items[i])->c_owner);
+        Py_VISIT(((IdkChan *)idk_vec_data(&c->c_parents)[i])->c_owner);
     return 0;
 }
 
@@ -383,9 +383,9 @@ static void output_prune(IdkOutput *o)
 {
     int i, j = 0;
     for (i = 0; i < o->o_pending.n; i++) {
-        IdkMsg *m = (IdkMsg *)o->o_pending.items[i];
+        IdkMsg *m = (IdkMsg *)idk_vec_data(&o->o_pending)[i];
         if (m->m_state == IDK_OFFERED)
-            o->o_pending.items[j++] = m;
+            idk_vec_data(&o->o_pending)[j++] = m;
         else
             idk_msg_decref(m);
     }
@@ -433,7 +433,7 @@ static int output_add_dest(IdkOutput *o, void *d)
     Py_INCREF(dest_owner(d));
     output_prune(o);
     for (i = 0; i < o->o_pending.n; i++) {
-        IdkMsg *m = (IdkMsg *)o->o_pending.items[i];
+        IdkMsg *m = (IdkMsg *)idk_vec_data(&o->o_pending)[i];
         if (m->m_state != IDK_OFFERED)
             continue;
         idk_msg_incref(m);
@@ -473,9 +473,9 @@ void idk_output_clear(IdkOutput *o)
 {
     int i;
     while (o->o_dests.n > 0)
-        output_remove_dest(o, o->o_dests.items[o->o_dests.n - 1]);
+        output_remove_dest(o, idk_vec_data(&o->o_dests)[o->o_dests.n - 1]);
     for (i = 0; i < o->o_pending.n; i++)
-        idk_msg_decref((IdkMsg *)o->o_pending.items[i]);
+        idk_msg_decref((IdkMsg *)idk_vec_data(&o->o_pending)[i]);
     o->o_pending.n = 0;
     idk_vec_free(&o->o_dests);
     idk_vec_free(&o->o_pending);

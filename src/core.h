@@ -52,11 +52,20 @@ void idk_msg_withdraw(IdkMsg *m);
 
 /* ---- small vectors ------------------------------------------------------- */
 
+/* A vector with one inline slot (16 bytes): most channels have at most one
+ * parent and one child, most outputs one destination. */
 typedef struct {
-    int n, cap;
-    void **items;
-    void *inl[2];
+    int n, cap;                 /* cap 1: the item is inline in u.one */
+    union {
+        void *one;
+        void **many;
+    } u;
 } IdkVec;
+
+static inline void **idk_vec_data(IdkVec *v)
+{
+    return v->cap <= 1 ? &v->u.one : v->u.many;
+}
 
 void idk_vec_init(IdkVec *v);
 int idk_vec_push(IdkVec *v, void *item);
@@ -69,11 +78,11 @@ typedef struct IdkQNode IdkQNode;
 
 struct IdkChan {
     IdkStream *c_owner;   /* borrowed: the channel is embedded in its owner */
-    int c_kind;           /* IDK_MSGS, IDK_SIGS or IDK_BROKEN */
-    int c_watch;          /* owner's on_input is called on new items */
     IdkQNode *c_head, *c_tail;
     IdkVec c_parents;     /* IdkChan*: a ref to each parent's owner is held */
     IdkVec c_children;    /* IdkChan*: borrowed; children unlink themselves */
+    unsigned char c_kind;  /* IDK_MSGS, IDK_SIGS or IDK_BROKEN */
+    unsigned char c_watch; /* owner's on_input is called on new items */
 };
 
 void idk_chan_init(IdkChan *c, IdkStream *owner, int kind);

@@ -83,17 +83,12 @@ void idk_sleep_fired_flush(IdkLoop *loop)
     int i;
     if (loop->l_fired.n == 0)
         return;
-    fired = loop->l_fired;
-    if (fired.items == loop->l_fired.inl) {
-        /* move the inline items into our copy */
-        fired.items = fired.inl;
-        memcpy(fired.inl, loop->l_fired.inl, sizeof(fired.inl));
-    }
+    fired = loop->l_fired;   /* take the list: firing may add to it */
     idk_vec_init(&loop->l_fired);
     if (fired.n > 1)
-        qsort(fired.items, fired.n, sizeof(void *), timer_cmp);
+        qsort(idk_vec_data(&fired), fired.n, sizeof(void *), timer_cmp);
     for (i = 0; i < fired.n; i++) {
-        IdkTimer *tm = (IdkTimer *)fired.items[i];
+        IdkTimer *tm = (IdkTimer *)idk_vec_data(&fired)[i];
         PyObject *owner = tm->tm_owner;
         tm->tm_fire(owner);
         Py_DECREF(owner);

@@ -1,0 +1,963 @@
+/* socket.c: non-blocking socket operations as leaf streams (issue 4).
+ *
+ * An IoSocket (_core.IoSocket(owner, fd)) holds a non-blocking fd that its
+ * `owner` (a stdlib _socket.socket) owns and closes, ONE read and ONE write
+ * ev_io watcher for its whole life, and a FIFO of waiting operations per
+ * direction.  Each operation (recv, recv_into, send, sendall, accept,
+ * connect, and `call` for recvfrom/sendto through the stdlib) is a SocketOp
+ * stream: it tries its syscall at once and waits on the watcher only on
+ * EAGAIN/EWOULDBLOCK/EINTR/ENOBUFS, under an optional monotonic timeout.
+ *
+ * Invariants:
+ *  - A direction's watcher is active iff that direction has waiters; every
+ *    active watcher is counted in idk_stats.watchers.
+ *  - A queued op is referenced by the queue (an untraversed reference, like
+ *    an active timer's), and holds a reference to its IoSocket.
+ *  - A new op joins the queue behind existing waiters instead of trying its
+ *    syscall first, so waiters of one direction are served in FIFO order.
+ *  - An op that is interrupted (throw, timeout, close) leaves the queue before
+ *    finishing; recv/recv_into/accept have then consumed nothing, and a
+ *    sendall keeps the count of bytes it had sent (op.sent).
+ *  - close() wakes every waiter with SocketError(EBADF, "socket is closed"),
+ *    stops both watchers, then closes the owner once; later ops fail the same
+ *    way.  The fd itself is only ever closed by the owner.
+ */
+#include "core.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+enum { IO_READ = 0, IO_WRITE = 1 };
+enum { OP_RECV, OP_RECV_INTO, OP_SEND, OP_SENDALL, OP_ACCEPT, OP_CONNECT, OP_CALL };
+
+typedef struct IdkIoOp IdkIoOp;
+
+typedef struct {
+    PyObject_HEAD
+    int fd;
+    int closed;
+    PyObject *owner;                /* the stdlib socket owning fd */
+    ev_io w[2];
+    int active[2];
+    IdkIoOp *head[2], *tail[2];     /* waiting ops, one reference each */
+} IdkIoSock;
+
+struct IdkIoOp {
+    IdkInStream base;
+    IdkIoSock *sock;                /* owned */
+    IdkIoOp *prev, *next;
+    int queued;
+    int kind, dir, flags;
+    IdkTimer timer;
+    PyObject *obj;                  /* send data / buffer owner / callable */
+    PyObject *args;                 /* call args, or the accept wrapper */
+    Py_buffer view;
+    int has_view;
+    Py_ssize_t size, done;
+};
+
+PyTypeObject IdkIoSock_Type, IdkIoOp_Type;
+static PyObject *sock_error_cls = NULL;    /* idiokit.socket.SocketError */
+static PyObject *sock_timeout_cls = NULL;  /* idiokit.socket.SocketTimeout */
+static PyObject *sock_convert = NULL;      /* stdlib exception -> ours */
+
+#define RECV_STATIC_SIZE (256 * 1024)
+static char recv_static[RECV_STATIC_SIZE];   /* used with the GIL held */
+
+/* ---- errors ------------------------------------------------------------------ */
+
+static int errors_ready(void)
+{
+    if (sock_error_cls == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "import idiokit.socket first");
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *exc_errno(int err, const char *text)
+{
+    PyObject *v = PyObject_CallFunction(sock_error_cls, "is", err,
+                                        text != NULL ? text : strerror(err));
+    PyObject *exc;
+    if (v == NULL)
+        return idk_exc_fetch();
+    exc = idk_exc_from_value(v);
+    Py_DECREF(v);
+    return exc;
+}
+
+static PyObject *exc_timeout(void)
+{
+    PyObject *v = PyObject_CallFunction(sock_timeout_cls, "s", "timed out");
+    PyObject *exc;
+    if (v == NULL)
+        return idk_exc_fetch();
+    exc = idk_exc_from_value(v);
+    Py_DECREF(v);
+    return exc;
+}
+
+/* The current Python error, converted to the idiokit.socket classes. */
+static PyObject *exc_fetch_converted(void)
+{
+    PyObject *exc = idk_exc_fetch(), *conv;
+    conv = PyObject_CallFunctionObjArgs(sock_convert, idk_exc_value(exc), NULL);
+    if (conv == NULL) {
+        PyErr_Clear();
+        return exc;
+    }
+    if (conv != idk_exc_value(exc)) {
+        Py_DECREF(exc);
+        exc = idk_exc_from_value(conv);
+    }
+    Py_DECREF(conv);
+    return exc;
+}
+
+static int errno_would_block(int e)
+{
+    return e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == ENOBUFS;
+}
+
+/* Does the current Python error carry a "wait and retry" errno?  Clears it
+ * if so. */
+static int pyerr_would_block(void)
+{
+    PyObject *exc = idk_exc_fetch(), *e;
+    long code = -1;
+    e = PyObject_GetAttrString(idk_exc_value(exc), "errno");
+    if (e == NULL)
+        PyErr_Clear();
+    else if (e != Py_None)
+        code = PyLong_AsLong(e);
+    Py_XDECREF(e);
+    PyErr_Clear();
+    if (code >= 0 && errno_would_block((int)code)) {
+        Py_DECREF(exc);
+        return 1;
+    }
+    idk_exc_restore(exc);
+    Py_DECREF(exc);
+    return 0;
+}
+
+/* ---- addresses ----------------------------------------------------------------- */
+
+static PyObject *addr_to_py(struct sockaddr *sa, socklen_t len)
+{
+    char text[INET6_ADDRSTRLEN];
+    switch (sa->sa_family) {
+    case AF_INET: {
+        struct sockaddr_in *in = (struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+        return Py_BuildValue("(si)", text, ntohs(in->sin_port));
+    }
+    case AF_INET6: {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+        return Py_BuildValue("(siII)", text, ntohs(in6->sin6_port),
+                             (unsigned int)ntohl(in6->sin6_flowinfo),
+                             (unsigned int)in6->sin6_scope_id);
+    }
+    case AF_UNIX: {
+        struct sockaddr_un *un = (struct sockaddr_un *)sa;
+        Py_ssize_t n = (Py_ssize_t)len - (Py_ssize_t)offsetof(struct sockaddr_un, sun_path);
+        if (n <= 0)
+            return PyBytes_FromStringAndSize("", 0);
+        if (un->sun_path[0] == 0)   /* abstract namespace: bytes, as stdlib */
+            return PyBytes_FromStringAndSize(un->sun_path, n);
+        return IDK_STR_FROM(un->sun_path);
+    }
+    default:
+        return Py_BuildValue("(is)", (int)sa->sa_family, "");
+    }
+}
+
+/* ---- the queue of waiters and the two watchers ------------------------------------- */
+
+static void sock_watch(IdkIoSock *s, int dir, int on)
+{
+    if (on && !s->active[dir]) {
+        ev_io_start(idk_loop->l_ev, &s->w[dir]);
+        s->active[dir] = 1;
+        idk_stats.watchers++;
+    } else if (!on && s->active[dir]) {
+        ev_io_stop(idk_loop->l_ev, &s->w[dir]);
+        s->active[dir] = 0;
+        idk_stats.watchers--;
+    }
+}
+
+static void op_enqueue(IdkIoOp *op)
+{
+    IdkIoSock *s = op->sock;
+    int d = op->dir;
+    Py_INCREF(op);
+    op->queued = 1;
+    op->next = NULL;
+    op->prev = s->tail[d];
+    if (s->tail[d] != NULL)
+        s->tail[d]->next = op;
+    else
+        s->head[d] = op;
+    s->tail[d] = op;
+    sock_watch(s, d, 1);
+}
+
+/* Leave the queue; the queue's reference is dropped (the caller holds one). */
+static void op_dequeue(IdkIoOp *op)
+{
+    IdkIoSock *s = op->sock;
+    int d = op->dir;
+    if (!op->queued)
+        return;
+    op->queued = 0;
+    if (op->prev != NULL)
+        op->prev->next = op->next;
+    else
+        s->head[d] = op->next;
+    if (op->next != NULL)
+        op->next->prev = op->prev;
+    else
+        s->tail[d] = op->prev;
+    op->prev = op->next = NULL;
+    if (s->head[d] == NULL)
+        sock_watch(s, d, 0);
+    Py_DECREF(op);
+}
+
+/* ---- finishing an op ------------------------------------------------------------------ */
+
+static void op_release(IdkIoOp *op)
+{
+    if (op->has_view) {
+        op->has_view = 0;
+        PyBuffer_Release(&op->view);
+    }
+    Py_CLEAR(op->obj);
+    Py_CLEAR(op->args);
+}
+
+/* Finish once: leave the queue, stop the timer, drop the buffers, unlink the
+ * channels, then set the result.  Steals nothing. */
+static void op_finish(IdkIoOp *op, int state, PyObject *value)
+{
+    IdkStream *s = &op->base.base;
+    int k;
+    if (s->r_state != IDK_PENDING)
+        return;
+    Py_INCREF(op);
+    for (k = 0; k < IDK_NCHANS; k++)
+        op->base.in[k].c_watch = 0;
+    op_dequeue(op);
+    idk_timer_stop(&op->timer);
+    op_release(op);
+    for (k = 0; k < IDK_NCHANS; k++)
+        idk_chan_clear(&op->base.in[k]);
+    idk_stream_finish(s, state, value);
+    Py_DECREF(op);
+}
+
+static void op_return1(IdkIoOp *op, PyObject *value)   /* steals value */
+{
+    PyObject *args;
+    if (value == NULL) {
+        PyObject *exc = idk_exc_fetch();
+        op_finish(op, IDK_RAISED, exc);
+        Py_DECREF(exc);
+        return;
+    }
+    args = value == Py_None ? PyTuple_New(0) : PyTuple_Pack(1, value);
+    Py_DECREF(value);
+    if (args == NULL) {
+        PyObject *exc = idk_exc_fetch();
+        op_finish(op, IDK_RAISED, exc);
+        Py_DECREF(exc);
+        return;
+    }
+    op_finish(op, IDK_RETURNED, args);
+    Py_DECREF(args);
+}
+
+static void op_raise_errno(IdkIoOp *op, int err, const char *text)
+{
+    PyObject *exc = exc_errno(err, text);
+    op_finish(op, IDK_RAISED, exc);
+    Py_DECREF(exc);
+}
+
+static void op_raise_current(IdkIoOp *op)
+{
+    PyObject *exc = exc_fetch_converted();
+    op_finish(op, IDK_RAISED, exc);
+    Py_DECREF(exc);
+}
+
+/* ---- the syscalls: 1 = finished (either way), 0 = would block --------------------------- */
+
+static int try_recv(IdkIoOp *op)
+{
+    int fd = op->sock->fd;
+    char *buf = recv_static;
+    ssize_t n;
+    if (op->size > RECV_STATIC_SIZE) {
+        buf = PyMem_Malloc(op->size);
+        if (buf == NULL) {
+            PyErr_NoMemory();
+            op_raise_current(op);
+            return 1;
+        }
+    }
+    for (;;) {
+        n = recv(fd, buf, op->size, op->flags);
+        if (n >= 0 || errno != EINTR)
+            break;
+    }
+    if (n < 0) {
+        int e = errno;
+        if (buf != recv_static)
+            PyMem_Free(buf);
+        if (errno_would_block(e))
+            return 0;
+        op_raise_errno(op, e, NULL);
+        return 1;
+    }
+    op_return1(op, PyBytes_FromStringAndSize(buf, n));
+    if (buf != recv_static)
+        PyMem_Free(buf);
+    return 1;
+}
+
+static int try_recv_into(IdkIoOp *op)
+{
+    ssize_t n;
+    for (;;) {
+        n = recv(op->sock->fd, op->view.buf, op->size, op->flags);
+        if (n >= 0 || errno != EINTR)
+            break;
+    }
+    if (n < 0) {
+        if (errno_would_block(errno))
+            return 0;
+        op_raise_errno(op, errno, NULL);
+        return 1;
+    }
+    op_return1(op, PyLong_FromSsize_t(n));
+    return 1;
+}
+
+static int try_send(IdkIoOp *op, int all)
+{
+    for (;;) {
+        ssize_t n = send(op->sock->fd, (char *)op->view.buf + op->done,
+                         op->view.len - op->done, op->flags | MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno_would_block(errno))
+                return 0;
+            op_raise_errno(op, errno, NULL);
+            return 1;
+        }
+        op->done += n;
+        if (!all) {
+            op_return1(op, PyLong_FromSsize_t(n));
+            return 1;
+        }
+        if (op->done >= op->view.len) {
+            op_return1(op, idk_newref(Py_None));
+            return 1;
+        }
+    }
+}
+
+static int try_accept(IdkIoOp *op)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd;
+    PyObject *addr, *r;
+    for (;;) {
+        len = sizeof(ss);
+        fd = accept4(op->sock->fd, (struct sockaddr *)&ss, &len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            break;
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno_would_block(errno))
+            return 0;
+        op_raise_errno(op, errno, NULL);
+        return 1;
+    }
+    addr = addr_to_py((struct sockaddr *)&ss, len);
+    if (addr == NULL) {
+        close(fd);
+        op_raise_current(op);
+        return 1;
+    }
+    r = PyObject_CallFunction(op->args, "iO", fd, addr);
+    Py_DECREF(addr);
+    if (r == NULL) {
+        close(fd);       /* the wrapper did not take it */
+        op_raise_current(op);
+        return 1;
+    }
+    op_return1(op, r);
+    return 1;
+}
+
+/* connect: op->obj is connect_ex, op->args its args; op->done counts tries. */
+static int try_connect(IdkIoOp *op)
+{
+    PyObject *r;
+    long code;
+    if (op->done > 0) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (getsockopt(op->sock->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+            err = errno;
+        if (err != 0 && err != EINPROGRESS && err != EALREADY) {
+            op_raise_errno(op, err, NULL);
+            return 1;
+        }
+    }
+    op->done++;
+    r = PyObject_Call(op->obj, op->args, NULL);
+    if (r == NULL) {
+        op_raise_current(op);
+        return 1;
+    }
+    code = PyLong_AsLong(r);
+    Py_DECREF(r);
+    if (code == -1 && PyErr_Occurred()) {
+        op_raise_current(op);
+        return 1;
+    }
+    if (code == 0 || code == EISCONN) {
+        op_return1(op, idk_newref(Py_None));
+        return 1;
+    }
+    if (code == EINPROGRESS || code == EALREADY || errno_would_block((int)code))
+        return 0;
+    op_raise_errno(op, (int)code, NULL);
+    return 1;
+}
+
+static int try_call(IdkIoOp *op)
+{
+    PyObject *r = PyObject_Call(op->obj, op->args, NULL);
+    if (r == NULL) {
+        if (pyerr_would_block())
+            return 0;
+        op_raise_current(op);
+        return 1;
+    }
+    op_return1(op, r);
+    return 1;
+}
+
+static int op_try(IdkIoOp *op)
+{
+    switch (op->kind) {
+    case OP_RECV: return try_recv(op);
+    case OP_RECV_INTO: return try_recv_into(op);
+    case OP_SEND: return try_send(op, 0);
+    case OP_SENDALL: return try_send(op, 1);
+    case OP_ACCEPT: return try_accept(op);
+    case OP_CONNECT: return try_connect(op);
+    default: return try_call(op);
+    }
+}
+
+/* ---- events: readiness, timeout, interruption -------------------------------------------- */
+
+static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
+{
+    IdkIoSock *s = (IdkIoSock *)w->data;
+    int dir = w == &s->w[IO_READ] ? IO_READ : IO_WRITE;
+    (void)ev;
+    (void)revents;
+    Py_INCREF(s);
+    while (s->head[dir] != NULL) {
+        IdkIoOp *op = s->head[dir];
+        int done;
+        Py_INCREF(op);
+        done = op_try(op);
+        Py_DECREF(op);
+        if (!done)
+            break;
+    }
+    Py_DECREF(s);
+}
+
+static void op_on_timer(PyObject *owner)
+{
+    IdkIoOp *op = (IdkIoOp *)owner;
+    PyObject *exc;
+    if (op->base.base.r_state != IDK_PENDING)
+        return;
+    exc = exc_timeout();
+    op_finish(op, IDK_RAISED, exc);
+    Py_DECREF(exc);
+}
+
+static void op_on_input(IdkStream *s, int which)
+{
+    IdkIoOp *op = (IdkIoOp *)s;
+    IdkMsg *m;
+    int k;
+    (void)which;
+    if (s->r_state != IDK_PENDING)
+        return;
+    m = idk_in_take(&op->base, 0, -1);
+    if (m == NULL)
+        return;
+    for (k = 0; k < IDK_NCHANS; k++)
+        op->base.in[k].c_watch = 0;
+    Py_INCREF(s);
+    op_dequeue(op);          /* cancelled: nothing more is read or written */
+    idk_msg_consume(m);
+    op_finish(op, IDK_RAISED, m->m_payload);
+    idk_msg_decref(m);
+    Py_DECREF(s);
+}
+
+static int op_attach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk)
+{
+    (void)m;
+    return idk_in_attach(s, NULL, sig, brk);
+}
+
+static void op_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk)
+{
+    (void)m;
+    idk_in_detach(s, NULL, sig, brk);
+}
+
+static const IdkKind op_kind = {
+    "socket", op_attach, op_detach, NULL, idk_in_input, op_on_input, NULL
+};
+
+/* ---- creating ops --------------------------------------------------------------------------- */
+
+static int parse_timeout(PyObject *o, double *t)
+{
+    if (o == NULL || o == Py_None) {
+        *t = -1.0;
+        return 0;
+    }
+    *t = PyFloat_AsDouble(o);
+    if (*t == -1.0 && PyErr_Occurred())
+        return -1;
+    if (*t != *t || *t < 0) {
+        PyErr_SetString(PyExc_ValueError, "timeout must be None or a non-negative number");
+        return -1;
+    }
+    return 0;
+}
+
+static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
+{
+    IdkIoOp *op;
+    if (!errors_ready())
+        return NULL;
+    op = (IdkIoOp *)IdkIoOp_Type.tp_alloc(&IdkIoOp_Type, 0);
+    if (op == NULL)
+        return NULL;
+    idk_stream_init(&op->base.base, &op_kind);
+    idk_in_init(&op->base);
+    op->base.in[IDK_SIGS].c_watch = 1;
+    op->base.in[IDK_BROKEN].c_watch = 1;
+    op->sock = (IdkIoSock *)idk_newref((PyObject *)s);
+    op->kind = kind;
+    op->dir = dir;
+    idk_timer_init(&op->timer, (PyObject *)op, op_on_timer);
+    return op;
+}
+
+/* Try at once unless others wait; else queue (and arm the timeout). */
+static PyObject *op_start(IdkIoOp *op, double timeout)
+{
+    IdkIoSock *s = op->sock;
+    if (s->closed) {
+        op_raise_errno(op, EBADF, "socket is closed");
+        return (PyObject *)op;
+    }
+    if (s->head[op->dir] == NULL && op_try(op))
+        return (PyObject *)op;
+    if (timeout == 0.0) {
+        PyObject *exc = exc_timeout();
+        op_finish(op, IDK_RAISED, exc);
+        Py_DECREF(exc);
+        return (PyObject *)op;
+    }
+    if (idk_loop_get() == NULL || (timeout > 0 && idk_timer_start(&op->timer, timeout) < 0)) {
+        Py_DECREF(op);
+        return NULL;
+    }
+    op_enqueue(op);
+    return (PyObject *)op;
+}
+
+static PyObject *iosock_recv(IdkIoSock *s, PyObject *args)
+{
+    Py_ssize_t size;
+    int flags = 0;
+    PyObject *to = NULL;
+    double timeout;
+    IdkIoOp *op;
+    if (!PyArg_ParseTuple(args, "n|iO:recv", &size, &flags, &to) || parse_timeout(to, &timeout) < 0)
+        return NULL;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative buffersize in recv");
+        return NULL;
+    }
+    if ((op = op_new(s, OP_RECV, IO_READ)) == NULL)
+        return NULL;
+    op->size = size;
+    op->flags = flags;
+    if (size == 0) {
+        op_return1(op, PyBytes_FromStringAndSize("", 0));
+        return (PyObject *)op;
+    }
+    return op_start(op, timeout);
+}
+
+static PyObject *iosock_recv_into(IdkIoSock *s, PyObject *args)
+{
+    PyObject *buf, *to = NULL;
+    Py_ssize_t nbytes = 0;
+    int flags = 0;
+    double timeout;
+    IdkIoOp *op;
+    if (!PyArg_ParseTuple(args, "O|niO:recv_into", &buf, &nbytes, &flags, &to)
+            || parse_timeout(to, &timeout) < 0)
+        return NULL;
+    if (nbytes < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative buffersize in recv_into");
+        return NULL;
+    }
+    if ((op = op_new(s, OP_RECV_INTO, IO_READ)) == NULL)
+        return NULL;
+    if (PyObject_GetBuffer(buf, &op->view, PyBUF_WRITABLE) < 0) {
+        Py_DECREF(op);
+        return NULL;
+    }
+    op->has_view = 1;
+    if (nbytes == 0 || nbytes > op->view.len)
+        nbytes = op->view.len;
+    op->size = nbytes;
+    op->flags = flags;
+    if (nbytes == 0) {
+        op_return1(op, PyLong_FromLong(0));
+        return (PyObject *)op;
+    }
+    return op_start(op, timeout);
+}
+
+static PyObject *iosock_send_common(IdkIoSock *s, PyObject *args, int kind)
+{
+    PyObject *data, *to = NULL;
+    int flags = 0;
+    double timeout;
+    IdkIoOp *op;
+    if (!PyArg_ParseTuple(args, "O|iO:send", &data, &flags, &to) || parse_timeout(to, &timeout) < 0)
+        return NULL;
+    if (PyUnicode_Check(data)) {
+        PyErr_SetString(PyExc_TypeError, "data must be bytes or a buffer, not text");
+        return NULL;
+    }
+    if ((op = op_new(s, kind, IO_WRITE)) == NULL)
+        return NULL;
+    if (PyObject_GetBuffer(data, &op->view, PyBUF_SIMPLE) < 0) {
+        Py_DECREF(op);
+        return NULL;
+    }
+    op->has_view = 1;
+    op->flags = flags;
+    return op_start(op, timeout);
+}
+
+static PyObject *iosock_send(IdkIoSock *s, PyObject *args)
+{
+    return iosock_send_common(s, args, OP_SEND);
+}
+
+static PyObject *iosock_sendall(IdkIoSock *s, PyObject *args)
+{
+    return iosock_send_common(s, args, OP_SENDALL);
+}
+
+/* accept(wrap[, timeout]): the result is wrap(fd, address). */
+static PyObject *iosock_accept(IdkIoSock *s, PyObject *args)
+{
+    PyObject *wrap, *to = NULL;
+    double timeout;
+    IdkIoOp *op;
+    if (!PyArg_ParseTuple(args, "O|O:accept", &wrap, &to) || parse_timeout(to, &timeout) < 0)
+        return NULL;
+    if ((op = op_new(s, OP_ACCEPT, IO_READ)) == NULL)
+        return NULL;
+    op->args = idk_newref(wrap);
+    return op_start(op, timeout);
+}
+
+/* connect(connect_ex, args[, timeout]) */
+static PyObject *iosock_connect(IdkIoSock *s, PyObject *args)
+{
+    PyObject *func, *cargs, *to = NULL;
+    double timeout;
+    IdkIoOp *op;
+    if (!PyArg_ParseTuple(args, "OO!|O:connect", &func, &PyTuple_Type, &cargs, &to)
+            || parse_timeout(to, &timeout) < 0)
+        return NULL;
+    if ((op = op_new(s, OP_CONNECT, IO_WRITE)) == NULL)
+        return NULL;
+    op->obj = idk_newref(func);
+    op->args = idk_newref(cargs);
+    return op_start(op, timeout);
+}
+
+/* call(write, func, args[, timeout]): func(*args), retried on readiness. */
+static PyObject *iosock_call(IdkIoSock *s, PyObject *args)
+{
+    PyObject *func, *cargs, *to = NULL;
+    int write;
+    double timeout;
+    IdkIoOp *op;
+    if (!PyArg_ParseTuple(args, "iOO!|O:call", &write, &func, &PyTuple_Type, &cargs, &to)
+            || parse_timeout(to, &timeout) < 0)
+        return NULL;
+    if ((op = op_new(s, OP_CALL, write ? IO_WRITE : IO_READ)) == NULL)
+        return NULL;
+    op->obj = idk_newref(func);
+    op->args = idk_newref(cargs);
+    return op_start(op, timeout);
+}
+
+/* ---- the IoSocket type ---------------------------------------------------------------------- */
+
+static void sock_wake_all(IdkIoSock *s)
+{
+    int d;
+    for (d = 0; d < 2; d++) {
+        while (s->head[d] != NULL) {
+            IdkIoOp *op = s->head[d];
+            Py_INCREF(op);
+            op_raise_errno(op, EBADF, "socket is closed");
+            op_dequeue(op);
+            Py_DECREF(op);
+        }
+        sock_watch(s, d, 0);
+    }
+}
+
+static PyObject *iosock_close(IdkIoSock *s, PyObject *unused)
+{
+    PyObject *owner, *r;
+    (void)unused;
+    if (s->closed)
+        Py_RETURN_NONE;
+    s->closed = 1;
+    Py_INCREF(s);
+    sock_wake_all(s);
+    s->fd = -1;
+    owner = s->owner;
+    s->owner = NULL;
+    r = owner != NULL ? PyObject_CallMethod(owner, "close", NULL) : idk_newref(Py_None);
+    Py_XDECREF(owner);
+    Py_DECREF(s);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+static PyObject *iosock_fileno(IdkIoSock *s, PyObject *unused)
+{
+    (void)unused;
+    return PyLong_FromLong(s->fd);
+}
+
+static PyObject *iosock_get_closed(IdkIoSock *s, void *unused)
+{
+    (void)unused;
+    return PyBool_FromLong(s->closed);
+}
+
+static PyObject *iosock_get_waiting(IdkIoSock *s, void *unused)
+{
+    int n = 0, d;
+    IdkIoOp *op;
+    (void)unused;
+    for (d = 0; d < 2; d++)
+        for (op = s->head[d]; op != NULL; op = op->next)
+            n++;
+    return PyLong_FromLong(n);
+}
+
+static PyObject *iosock_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    PyObject *owner;
+    int fd, d;
+    IdkIoSock *s;
+    static char *kwlist[] = {"owner", "fd", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Oi:IoSocket", kwlist, &owner, &fd))
+        return NULL;
+    if (fd < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative file descriptor");
+        return NULL;
+    }
+    if (idk_loop_get() == NULL)
+        return NULL;
+    s = (IdkIoSock *)type->tp_alloc(type, 0);
+    if (s == NULL)
+        return NULL;
+    s->fd = fd;
+    s->owner = idk_newref(owner);
+    for (d = 0; d < 2; d++) {
+        ev_io_init(&s->w[d], sock_on_ready, fd, d == IO_READ ? EV_READ : EV_WRITE);
+        s->w[d].data = s;
+    }
+    return (PyObject *)s;
+}
+
+static void iosock_dealloc(IdkIoSock *s)
+{
+    /* No op can be queued: each queued op holds a reference. */
+    sock_watch(s, IO_READ, 0);
+    sock_watch(s, IO_WRITE, 0);
+    Py_XDECREF(s->owner);
+    Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
+static PyMethodDef iosock_methods[] = {
+    {"recv", (PyCFunction)iosock_recv, METH_VARARGS, "recv(size[, flags[, timeout]]) -> stream"},
+    {"recv_into", (PyCFunction)iosock_recv_into, METH_VARARGS,
+     "recv_into(buffer[, nbytes[, flags[, timeout]]]) -> stream"},
+    {"send", (PyCFunction)iosock_send, METH_VARARGS, "send(data[, flags[, timeout]]) -> stream"},
+    {"sendall", (PyCFunction)iosock_sendall, METH_VARARGS,
+     "sendall(data[, flags[, timeout]]) -> stream"},
+    {"accept", (PyCFunction)iosock_accept, METH_VARARGS, "accept(wrap[, timeout]) -> stream"},
+    {"connect", (PyCFunction)iosock_connect, METH_VARARGS,
+     "connect(connect_ex, args[, timeout]) -> stream"},
+    {"call", (PyCFunction)iosock_call, METH_VARARGS,
+     "call(write, func, args[, timeout]) -> stream retrying func(*args) on readiness"},
+    {"close", (PyCFunction)iosock_close, METH_NOARGS,
+     "Wake every waiter with an error, stop watching, close the owner."},
+    {"fileno", (PyCFunction)iosock_fileno, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyGetSetDef iosock_getset[] = {
+    {"closed", (getter)iosock_get_closed, NULL, NULL, NULL},
+    {"waiting", (getter)iosock_get_waiting, NULL, "number of queued operations", NULL},
+    {NULL, NULL, NULL, NULL, NULL}
+};
+
+/* ---- the SocketOp type ------------------------------------------------------------------------ */
+
+static int op_traverse(IdkIoOp *op, visitproc visit, void *arg)
+{
+    int r;
+    Py_VISIT(op->sock);
+    Py_VISIT(op->obj);
+    Py_VISIT(op->args);
+    r = idk_in_traverse(&op->base, visit, arg);
+    return r ? r : idk_stream_base_traverse(&op->base.base, visit, arg);
+}
+
+static int op_clear(IdkIoOp *op)
+{
+    int k;
+    idk_timer_stop(&op->timer);
+    op_release(op);
+    for (k = 0; k < IDK_NCHANS; k++)
+        idk_chan_clear(&op->base.in[k]);
+    idk_stream_base_clear(&op->base.base);
+    if (!op->queued)
+        Py_CLEAR(op->sock);
+    return 0;
+}
+
+static void op_dealloc(IdkIoOp *op)
+{
+    PyObject_GC_UnTrack(op);
+    op_clear(op);
+    Py_CLEAR(op->sock);
+    idk_stream_base_dealloc(&op->base.base);
+}
+
+static PyObject *op_get_sent(IdkIoOp *op, void *unused)
+{
+    (void)unused;
+    return PyLong_FromSsize_t(op->kind == OP_SENDALL || op->kind == OP_SEND ? op->done : 0);
+}
+
+static PyGetSetDef op_getset[] = {
+    {"sent", (getter)op_get_sent, NULL, "bytes a send/sendall wrote so far", NULL},
+    {NULL, NULL, NULL, NULL, NULL}
+};
+
+PyTypeObject IdkIoSock_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.IoSocket", .tp_basicsize = sizeof(IdkIoSock)
+};
+PyTypeObject IdkIoOp_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.SocketOp", .tp_basicsize = sizeof(IdkIoOp)
+};
+
+/* _socket_setup(SocketError, SocketTimeout, convert) */
+static PyObject *mod_socket_setup(PyObject *self, PyObject *args)
+{
+    PyObject *err, *tmo, *conv;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOO:_socket_setup", &err, &tmo, &conv))
+        return NULL;
+    Py_XSETREF(sock_error_cls, idk_newref(err));
+    Py_XSETREF(sock_timeout_cls, idk_newref(tmo));
+    Py_XSETREF(sock_convert, idk_newref(conv));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef socket_module_methods[] = {
+    {"_socket_setup", mod_socket_setup, METH_VARARGS,
+     "_socket_setup(SocketError, SocketTimeout, convert): the classes the socket ops raise."},
+    {NULL, NULL, 0, NULL}
+};
+
+int idk_io_module_init(PyObject *m);
+
+int idk_socket_module_init(PyObject *m)
+{
+    PyMethodDef *def;
+    IdkIoSock_Type.tp_flags = IDK_TPFLAGS_DEFAULT;
+    IdkIoSock_Type.tp_new = iosock_new;
+    IdkIoSock_Type.tp_dealloc = (destructor)iosock_dealloc;
+    IdkIoSock_Type.tp_methods = iosock_methods;
+    IdkIoSock_Type.tp_getset = iosock_getset;
+    IdkIoSock_Type.tp_doc = "IoSocket(owner, fd): the watchers and operation queues of a "
+                            "non-blocking socket fd that owner owns.";
+    IdkIoOp_Type.tp_base = &IdkStream_Type;
+    IdkIoOp_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
+    IdkIoOp_Type.tp_dealloc = (destructor)op_dealloc;
+    IdkIoOp_Type.tp_traverse = (traverseproc)op_traverse;
+    IdkIoOp_Type.tp_clear = (inquiry)op_clear;
+    IdkIoOp_Type.tp_getset = op_getset;
+    IdkIoOp_Type.tp_doc = "A socket operation in progress (a stream).";
+    if (PyType_Ready(&IdkIoSock_Type) < 0 || PyType_Ready(&IdkIoOp_Type) < 0)
+        return -1;
+    Py_INCREF(&IdkIoSock_Type);
+    if (PyModule_AddObject(m, "IoSocket", (PyObject *)&IdkIoSock_Type) < 0)
+        return -1;
+    for (def = socket_module_methods; def->ml_name != NULL; def++) {
+        PyObject *f = PyCFunction_New(def, NULL);
+        if (f == NULL || PyModule_AddObject(m, def->ml_name, f) < 0)
+            return -1;
+    }
+    return idk_io_module_init(m);
+}
