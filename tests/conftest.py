@@ -88,8 +88,10 @@ def _warm_up():
 @pytest.fixture
 def expected_logs():
     """Declare that this test expects records on the "idiokit" logger at
-    WARNING or above. Returns the capture; the test asserts on it."""
-    capture = guards.LogCapture()
+    WARNING or above. Returns the capture; the test asserts on it. No other
+    handler sees the records (pytest's report handlers would keep them, and
+    the frames of their tracebacks, alive past the leak guard)."""
+    capture = guards.LogCapture(exclusive=True)
     capture.install()
     try:
         yield capture

@@ -346,16 +346,31 @@ def test_waiting_for_io_with_select(out):
 
 # --- Helpers.md: "Escape Hatch to the Blocking World: idiokit.thread" ---------------
 
-def test_escape_hatch_to_the_blocking_world(out):
+def make_run_child(out):
     @idiokit.stream
-    def run_child(code):
-        returncode = yield idiokit.thread(
-            subprocess.call, [sys.executable, "-c", "import sys; sys.exit(%d)" % code])
+    def run_child(code, delay):
+        returncode = yield idiokit.thread(subprocess.call, [
+            sys.executable, "-c",
+            "import sys, time; time.sleep(%r); sys.exit(%d)" % (delay, code)])
         out.say("child exited with return code", returncode)
+    return run_child
 
-    idiokit.main_loop(run_child(3) | run_child(0))
-    assert sorted(out.lines) == ["child exited with return code 0",
-                                 "child exited with return code 3"]
+
+def test_escape_hatch_to_the_blocking_world(out):
+    # The document pipes two `git clone`s; which one ends first decides the
+    # output, so here the right one is made the slower.
+    run_child = make_run_child(out)
+    idiokit.main_loop(run_child(3, 0.0) | run_child(0, 0.5))
+    assert out.lines == ["child exited with return code 3",
+                         "child exited with return code 0"]
+
+
+def test_escape_hatch_when_the_right_side_ends_first(out):
+    # The left stream then gets BrokenPipe while it waits for its thread, and
+    # prints nothing; the pipe still returns the right side's result.
+    run_child = make_run_child(out)
+    idiokit.main_loop(run_child(3, 0.5) | run_child(0, 0.0))
+    assert out.lines == ["child exited with return code 0"]
 
 
 # --- Problems.md: "Blocking the Pipeline" (sleep shortened, 3 numbers) -------------

@@ -75,13 +75,16 @@ def warm_up():
 
 class LogCapture(logging.Handler):
     """Collects records of level WARNING and above from the "idiokit" logger
-    (and its children)."""
+    and its children. With exclusive=True, records logged on "idiokit"
+    itself at those levels are kept from every other handler (through a
+    logger filter), so nothing else holds on to them."""
 
-    def __init__(self):
+    def __init__(self, exclusive=False):
         logging.Handler.__init__(self, logging.WARNING)
         self.records = []
         self._logger = logging.getLogger("idiokit")
         self._old_level = None
+        self._swallow = _Swallow(self.records) if exclusive else None
 
     def emit(self, record):
         self.records.append(record)
@@ -91,8 +94,12 @@ class LogCapture(logging.Handler):
         if self._logger.getEffectiveLevel() > logging.WARNING:
             self._logger.setLevel(logging.WARNING)
         self._logger.addHandler(self)
+        if self._swallow is not None:
+            self._logger.addFilter(self._swallow)
 
     def uninstall(self):
+        if self._swallow is not None:
+            self._logger.removeFilter(self._swallow)
         self._logger.removeHandler(self)
         self._logger.setLevel(self._old_level)
 
@@ -107,6 +114,18 @@ class LogCapture(logging.Handler):
 
     def text(self):
         return "\n".join(self.messages())
+
+
+class _Swallow(logging.Filter):
+    def __init__(self, records):
+        logging.Filter.__init__(self)
+        self._records = records
+
+    def filter(self, record):
+        if record.levelno < logging.WARNING:
+            return True
+        self._records.append(record)
+        return False
 
 
 def die_of_timeout(nodeid, seconds):
