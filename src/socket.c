@@ -25,6 +25,7 @@
 #include "core.h"
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -613,15 +614,11 @@ static PyObject *iosock_recv(IdkIoSock *s, PyObject *args)
     IdkIoOp *op;
     if (!PyArg_ParseTuple(args, "n|iO:recv", &size, &flags, &to) || parse_timeout(to, &timeout) < 0)
         return NULL;
-    if (size < 0) {
-        PyErr_SetString(PyExc_ValueError, "negative buffersize in recv");
-        return NULL;
-    }
     if ((op = op_new(s, OP_RECV, IO_READ)) == NULL)
         return NULL;
     op->size = size;
     op->flags = flags;
-    if (size == 0) {
+    if (size <= 0) {     /* as the original: "" at once */
         op_return1(op, PyBytes_FromStringAndSize("", 0));
         return (PyObject *)op;
     }

@@ -1,0 +1,264 @@
+"""idiokit.socket: non-blocking sockets whose I/O methods are streams.
+
+Every I/O method returns a stream to yield.  The waiting ones (accept,
+connect, recv, recv_into, recvfrom, send, sendall, sendto) try their syscall
+at once and wait for readiness only when it would block, under a per-call
+`timeout=` or the socket's default (settimeout; None waits forever).  The
+rest (bind, listen, getsockname, getpeername, getsockopt, setsockopt,
+shutdown, close) take one loop turn and then make the stdlib call.
+
+Errors are SocketError (an IOError) with (errno, strerror) args, or its
+subclasses SocketTimeout, SocketGAIError and SocketHError.  The operations
+themselves live in C (idiokit._core.IoSocket, src/socket.c).
+"""
+from __future__ import absolute_import
+
+import os
+import sys
+import socket as _stdsocket
+import _socket
+from contextlib import contextmanager
+
+from . import _core
+from .idiokit import stream, stop
+
+_PY2 = sys.version_info[0] < 3
+
+
+class SocketError(IOError):
+    pass
+
+
+class SocketTimeout(SocketError):
+    pass
+
+
+class SocketGAIError(SocketError):
+    pass
+
+
+class SocketHError(SocketError):
+    pass
+
+
+def _convert(exc):
+    """The idiokit.socket exception for a stdlib socket exception."""
+    if isinstance(exc, SocketError):
+        return exc
+    if isinstance(exc, _socket.gaierror):
+        return SocketGAIError(*exc.args)
+    if isinstance(exc, _socket.herror):
+        return SocketHError(*exc.args)
+    if isinstance(exc, _socket.timeout):
+        return SocketTimeout(*exc.args)
+    if isinstance(exc, _socket.error):
+        return SocketError(*exc.args)
+    return exc
+
+
+_core._socket_setup(SocketError, SocketTimeout, _convert)
+
+
+@contextmanager
+def _wrapped():
+    try:
+        yield
+    except (_socket.error, _socket.gaierror, _socket.herror, _socket.timeout) as error:
+        converted = _convert(error)
+        if converted is error:
+            raise
+        raise converted
+
+
+for _name in dir(_stdsocket):
+    if _name.isupper() and not _name.startswith("_") and not _name.startswith("SSL_"):
+        globals()[_name] = getattr(_stdsocket, _name)
+del _name
+
+_DEFAULT = object()
+
+
+def _check_data(data):
+    if _PY2 and isinstance(data, buffer):  # noqa: F821 (Python 2 only)
+        return bytes(data)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return data
+    raise TypeError("data must be bytes or a buffer, not %s" % type(data).__name__)
+
+
+def _check_timeout(timeout):
+    if timeout is None:
+        return None
+    timeout = float(timeout)
+    if timeout != timeout or timeout < 0:
+        raise ValueError("timeout must be None or a non-negative number")
+    return timeout
+
+
+def _raw_from_fd(fd, family, type, proto):
+    """A stdlib _socket object owning fd (which the caller gives up)."""
+    if _PY2:
+        try:
+            sock = _socket.fromfd(fd, family, type, proto)
+        finally:
+            os.close(fd)
+        return sock
+    return _socket.socket(family, type, proto, fd)
+
+
+class Socket(object):
+    """Socket(family=AF_INET, type=SOCK_STREAM, proto=0): a non-blocking
+    socket.  `_sock` wraps an existing stdlib socket (which keeps owning
+    the fd; close() closes it)."""
+
+    __slots__ = ("_sock", "_io", "_timeout", "_family", "_type", "_proto",
+                 "_wrap", "__weakref__")
+
+    def __init__(self, family=_stdsocket.AF_INET, type=_stdsocket.SOCK_STREAM,
+                 proto=0, _sock=None):
+        if _sock is None:
+            with _wrapped():
+                _sock = _socket.socket(family, type, proto)
+        else:
+            family, type, proto = _sock.family, _sock.type, _sock.proto
+        with _wrapped():
+            _sock.setblocking(False)
+        self._init(_sock, family, type, proto)
+
+    def _init(self, sock, family, type, proto):
+        self._sock = sock
+        self._io = _core.IoSocket(sock, sock.fileno())
+        self._timeout = None
+        self._family = family
+        self._type = type & ~(getattr(_stdsocket, "SOCK_NONBLOCK", 0) |
+                              getattr(_stdsocket, "SOCK_CLOEXEC", 0))
+        self._proto = proto
+        self._wrap = None
+
+    @classmethod
+    def _from_raw(cls, sock, family, type, proto):
+        self = cls.__new__(cls)
+        self._init(sock, family, type, proto)
+        return self
+
+    family = property(lambda self: self._family)
+    type = property(lambda self: self._type)
+    proto = property(lambda self: self._proto)
+
+    def __repr__(self):
+        return "<idiokit.socket.Socket fd=%d family=%r type=%r>" % (
+            self._io.fileno(), self._family, self._type)
+
+    def fileno(self):
+        return self._io.fileno()
+
+    def settimeout(self, timeout):
+        self._timeout = _check_timeout(timeout)
+
+    def gettimeout(self):
+        return self._timeout
+
+    def _t(self, timeout):
+        return self._timeout if timeout is _DEFAULT else _check_timeout(timeout)
+
+    # ---- waiting operations (C leaf streams) ----------------------------------
+
+    def recv(self, bufsize, flags=0, timeout=_DEFAULT):
+        return self._io.recv(bufsize, flags,
+                             self._timeout if timeout is _DEFAULT else _check_timeout(timeout))
+
+    def recv_into(self, buffer, nbytes=0, flags=0, timeout=_DEFAULT):
+        return self._io.recv_into(buffer, nbytes, flags, self._t(timeout))
+
+    def send(self, data, flags=0, timeout=_DEFAULT):
+        if _PY2:
+            data = _check_data(data)
+        return self._io.send(data, flags,
+                             self._timeout if timeout is _DEFAULT else _check_timeout(timeout))
+
+    def sendall(self, data, flags=0, timeout=_DEFAULT):
+        if _PY2:
+            data = _check_data(data)
+        return self._io.sendall(data, flags,
+                                self._timeout if timeout is _DEFAULT else _check_timeout(timeout))
+
+    def recvfrom(self, bufsize, flags=0, timeout=_DEFAULT):
+        return self._io.call(0, self._sock.recvfrom, (max(bufsize, 0), flags), self._t(timeout))
+
+    def sendto(self, data, flags_or_address, address=_DEFAULT, timeout=_DEFAULT):
+        data = _check_data(data)
+        if address is _DEFAULT:
+            args = (data, flags_or_address)
+        else:
+            args = (data, flags_or_address, address)
+        return self._io.call(1, self._sock.sendto, args, self._t(timeout))
+
+    def accept(self, timeout=_DEFAULT):
+        """A stream giving (Socket, address); the new socket's timeout is None."""
+        if self._wrap is None:
+            family, type, proto, cls = self._family, self._type, self._proto, type_of(self)
+
+            def wrap(fd, address):
+                return cls._from_raw(_raw_from_fd(fd, family, type, proto),
+                                     family, type, proto), address
+            self._wrap = wrap
+        return self._io.accept(self._wrap, self._t(timeout))
+
+    def connect(self, address, timeout=_DEFAULT):
+        return self._io.connect(self._sock.connect_ex, (address,), self._t(timeout))
+
+    # ---- one loop turn, then the stdlib call -------------------------------------
+
+    @stream
+    def _later(self, name, *args):
+        yield _core.sleep(0)
+        with _wrapped():
+            result = getattr(self._sock, name)(*args)
+        stop(result)
+
+    def bind(self, address):
+        return self._later("bind", address)
+
+    def listen(self, backlog=_stdsocket.SOMAXCONN):
+        return self._later("listen", backlog)
+
+    def getsockname(self):
+        return self._later("getsockname")
+
+    def getpeername(self):
+        return self._later("getpeername")
+
+    def getsockopt(self, *args):
+        return self._later("getsockopt", *args)
+
+    def setsockopt(self, *args):
+        return self._later("setsockopt", *args)
+
+    def shutdown(self, how):
+        return self._later("shutdown", how)
+
+    def close(self):
+        return self._closing()
+
+    @stream
+    def _closing(self):
+        yield _core.sleep(0)
+        self._io.close()
+
+
+type_of = type
+
+
+def fromfd(fd, family, type, proto=0):
+    """A Socket on a duplicate of fd (the caller keeps owning fd)."""
+    with _wrapped():
+        dup = os.dup(fd)
+    return Socket._from_raw(_raw_from_fd(dup, family, type, proto), family, type, proto)
+
+
+def socketpair(family=getattr(_stdsocket, "AF_UNIX", None), type=_stdsocket.SOCK_STREAM, proto=0):
+    with _wrapped():
+        a, b = _socket.socketpair(family, type, proto)
+        a.setblocking(False)
+        b.setblocking(False)
+    return Socket._from_raw(a, family, type, proto), Socket._from_raw(b, family, type, proto)
