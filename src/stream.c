@@ -178,11 +178,14 @@ int idk_in_attach(IdkStream *base, IdkChan *m, IdkChan *sig, IdkChan *brk)
             return -1;
     }
     /* Whatever the new parents already hold may be for us (or our child):
-     * look in priority order, signals, broken, then messages. */
+     * look in priority order, signals, broken, then messages.  Only a parent
+     * with something reachable pokes, so attaching many waiters to one
+     * stream stays linear. */
     Py_INCREF(base);
     for (k = 0; k < IDK_NCHANS && base->r_state == IDK_PENDING; k++) {
         int kind = idk_chan_priority[k];
-        if (parents[kind] != NULL)
+        IdkChan *holder = NULL;
+        if (parents[kind] != NULL && idk_chan_peek(parents[kind], &holder) != NULL)
             idk_chan_poke(&s->in[kind]);
     }
     Py_DECREF(base);
