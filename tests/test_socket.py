@@ -1,0 +1,520 @@
+# tests/test_socket.py: idiokit.socket over real sockets on 127.0.0.1:
+# every method, timeouts, TCP/UDP/Unix, IPv4/IPv6, close while waiting,
+# cancellation without loss (checklist F1, F2, C1, C2), half-close, resets,
+# slow and partial peers (N1, N2, N3).
+from __future__ import absolute_import
+
+import errno
+import os
+import socket as stdsocket
+import tempfile
+import threading
+import time
+
+import pytest
+
+import idiokit
+from idiokit import socket
+from idiokit.timer import timeout, Timeout
+
+from support.util import run
+from support.peers import (listener, tcp_pair, idiokit_and_raw_pair,
+                           reset_on_close, recv_exactly)
+
+
+def closing(*socks):
+    @idiokit.stream
+    def _close():
+        for sock in socks:
+            yield sock.close()
+    return _close()
+
+
+# ---- the module's surface --------------------------------------------------------
+
+def test_exception_classes_and_constants():
+    assert issubclass(socket.SocketError, IOError)
+    for cls in (socket.SocketTimeout, socket.SocketGAIError, socket.SocketHError):
+        assert issubclass(cls, socket.SocketError)
+    for name in ("AF_INET", "AF_INET6", "AF_UNIX", "SOCK_DGRAM", "SOL_SOCKET",
+                 "SO_REUSEADDR", "SOMAXCONN", "SHUT_RDWR"):
+        assert getattr(socket, name) == getattr(stdsocket, name)
+    assert not [n for n in dir(socket) if n.startswith("SSL_")]
+
+
+def test_properties_fileno_and_default_timeout():
+    sock = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        assert (sock.family, sock.type, sock.proto) == (socket.AF_INET, socket.SOCK_DGRAM, 0)
+        assert sock.fileno() >= 0
+        assert sock.gettimeout() is None
+        sock.settimeout(2.5)
+        assert sock.gettimeout() == 2.5
+        with pytest.raises(ValueError):
+            sock.settimeout(-1)
+    finally:
+        run(sock.close())
+
+
+# ---- TCP -------------------------------------------------------------------------------
+
+def echo_roundtrip(family, host):
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair(family, host)
+        try:
+            assert (yield b.getpeername())[:2] == (yield a.getsockname())[:2]
+            payload = os.urandom(300000)
+            sending = b.sendall(payload)
+            got = yield recv_exactly(a, len(payload))
+            yield sending
+            assert got == payload
+            count = yield a.send(b"pong")
+            assert count == 4
+            buf = bytearray(10)
+            n = yield b.recv_into(buf)
+            assert bytes(buf[:n]) == b"pong"
+            assert (yield a.recv(0)) == b""
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
+def test_tcp_ipv4_echo_recv_send_sendall_recv_into():
+    echo_roundtrip(socket.AF_INET, "127.0.0.1")
+
+
+def test_tcp_ipv6_echo():
+    try:
+        probe = stdsocket.socket(stdsocket.AF_INET6)
+        probe.bind(("::1", 0))
+        probe.close()
+    except (OSError, stdsocket.error):
+        pytest.skip("no IPv6 loopback on this machine")
+    echo_roundtrip(socket.AF_INET6, "::1")
+
+
+def test_recv_timeouts_per_call_and_default():
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            start = time.time()
+            with pytest.raises(socket.SocketTimeout):
+                yield a.recv(10, timeout=0.05)
+            assert time.time() - start < 10
+            a.settimeout(0.05)
+            with pytest.raises(socket.SocketTimeout):
+                yield a.recv(10)
+            with pytest.raises(socket.SocketTimeout):
+                yield a.recv(10, timeout=0)      # poll once
+            yield b.sendall(b"x")
+            assert (yield a.recv(10, timeout=5)) == b"x"
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
+def test_accept_timeout_and_accepted_socket_has_no_timeout():
+    @idiokit.stream
+    def main():
+        lsock = yield listener()
+        lsock.settimeout(3.0)
+        try:
+            with pytest.raises(socket.SocketTimeout):
+                yield lsock.accept(timeout=0.05)
+            client = socket.Socket()
+            yield client.connect((yield lsock.getsockname()))
+            conn, addr = yield lsock.accept()
+            assert addr == (yield client.getsockname())
+            assert conn.gettimeout() is None
+            assert (conn.family, conn.type) == (socket.AF_INET, socket.SOCK_STREAM)
+            yield closing(conn, client)
+        finally:
+            yield lsock.close()
+    run(main())
+
+
+def test_connect_refused_raises_socket_error():
+    probe = stdsocket.socket()
+    probe.bind(("127.0.0.1", 0))
+    address = probe.getsockname()
+    probe.close()
+    sock = socket.Socket()
+    try:
+        with pytest.raises(socket.SocketError) as info:
+            run(sock.connect(address, timeout=5))
+        assert info.value.args[0] == errno.ECONNREFUSED
+    finally:
+        run(sock.close())
+
+
+def test_connect_to_a_bad_host_raises_gai_error():
+    sock = socket.Socket()
+    try:
+        with pytest.raises(socket.SocketGAIError):
+            run(sock.connect(("no-such-host.invalid", 80), timeout=5))
+    finally:
+        run(sock.close())
+
+
+def test_send_rejects_text():
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            with pytest.raises(TypeError):
+                yield a.sendall(u"text")
+            with pytest.raises(TypeError):
+                yield a.send(u"text")
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
+# ---- UDP and Unix sockets -----------------------------------------------------------------
+
+def test_udp_sendto_recvfrom_with_timeout():
+    @idiokit.stream
+    def main():
+        a = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+        b = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            yield a.bind(("127.0.0.1", 0))
+            yield b.bind(("127.0.0.1", 0))
+            with pytest.raises(socket.SocketTimeout):
+                yield a.recvfrom(100, timeout=0.05)
+            assert (yield b.sendto(b"datagram", (yield a.getsockname()))) == 8
+            data, addr = yield a.recvfrom(100, timeout=5)
+            assert data == b"datagram"
+            assert addr == (yield b.getsockname())
+            yield a.sendto(b"back", 0, addr)
+            assert (yield b.recvfrom(100, timeout=5))[0] == b"back"
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
+def test_socketpair_and_unix_listener():
+    path = os.path.join(tempfile.mkdtemp(), "sock")
+
+    @idiokit.stream
+    def main():
+        x, y = socket.socketpair()
+        lsock = socket.Socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client = socket.Socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            yield x.sendall(b"pair")
+            assert (yield y.recv(10, timeout=5)) == b"pair"
+            yield lsock.bind(path)
+            yield lsock.listen(5)
+            yield client.connect(path, timeout=5)
+            conn, _ = yield lsock.accept(timeout=5)
+            yield client.sendall(b"unix")
+            assert (yield conn.recv(10, timeout=5)) == b"unix"
+            yield conn.close()
+        finally:
+            yield closing(x, y, lsock, client)
+    try:
+        run(main())
+    finally:
+        os.unlink(path)
+        os.rmdir(os.path.dirname(path))
+
+
+def test_fromfd_duplicates_and_leaves_the_callers_fd_open():
+    raw_a, raw_b = stdsocket.socketpair()
+    try:
+        sock = socket.fromfd(raw_a.fileno(), socket.AF_UNIX, socket.SOCK_STREAM)
+        assert sock.fileno() != raw_a.fileno()
+        run(sock.sendall(b"dup"))
+        run(sock.close())
+        os.fstat(raw_a.fileno())            # still open
+        raw_a.sendall(b"!")
+        assert raw_b.recv(10) == b"dup!"
+    finally:
+        raw_a.close()
+        raw_b.close()
+
+
+# ---- close and lifecycle (F1, F2, F3) ----------------------------------------------------------
+
+def test_close_wakes_every_waiter_promptly_and_the_fd_number_is_reused_cleanly():
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        lsock = yield listener()
+        waiting_recv = a.recv(10)
+        waiting_accept = lsock.accept()
+        blocked_send = a.sendall(b"x" * (64 * 1024 * 1024))   # b never reads
+        yield idiokit.sleep(0.05)
+        start = time.time()
+        yield closing(a, lsock)
+        for waiter in (waiting_recv, waiting_accept, blocked_send):
+            with pytest.raises(socket.SocketError) as info:
+                yield waiter
+            assert info.value.args[0] == errno.EBADF
+            assert "closed" in info.value.args[1]
+        assert time.time() - start < 5
+        yield b.close()
+        # New sockets (likely with the same fd numbers) get no stale events.
+        c, d = yield tcp_pair()
+        yield d.sendall(b"fresh")
+        assert (yield c.recv(10, timeout=5)) == b"fresh"
+        with pytest.raises(socket.SocketTimeout):
+            yield c.recv(10, timeout=0.05)
+        yield closing(c, d)
+    run(main())
+
+
+def test_use_after_close_and_double_close():
+    sock = socket.Socket()
+    run(sock.close())
+    run(sock.close())
+    with pytest.raises(socket.SocketError) as info:
+        run(sock.recv(10))
+    assert info.value.args[0] == errno.EBADF
+
+
+def test_cancelled_op_on_a_user_socket_never_closes_its_fd_twice():
+    """F2: the user's stdlib socket is wrapped; a recv is cancelled; the
+    wrapper closes the user's socket once; a victim reusing the fd number
+    keeps working."""
+    user = stdsocket.socket()
+    lsock = stdsocket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(5)
+    user.connect(lsock.getsockname())
+    peer, _ = lsock.accept()
+    sock = socket.Socket(_sock=user)
+    with pytest.raises(Timeout):
+        run(timeout(0.05, sock.recv(10)))
+    number = user.fileno()
+    run(sock.close())
+    victim = stdsocket.socket()
+    try:
+        victim.connect(lsock.getsockname())
+        victim_peer, _ = lsock.accept()
+        if victim.fileno() == number:
+            os.fstat(victim.fileno())
+        victim.sendall(b"victim")
+        assert victim_peer.recv(10) == b"victim"
+        victim_peer.close()
+        user.close()                         # the user's own close is harmless
+        os.fstat(victim.fileno())
+    finally:
+        victim.close()
+        peer.close()
+        lsock.close()
+
+
+# ---- cancellation loses nothing (C1, C2) ----------------------------------------------------------
+
+def test_cancelled_recv_then_retry_loses_no_byte():
+    rounds = 300
+
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            expected = []
+            got = []
+            for i in range(rounds):
+                try:
+                    data = yield timeout(0.001 * (i % 3), a.recv(4096))
+                    got.append(data)
+                except Timeout:
+                    pass
+                chunk = (u"%d," % i).encode("ascii")
+                expected.append(chunk)
+                if i % 2:
+                    b.sendall(chunk)          # arrives while nobody waits
+                else:
+                    yield b.sendall(chunk)
+            yield b.close()
+            while True:
+                data = yield a.recv(4096, timeout=10)
+                if not data:
+                    break
+                got.append(data)
+            assert b"".join(got) == b"".join(expected)
+        finally:
+            yield a.close()
+    run(main())
+
+
+def test_cancelled_accept_loses_no_connection():
+    @idiokit.stream
+    def main():
+        lsock = yield listener()
+        client = socket.Socket()
+        try:
+            with pytest.raises(Timeout):
+                yield timeout(0.02, lsock.accept())
+            yield client.connect((yield lsock.getsockname()), timeout=5)
+            conn, _ = yield lsock.accept(timeout=5)
+            yield client.sendall(b"kept")
+            assert (yield conn.recv(10, timeout=5)) == b"kept"
+            yield conn.close()
+        finally:
+            yield closing(lsock, client)
+    run(main())
+
+
+def test_cancelled_sendall_reports_what_it_sent_and_sends_nothing_twice():
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        payload = os.urandom(32 * 1024 * 1024)
+        op = sock.sendall(payload)
+        with pytest.raises(Timeout):
+            run(timeout(0.1, op))
+        sent = op.sent
+        assert 0 < sent < len(payload)
+        run(sock.shutdown(socket.SHUT_WR))
+        received = []
+        raw.settimeout(10)
+        while True:
+            data = raw.recv(1 << 20)
+            if not data:
+                break
+            received.append(data)
+        assert b"".join(received) == payload[:sent]
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+# ---- hostile peers (N1, N2, N3) ----------------------------------------------------------------------
+
+def test_half_close_eof_is_sticky_and_send_still_works():
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        payload = os.urandom(1024 * 1024)
+
+        def peer():
+            raw.sendall(payload)
+            raw.shutdown(stdsocket.SHUT_WR)
+        thread = threading.Thread(target=peer)
+        thread.start()
+        got = run(recv_exactly(sock, len(payload) + 1))
+        thread.join()
+        assert got == payload
+        for _ in range(3):
+            assert run(sock.recv(100, timeout=5)) == b""
+        run(sock.sendall(b"still open"))
+        run(sock.shutdown(socket.SHUT_WR))
+        raw.settimeout(10)
+        assert raw.recv(100) == b"still open"
+        assert raw.recv(100) == b""
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+def test_reset_while_blocked_in_recv():
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        reset_on_close(raw)
+        threading.Timer(0.05, raw.close).start()
+        with pytest.raises(socket.SocketError) as info:
+            run(sock.recv(100, timeout=10))
+        assert info.value.args[0] == errno.ECONNRESET
+    finally:
+        run(sock.close())
+
+
+def test_reset_in_the_middle_of_sendall_disturbs_nothing_else():
+    @idiokit.stream
+    def other_pair_echo():
+        a, b = yield tcp_pair()
+        for i in range(20):
+            yield a.sendall(b"ping")
+            assert (yield recv_exactly(b, 4)) == b"ping"
+            yield idiokit.sleep(0.01)
+        yield closing(a, b)
+
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        reset_on_close(raw)
+
+        def peer():
+            raw.recv(65536)          # read a little, then reset
+            raw.close()
+        threading.Timer(0.05, peer).start()
+
+        @idiokit.stream
+        def main():
+            other = other_pair_echo()
+            with pytest.raises(socket.SocketError) as info:
+                yield sock.sendall(b"y" * (64 * 1024 * 1024), timeout=20)
+            assert info.value.args[0] in (errno.ECONNRESET, errno.EPIPE)
+            yield other
+        run(main())
+    finally:
+        run(sock.close())
+
+
+def test_slow_reader_gets_a_sendall_exactly():
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        payload = os.urandom(4 * 1024 * 1024)
+        received = []
+
+        def slow_reader():
+            while True:
+                data = raw.recv(256 * 1024)
+                if not data:
+                    return
+                received.append(data)
+                time.sleep(0.002)
+        thread = threading.Thread(target=slow_reader)
+        thread.start()
+        run(sock.sendall(payload, timeout=60))
+        run(sock.shutdown(socket.SHUT_WR))
+        thread.join(60)
+        assert b"".join(received) == payload
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+def test_recv_returns_partial_data_from_a_byte_by_byte_writer():
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        raw.setsockopt(stdsocket.IPPROTO_TCP, stdsocket.TCP_NODELAY, 1)
+        payload = os.urandom(20000)
+
+        def writer():
+            for i in range(len(payload)):
+                raw.send(payload[i:i + 1])
+            raw.shutdown(stdsocket.SHUT_WR)
+        thread = threading.Thread(target=writer)
+        thread.start()
+        chunks = []
+        while True:
+            data = run(sock.recv(len(payload), timeout=30))
+            if not data:
+                break
+            chunks.append(data)
+        thread.join()
+        assert b"".join(chunks) == payload
+        assert len(chunks) > 1          # partial data was returned as it came
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+def test_many_waiters_on_one_socket_are_served_in_order():
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            waiters = [a.recv(1) for _ in range(5)]
+            yield b.sendall(b"abcde")
+            got = []
+            for waiter in waiters:
+                got.append((yield waiter))
+            assert b"".join(got) == b"abcde"
+        finally:
+            yield closing(a, b)
+    run(main())
