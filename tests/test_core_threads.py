@@ -149,7 +149,7 @@ def test_pool_never_runs_more_than_max_threads_at_once():
             state["running"] += 1
             state["peak"] = max(state["peak"], state["running"])
             idents.add(threading.current_thread().ident)
-        threading.Event().wait(0.01)
+        threading.Event().wait(0.05)
         with lock:
             state["running"] -= 1
         return i
