@@ -194,6 +194,16 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
         task_bad_yield(t);
         return;
     }
+    if (idk_stream_resolve((IdkStream *)obj)->r_state != IDK_PENDING) {
+        /* Already finished: its stored result, next turn, no wiring. */
+        IdkStream *done = idk_stream_resolve((IdkStream *)obj);
+        done->r_observed = 1;
+        Py_XSETREF(t->t_resume, idk_newref(done->r_value));
+        t->t_resume_throw = done->r_state == IDK_RAISED;
+        if (idk_loop_schedule(t) < 0)
+            task_fail_current_error(t);
+        return;
+    }
     child = (IdkStream *)idk_newref(obj);
     t->t_current = child;
     if (idk_stream_attach(child, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
