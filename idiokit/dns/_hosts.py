@@ -1,0 +1,59 @@
+"""The hosts file for idiokit.dns: a/aaaa/host_lookup look here first, as
+system resolvers do.  Parsed once and re-read when the file changes."""
+from __future__ import absolute_import
+
+import os
+import socket
+
+from ._names import parse_ip
+
+HOSTS_PATH = "/etc/hosts"
+
+_cache = {"key": None, "path": None, "entries": {}}
+
+
+def _load(path):
+    entries = {}
+    try:
+        with open(path, "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+    except (IOError, OSError):
+        return entries
+    for line in data.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) < 2:
+            continue
+        try:
+            family, ip = parse_ip(fields[0].split("%", 1)[0])
+        except ValueError:
+            continue
+        for name in fields[1:]:
+            addrs = entries.setdefault(name.lower().rstrip("."), [])
+            if (family, ip) not in addrs:
+                addrs.append((family, ip))
+    return entries
+
+
+def _entries():
+    path = HOSTS_PATH
+    try:
+        st = os.stat(path)
+        key = (st.st_mtime, st.st_size, st.st_ino)
+    except OSError:
+        key = None
+    if key != _cache["key"] or path != _cache["path"]:
+        _cache["entries"] = _load(path) if key is not None else {}
+        _cache["key"] = key
+        _cache["path"] = path
+    return _cache["entries"]
+
+
+def lookup(name, family=None):
+    """[(family, ip)] for `name` in the hosts file (only `family` if given),
+    or [] when it is not there."""
+    found = _entries().get(name.lower().rstrip("."), ())
+    return [pair for pair in found if family is None or pair[0] == family]
+
+
+AF_INET = socket.AF_INET
+AF_INET6 = socket.AF_INET6

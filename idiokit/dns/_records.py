@@ -1,0 +1,35 @@
+"""Record types of idiokit.dns results (MX, SRV) and RFC 2782 ordering."""
+from __future__ import absolute_import
+
+import random
+from collections import namedtuple
+
+MX = namedtuple("MX", "preference exchange")
+SRV = namedtuple("SRV", "priority weight port target")
+
+
+def ordered_srv_records(srv_records):
+    """Yield SRV records in RFC 2782 order: by priority, then by weighted
+    random choice within a priority.  A lone record whose target is the root
+    ("." or "") means "no service": nothing is yielded."""
+    srv_records = tuple(srv_records)
+    if len(srv_records) == 1 and srv_records[0].target in ("", "."):
+        return
+
+    by_priority = {}
+    for srv in srv_records:
+        by_priority.setdefault(srv.priority, []).append(srv)
+
+    for priority in sorted(by_priority):
+        group = sorted(by_priority[priority], key=lambda srv: srv.weight)
+        total = sum(srv.weight for srv in group)
+        while group:
+            pick = random.uniform(0, total)
+            running = 0
+            for index, srv in enumerate(group):
+                running += srv.weight
+                if running >= pick:
+                    break
+            chosen = group.pop(index)
+            total -= chosen.weight
+            yield chosen

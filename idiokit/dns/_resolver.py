@@ -1,0 +1,196 @@
+"""Resolver and the lookup streams of idiokit.dns over idiokit._core's
+c-ares binding (src/dns.c): c-ares speaks the protocol; this module checks
+arguments, consults the hosts file and picks the channel."""
+from __future__ import absolute_import
+
+import os
+import socket
+
+import idiokit
+from .. import _core
+from . import _hosts
+from ._errors import DNSError, DNSTimeout, ResponseError, NoData, MessageError
+from ._names import encode_name, parse_ip, reverse_name
+from ._records import MX, SRV
+
+_core._dns_setup(DNSError, DNSTimeout, ResponseError, NoData, MessageError, MX, SRV)
+
+A, NS, CNAME, PTR, MX_TYPE, TXT, AAAA, SRV_TYPE = 1, 2, 5, 12, 15, 16, 28, 33
+_TYPES = frozenset([A, NS, CNAME, PTR, MX_TYPE, TXT, AAAA, SRV_TYPE])
+_HOSTS_FAMILY = {A: socket.AF_INET, AAAA: socket.AF_INET6}
+
+
+def _done(result):
+    event = idiokit.Event()
+    event.succeed(result)
+    return event
+
+
+def _failed(exc):
+    event = idiokit.Event()
+    event.fail(exc)
+    return event
+
+
+def _server_pair(ip, port=53):
+    _, ip = parse_ip(ip)
+    port = int(port)
+    if not 0 < port < 65536:
+        raise ValueError("invalid port %r" % (port,))
+    return (ip, port)
+
+
+class Resolver(object):
+    """A stub resolver on one c-ares channel.
+
+    servers: None for the nameservers of /etc/resolv.conf, else a list of
+    "ip" or (ip, port) entries.  timeout (seconds per try), tries, ndots,
+    search (a list of domains) and rotate default to /etc/resolv.conf's
+    options (and LOCALDOMAIN / RES_OPTIONS), as c-ares reads them."""
+
+    def __init__(self, servers=None, timeout=None, tries=None, ndots=None,
+                 search=None, rotate=None):
+        self._options = dict(timeout=timeout, tries=tries, ndots=ndots,
+                             domains=None if search is None else list(search),
+                             rotate=rotate)
+        self._channel = None
+        self._pid = None
+        if servers is None:
+            self._servers = None
+        else:
+            self._servers = []
+            for server in servers:
+                if isinstance(server, tuple):
+                    self._servers.append(_server_pair(*server))
+                else:
+                    self._servers.append(_server_pair(server))
+
+    @property
+    def servers(self):
+        """The servers queried, as [(ip, port)]."""
+        if self._servers is None:
+            return self._get_channel().servers()
+        return list(self._servers)
+
+    def append_server(self, ip, port=53):
+        pair = _server_pair(ip, port)
+        self._servers = self.servers + [pair]
+        self._channel = None
+
+    def clear_servers(self):
+        self._servers = []
+        self._channel = None
+
+    def _get_channel(self):
+        # A channel is rebuilt after a change of servers (queries in flight
+        # finish on the old one) and in a forked child.
+        if self._channel is None or self._pid != os.getpid():
+            self._channel = _core.DnsChannel(self._servers, **self._options)
+            self._pid = os.getpid()
+        return self._channel
+
+    def query(self, name, type, cls=1):
+        """A stream that returns the records of `type` (a record type code:
+        1 A, 2 NS, 5 CNAME, 12 PTR, 15 MX, 16 TXT, 28 AAAA, 33 SRV) for
+        `name`, shaped as a(), mx(), ... return them.  Class IN only."""
+        if cls != 1:
+            return _failed(ValueError("only class IN (1) is supported"))
+        if type not in _TYPES:
+            return _failed(ValueError("unsupported record type %r" % (type,)))
+        return self._lookup(name, type, use_hosts=False)
+
+    def _lookup(self, name, rtype, use_hosts=True):
+        try:
+            qname = encode_name(name)
+        except ValueError as error:
+            return _failed(error)
+        if use_hosts and rtype in _HOSTS_FAMILY:
+            found = _hosts.lookup(qname, _HOSTS_FAMILY[rtype])
+            if found:
+                return _done([ip for _, ip in found])
+        if self._servers is not None and not self._servers:
+            return _failed(DNSError("no DNS servers specified"))
+        return self._get_channel().query(qname, rtype)
+
+
+_global_resolver = None
+
+
+def _get_resolver(resolver):
+    global _global_resolver
+    if resolver is not None:
+        return resolver
+    if _global_resolver is None:
+        _global_resolver = Resolver()
+    return _global_resolver
+
+
+def a(name, resolver=None):
+    """A stream: the IPv4 addresses of name (hosts file first), in answer order."""
+    return _get_resolver(resolver)._lookup(name, A)
+
+
+def aaaa(name, resolver=None):
+    """A stream: the IPv6 addresses of name (hosts file first)."""
+    return _get_resolver(resolver)._lookup(name, AAAA)
+
+
+def cname(name, resolver=None):
+    """A stream: [the name that name is an alias of]."""
+    return _get_resolver(resolver)._lookup(name, CNAME)
+
+
+def mx(name, resolver=None):
+    """A stream: a list of MX(preference, exchange)."""
+    return _get_resolver(resolver)._lookup(name, MX_TYPE)
+
+
+def srv(name, resolver=None):
+    """A stream: a list of SRV(priority, weight, port, target)."""
+    return _get_resolver(resolver)._lookup(name, SRV_TYPE)
+
+
+def txt(name, resolver=None):
+    """A stream: a list with a tuple of strings per TXT record."""
+    return _get_resolver(resolver)._lookup(name, TXT)
+
+
+def ptr(name, resolver=None):
+    """A stream: the list of names the PTR records of name point to."""
+    return _get_resolver(resolver)._lookup(name, PTR)
+
+
+def reverse_lookup(ip, resolver=None):
+    """ptr() of the reverse name of ip; ValueError at once for a bad ip."""
+    return ptr(reverse_name(ip), resolver)
+
+
+@idiokit.stream
+def host_lookup(host, resolver=None):
+    """A stream: [(family, ip)] for host: a literal IP as itself, else the
+    hosts file's entries, else its A then AAAA addresses.  Fails only when
+    both queries fail, with the A query's error."""
+    try:
+        idiokit.stop([parse_ip(host)])
+    except ValueError:
+        pass
+    qname = encode_name(host)
+    found = _hosts.lookup(qname)
+    if found:
+        idiokit.stop(found)
+
+    resolver = _get_resolver(resolver)
+    result = []
+    a_error = None
+    try:
+        ips = yield resolver._lookup(qname, A, use_hosts=False)
+        result.extend((socket.AF_INET, ip) for ip in ips)
+    except DNSError as error:
+        a_error = error
+    try:
+        ips = yield resolver._lookup(qname, AAAA, use_hosts=False)
+        result.extend((socket.AF_INET6, ip) for ip in ips)
+    except DNSError:
+        if a_error is not None:
+            raise a_error
+    idiokit.stop(result)
