@@ -26,6 +26,8 @@ class ThreadPool(object):
         self._reset()
 
     def _reset(self):
+        # Workers do not survive fork(): a child starts with an empty pool.
+        self._pid = os.getpid()
         self._lock = threading.Condition(threading.Lock())
         self._jobs = collections.deque()
         self._threads = 0
@@ -33,6 +35,8 @@ class ThreadPool(object):
 
     def run(self, func, *args, **keys):
         event = _core.Event()
+        if self._pid != os.getpid():
+            self._reset()
         with self._lock:
             self._jobs.append((event, func, args, keys))
             if self._idle > 0:
@@ -79,6 +83,3 @@ class ThreadPool(object):
 
 global_threadpool = ThreadPool()
 thread = global_threadpool.run
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=global_threadpool._reset)
