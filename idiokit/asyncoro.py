@@ -1,0 +1,618 @@
+"""idiokit.asyncoro: the single-machine API of asyncoro/pycos on idiokit.
+
+A Coro drives a plain generator function: `yield` of a stream (a socket
+operation, sleep, receive, ...) waits for it, `yield` of a generator runs it
+as a sub-coroutine, and `yield` of anything else is a yield point that gives
+the value back.  Every Coro is an idiokit stream underneath (`coro.stream`),
+run by one scheduler thread that runs the idiokit loop; at interpreter exit
+the scheduler waits for every non-daemon Coro to finish, as asyncoro does.
+
+Rules kept from asyncoro: Coro(func, *args, **kwargs) passes itself as the
+`coro` keyword when func declares `coro` with a default; a Coro's value is
+its return value (also `raise StopIteration(v)`, even under PEP 479) or its
+last yielded value; socket timeouts raise socket.timeout.
+Not provided: the distributed parts, Channel, monitor(), deliver(), TLS.
+"""
+from __future__ import absolute_import
+
+import atexit
+import collections
+import inspect
+import logging
+import socket as _stdsocket
+import sys
+import threading
+import types
+
+from . import _core
+from .idiokit import stream, stop, Event as _IdkEvent
+from .socket import Socket as _Socket, SocketError, SocketTimeout
+from .threadpool import thread as _thread
+
+__all__ = ["Coro", "AsynCoro", "AsyncSocket", "Lock", "RLock", "Event",
+           "Condition", "Semaphore", "AsyncThreadPool"]
+
+_PY2 = sys.version_info[0] < 3
+_log = logging.getLogger("idiokit.asyncoro")
+
+
+# ---- the scheduler thread ---------------------------------------------------------
+
+class AsynCoro(object):
+    """The one scheduler: a daemon thread running the idiokit loop."""
+    _instance = None
+    _lock = threading.Lock()
+
+    def __init__(self):
+        self._forever = _IdkEvent()
+        self._live = 0
+        self._cond = threading.Condition()
+        self._current = None
+        self._thread = threading.Thread(target=self._run, name="asyncoro")
+        self._thread.daemon = True
+        self._thread.start()
+        atexit.register(self.finish)
+
+    @classmethod
+    def instance(cls):
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    @staticmethod
+    def cur_coro():
+        inst = AsynCoro._instance
+        return inst._current if inst is not None else None
+
+    def _run(self):
+        _core.run(self._forever)
+
+    def on_loop(self):
+        return threading.current_thread() is self._thread
+
+    def call(self, func, arg=None):
+        """Call func(arg) on the scheduler thread (at once if already on it)."""
+        if self.on_loop():
+            func(arg)
+        else:
+            _core.post(func, arg)
+
+    def _coro_started(self, daemon):
+        if not daemon:
+            with self._cond:
+                self._live += 1
+
+    def _coro_ended(self, daemon):
+        if not daemon:
+            with self._cond:
+                self._live -= 1
+                self._cond.notify_all()
+
+    def finish(self):
+        """Wait for every non-daemon Coro, then stop the loop."""
+        with self._cond:
+            while self._live > 0:
+                self._cond.wait(0.5)
+        self._forever.succeed()
+        self._thread.join(5.0)
+
+
+def _scheduler():
+    return AsynCoro._instance or AsynCoro.instance()
+
+
+# ---- waiting with an alarm ------------------------------------------------------------
+
+class _Cancel(Exception):
+    pass
+
+
+class _Waiter(object):
+    """A one-shot wake-up on the loop thread: wake(value) or, after
+    `timeout` seconds, `alarm_value`.  `stream` is what a coroutine yields."""
+    __slots__ = ("event", "done", "alarm")
+
+    def __init__(self, timeout=None, alarm_value=None):
+        self.event = _IdkEvent()
+        self.done = False
+        self.alarm = None
+        if timeout is not None:
+            if timeout <= 0:
+                self.wake(alarm_value)
+            else:
+                self.alarm = _alarm(self, timeout, alarm_value)
+
+    def wake(self, value=None):
+        if self.done:
+            return False
+        self.done = True
+        if self.alarm is not None:
+            self.alarm.throw(_Cancel())
+            self.alarm = None
+        self.event.succeed(value)
+        return True
+
+
+@stream
+def _alarm(waiter, timeout, value):
+    try:
+        yield _core.sleep(timeout)
+    except _Cancel:
+        return
+    waiter.alarm = None
+    waiter.wake(value)
+
+
+def _done(value=None):
+    event = _IdkEvent()
+    event.succeed(value)
+    return event
+
+
+# ---- Coro -------------------------------------------------------------------------------
+
+def _declares_coro(func):
+    try:
+        spec = inspect.getargspec(func) if _PY2 else inspect.getfullargspec(func)
+    except TypeError:
+        return False
+    names, defaults = spec.args, spec.defaults or ()
+    if "coro" in names[len(names) - len(defaults):]:
+        return True
+    kwdefaults = getattr(spec, "kwonlydefaults", None) or {}
+    return "coro" in kwdefaults
+
+
+def _stop_value(exc):
+    """The value of a generator's StopIteration, also under PEP 479."""
+    if isinstance(exc, StopIteration):
+        return True, (exc.args[0] if exc.args else None)
+    cause = getattr(exc, "__cause__", None)
+    if isinstance(exc, RuntimeError) and isinstance(cause, StopIteration):
+        return True, (cause.args[0] if cause.args else None)
+    return False, None
+
+
+def _for_coro(exc):
+    """Socket errors as asyncoro programs expect them (socket.timeout)."""
+    if isinstance(exc, SocketTimeout):
+        return _stdsocket.timeout(*exc.args)
+    if _PY2 and isinstance(exc, SocketError):
+        return _stdsocket.error(*exc.args)
+    return exc
+
+
+class Coro(object):
+    """Coro(genfunc, *args, **kwargs): create and schedule a coroutine."""
+
+    def __init__(self, *args, **kwargs):
+        if args:
+            target, args = args[0], args[1:]
+        else:
+            target = kwargs.pop("target")
+            args = tuple(kwargs.pop("args", ()))
+            kwargs = dict(kwargs.pop("kwargs", {}))
+        if not inspect.isgeneratorfunction(target):
+            raise Exception("%r is not a generator!" % (target,))
+        if _declares_coro(target) and "coro" not in kwargs:
+            kwargs["coro"] = self
+        self.name = getattr(target, "__name__", "coro")
+        self._gen = target(*args, **kwargs)
+        self._msgs = collections.deque()
+        self._receiver = None
+        self._suspender = None
+        self._finishers = []
+        self._daemon = False
+        self._value = None
+        self._exc = None
+        self._ended = threading.Event()
+        self.stream = None
+        self._sched = _scheduler()
+        self._sched._coro_started(False)
+        self._sched.call(self._start)
+
+    def __repr__(self):
+        return "<Coro %s>" % (self.name,)
+
+    def _start(self, _):
+        self.stream = _drive(self)
+
+    # -- the life of the coroutine --
+
+    def _ended_with(self, value, exc):
+        self._value, self._exc = value, exc
+        if exc is not None and not isinstance(exc, GeneratorExit):
+            _log.error("coroutine %s failed: %r", self.name, exc,
+                       exc_info=(type(exc), exc, getattr(exc, "__traceback__", None)))
+        finishers, self._finishers = self._finishers, []
+        for waiter in finishers:
+            waiter.wake(self)
+        self._ended.set()
+        self._sched._coro_ended(self._daemon)
+
+    def is_alive(self):
+        return not self._ended.is_set()
+
+    def set_daemon(self, flag=True):
+        flag = bool(flag)
+        if flag != self._daemon and self.is_alive():
+            if flag:
+                self._sched._coro_ended(False)
+            else:
+                self._sched._coro_started(False)
+        self._daemon = flag
+
+    def value(self, timeout=None):
+        """Block (outside coroutines) until the coroutine ends; its value."""
+        self._ended.wait(timeout)
+        return self._value
+
+    def finish(self, timeout=None):
+        """`yield coro.finish()` inside a coroutine: wait for the end; the
+        value, or the exception it ended with."""
+        if not self.is_alive():
+            return _finished(self)
+        waiter = _Waiter(timeout)
+        self._finishers.append(waiter)
+        return _finished_after(waiter.event, self)
+
+    # -- suspend/resume, sleep --
+
+    def suspend(self, timeout=None, alarm_value=None):
+        self._suspender = waiter = _Waiter(timeout, alarm_value)
+        return waiter.event
+
+    sleep = suspend
+
+    def resume(self, update=None):
+        def _resume(_):
+            waiter, self._suspender = self._suspender, None
+            if waiter is not None:
+                waiter.wake(update)
+        self._sched.call(_resume)
+        return 0
+
+    wakeup = resume
+
+    # -- messages --
+
+    def send(self, message):
+        def _send(_):
+            waiter, self._receiver = self._receiver, None
+            if waiter is None or not waiter.wake(message):
+                self._msgs.append(message)
+        self._sched.call(_send)
+        return 0
+
+    def receive(self, timeout=None, alarm_value=None):
+        if self._msgs:
+            return _done(self._msgs.popleft())
+        self._receiver = waiter = _Waiter(timeout, alarm_value)
+        return waiter.event
+
+    recv = receive
+
+    # -- exceptions --
+
+    def throw(self, *exc):
+        def _throw(_):
+            if self.stream is not None and self.is_alive():
+                self.stream.throw(*exc)
+        self._sched.call(_throw)
+        return 0
+
+    def terminate(self):
+        return self.throw(GeneratorExit())
+
+
+@stream
+def _finished_after(event, coro):
+    yield event
+    yield _finished(coro)
+
+
+@stream
+def _finished(coro):
+    yield _core.sleep(0)
+    if coro._exc is not None:
+        raise coro._exc
+    stop(coro._value)
+
+
+@stream
+def _drive(coro):
+    """Run coro's generator: sub-generators on a stack, streams waited for,
+    other values handed back at the next turn."""
+    sched = coro._sched
+    stack = [coro._gen]
+    value, exc, last = None, None, None
+    while stack:
+        gen = stack[-1]
+        sched._current = coro
+        try:
+            if exc is not None:
+                pending, exc = exc, None
+                got = gen.throw(pending)
+            else:
+                got = gen.send(value)
+        except Exception as error:
+            stack.pop()
+            stopped, result = _stop_value(error)
+            if stopped:
+                value = result
+                if result is not None and not stack:
+                    last = result
+            else:
+                value, exc = None, error
+            continue
+        except GeneratorExit as error:
+            stack.pop()
+            value, exc = None, error
+            continue
+        finally:
+            sched._current = None
+        if isinstance(got, types.GeneratorType):
+            stack.append(got)
+            value = None
+        elif isinstance(got, _core.Stream):
+            try:
+                value = yield got
+            except (Exception, GeneratorExit) as error:
+                value, exc = None, _for_coro(error)
+        else:
+            last = got
+            yield _core.sleep(0)
+            value = got
+    if exc is not None:
+        coro._ended_with(None, exc)
+    else:
+        coro._ended_with(value if value is not None else last, None)
+
+
+# ---- AsyncSocket -------------------------------------------------------------------------
+
+class AsyncSocket(_Socket):
+    """AsyncSocket(sock): a standard socket made non-blocking.  accept,
+    connect, recv, recvall, send, sendall, recvfrom, sendto (and
+    recv_msg/send_msg) are to be yielded; every other attribute is the
+    wrapped socket's own, called without yield."""
+
+    def __init__(self, sock, blocking=False, keyfile=None, certfile=None,
+                 ssl_version=None):
+        if keyfile is not None or certfile is not None:
+            raise NotImplementedError("TLS needs idiokit.ssl (not available yet)")
+        _Socket.__init__(self, _sock=sock)
+        self._user_sock = sock
+
+    @classmethod
+    def _from_raw(cls, sock, family, type, proto):
+        self = _Socket._from_raw.__func__(cls, sock, family, type, proto)
+        self._user_sock = sock
+        return self
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._sock, name)
+
+    def recvall(self, bufsize, timeout=None):
+        return _recvall(self, bufsize)
+
+    def recv_msg(self):
+        return _recv_msg(self)
+
+    def send_msg(self, data):
+        import struct
+        return self.sendall(struct.pack(">L", len(data)) + data)
+
+    def close(self):
+        self._io.close()
+
+    def unwrap(self):
+        return self._user_sock
+
+    # the plain socket's synchronous calls, as asyncoro has them
+    def bind(self, address):
+        return self._sock.bind(address)
+
+    def listen(self, backlog=_stdsocket.SOMAXCONN):
+        return self._sock.listen(backlog)
+
+    def setsockopt(self, *args):
+        return self._sock.setsockopt(*args)
+
+    def getsockopt(self, *args):
+        return self._sock.getsockopt(*args)
+
+    def getsockname(self):
+        return self._sock.getsockname()
+
+    def getpeername(self):
+        return self._sock.getpeername()
+
+    def shutdown(self, how):
+        return self._sock.shutdown(how)
+
+
+def _recvall(sock, bufsize):
+    data = bytearray()
+    while len(data) < bufsize:
+        chunk = yield sock.recv(bufsize - len(data))
+        if not chunk:
+            break
+        data += chunk
+    if _PY2:
+        data = bytes(data)
+    raise StopIteration(data)
+
+
+def _recv_msg(sock):
+    import struct
+    head = yield _recvall(sock, 4)
+    if len(head) < 4:
+        raise StopIteration(b"")
+    size = struct.unpack(">L", bytes(head))[0]
+    data = yield _recvall(sock, size)
+    raise StopIteration(bytes(data))
+
+
+# ---- synchronisation ----------------------------------------------------------------------
+
+class Lock(object):
+    def __init__(self):
+        self._owner = None
+        self._locked = False
+        self._waiters = collections.deque()
+
+    def acquire(self, blocking=True, timeout=None):
+        if not self._locked:
+            self._locked = True
+            self._owner = AsynCoro.cur_coro()
+            return _done(True)
+        if not blocking:
+            return _done(False)
+        waiter = _Waiter(timeout, False)
+        self._waiters.append(waiter)
+        return waiter.event
+
+    def release(self):
+        if not self._locked:
+            raise RuntimeError("release of an unlocked lock")
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if waiter.wake(True):
+                return        # ownership passes on
+        self._locked = False
+        self._owner = None
+
+    def locked(self):
+        return self._locked
+
+
+class RLock(Lock):
+    def __init__(self):
+        Lock.__init__(self)
+        self._depth = 0
+
+    def acquire(self, blocking=True, timeout=None):
+        me = AsynCoro.cur_coro()
+        if self._locked and self._owner is me:
+            self._depth += 1
+            return _done(True)
+        return _rlock_acquired(self, Lock.acquire(self, blocking, timeout), me)
+
+    def release(self):
+        if self._depth > 1:
+            self._depth -= 1
+            return
+        self._depth = 0
+        Lock.release(self)
+
+
+@stream
+def _rlock_acquired(lock, acquiring, me):
+    got = yield acquiring
+    if got:
+        lock._owner = me
+        lock._depth = 1
+    stop(got)
+
+
+class Event(object):
+    def __init__(self):
+        self._flag = False
+        self._waiters = []
+
+    def set(self):
+        self._flag = True
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            waiter.wake(True)
+
+    def clear(self):
+        self._flag = False
+
+    def is_set(self):
+        return self._flag
+
+    isSet = is_set
+
+    def wait(self, timeout=None):
+        if self._flag:
+            return _done(True)
+        waiter = _Waiter(timeout, False)
+        self._waiters.append(waiter)
+        return waiter.event
+
+
+class Condition(object):
+    def __init__(self, lock=None):
+        self._lock = lock if lock is not None else RLock()
+        self._waiters = []
+        self.acquire = self._lock.acquire
+        self.release = self._lock.release
+
+    def wait(self, timeout=None):
+        waiter = _Waiter(timeout, False)
+        self._waiters.append(waiter)
+        self._lock.release()
+        return _cond_wait(self, waiter)
+
+    def notify(self, n=1):
+        while n > 0 and self._waiters:
+            if self._waiters.pop(0).wake(True):
+                n -= 1
+
+    def notify_all(self):
+        self.notify(len(self._waiters))
+
+    notifyAll = notify_all
+
+
+@stream
+def _cond_wait(cond, waiter):
+    woken = yield waiter.event
+    yield cond._lock.acquire()
+    stop(woken)
+
+
+class Semaphore(object):
+    def __init__(self, value=1):
+        if value < 0:
+            raise ValueError("semaphore initial value must be >= 0")
+        self._value = value
+        self._waiters = collections.deque()
+
+    def acquire(self, blocking=True, timeout=None):
+        if self._value > 0:
+            self._value -= 1
+            return _done(True)
+        if not blocking:
+            return _done(False)
+        waiter = _Waiter(timeout, False)
+        self._waiters.append(waiter)
+        return waiter.event
+
+    def release(self):
+        while self._waiters:
+            if self._waiters.popleft().wake(True):
+                return
+        self._value += 1
+
+
+class AsyncThreadPool(object):
+    """`result = yield pool.async_task(func, *args, **kwargs)` runs func in
+    idiokit's thread pool (num_threads is accepted for compatibility)."""
+
+    def __init__(self, num_threads=None):
+        self.num_threads = num_threads
+
+    def async_task(self, func, *args, **kwargs):
+        return _thread(func, *args, **kwargs)
+
+    def join(self, timeout=None):
+        pass
+
+    def terminate(self):
+        pass

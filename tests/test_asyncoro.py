@@ -1,0 +1,231 @@
+# tests/test_asyncoro.py: idiokit.asyncoro, the asyncoro/pycos API.  The
+# scheduler runs the idiokit loop in its own thread for the rest of the
+# process, so each test runs its program in a child process.
+from __future__ import absolute_import
+
+from support.procs import run_py
+
+PRELUDE = """from __future__ import print_function
+import socket, sys, threading, time
+import idiokit
+from idiokit import asyncoro
+from idiokit.asyncoro import Coro
+"""
+
+
+def check(body, expect, timeout=30):
+    rc, out, err = run_py(PRELUDE + body, timeout=timeout)
+    assert rc == 0, err[-3000:]
+    assert out.split() == expect.split(), (out, err[-3000:])
+
+
+def test_value_coro_keyword_return_and_last_yielded_value():
+    check("""
+def returns(a, b=2, coro=None):
+    assert isinstance(coro, Coro)
+    yield coro.sleep(0.01)
+    raise StopIteration(a + b)          # asyncoro style, also under PEP 479
+
+def last(coro=None):
+    yield 7
+    x = yield 8                          # a plain value comes back
+    assert x == 8
+
+def sub(x, coro=None):
+    assert coro is None                  # only the top level gets coro
+    yield asyncoro.AsynCoro.cur_coro().sleep(0.001)
+    raise StopIteration(x * 2)
+
+def caller(coro=None):
+    y = yield sub(21)
+    raise StopIteration(y)
+
+print(Coro(returns, 1).value(10), Coro(last).value(10), Coro(caller).value(10))
+print(Coro(target=returns, args=(5,), kwargs={"b": 5}).value(10))
+""", "3 8 42 10")
+
+
+def test_messages_with_timeout_and_alarm_value():
+    check("""
+def receiver(coro=None):
+    got = []
+    got.append((yield coro.receive(timeout=0.05, alarm_value="alarm")))
+    while len(got) < 4:
+        got.append((yield coro.receive()))
+    raise StopIteration(got)
+
+r = Coro(receiver)
+time.sleep(0.3)
+for m in ("a", "b", "c"):
+    r.send(m)
+print(" ".join(r.value(10)))
+""", "alarm a b c")
+
+
+def test_suspend_resume_and_terminate():
+    check("""
+def sleeper(coro=None):
+    v = yield coro.suspend()
+    w = yield coro.suspend(0.01, "timeout")
+    raise StopIteration((v, w))
+
+def waker(other, coro=None):
+    yield coro.sleep(0.05)
+    other.resume("woken")
+
+s = Coro(sleeper)
+Coro(waker, s)
+print(s.value(10))
+
+def forever(coro=None):
+    try:
+        while True:
+            yield coro.sleep(0.01)
+    except GeneratorExit:
+        raise StopIteration("terminated")
+f = Coro(forever)
+time.sleep(0.05)
+f.terminate()
+print(f.value(10), f.is_alive())
+""", "('woken', 'timeout') terminated False")
+
+
+def test_lock_rlock_event_condition_semaphore_and_thread_pool():
+    check("""
+lock, rlock, event, cond, sem = (asyncoro.Lock(), asyncoro.RLock(), asyncoro.Event(),
+                                 asyncoro.Condition(), asyncoro.Semaphore(2))
+order = []
+items = []
+active = [0, 0]
+
+def locked(i, coro=None):
+    yield lock.acquire()
+    order.append(i)
+    yield coro.sleep(0.01)
+    order.append(i)
+    lock.release()
+    yield rlock.acquire()
+    yield rlock.acquire()
+    rlock.release()
+    rlock.release()
+    yield sem.acquire()
+    active[0] += 1
+    active[1] = max(active[1], active[0])
+    yield coro.sleep(0.1)
+    active[0] -= 1
+    sem.release()
+
+def waiter(coro=None):
+    ok = yield event.wait(0.01)
+    ok2 = yield event.wait()
+    raise StopIteration((ok, ok2))
+
+def consumer(coro=None):
+    yield cond.acquire()
+    while not items:
+        yield cond.wait()
+    item = items.pop()
+    cond.release()
+    raise StopIteration(item)
+
+def producer(coro=None):
+    yield coro.sleep(0.02)
+    yield cond.acquire()
+    items.append("item")
+    cond.notify()
+    cond.release()
+    event.set()
+
+pool = asyncoro.AsyncThreadPool(2)
+def threaded(coro=None):
+    r = yield pool.async_task(lambda a, b: a * b, 6, b=7)
+    raise StopIteration(r)
+
+cs = [Coro(locked, i) for i in range(3)]
+w, c, p, t = Coro(waiter), Coro(consumer), Coro(producer), Coro(threaded)
+for x in cs:
+    x.value(10)
+print(order == [0, 0, 1, 1, 2, 2], active[1], w.value(10), c.value(10), t.value(10))
+""", "True 2 (False, True) item 42")
+
+
+def test_async_socket_client_server_timeout_recvall_and_mixing_with_streams():
+    check("""
+@idiokit.stream
+def idiokit_stream(x):
+    yield idiokit.sleep(0.01)
+    idiokit.stop(x + 1)
+
+def serve(sock, coro=None):
+    conn, addr = yield sock.accept()
+    assert isinstance(conn, asyncoro.AsyncSocket)
+    data = yield conn.recvall(10)
+    yield conn.sendall(bytes(data).upper())
+    msg = yield conn.recv_msg()
+    yield conn.send_msg(msg[::-1])
+    conn.settimeout(0.05)
+    try:
+        yield conn.recv(10)
+    except socket.timeout:
+        timed_out = True
+    conn.close()
+    raise StopIteration(timed_out)
+
+def client(address, coro=None):
+    sock = asyncoro.AsyncSocket(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    yield sock.connect(address)
+    yield sock.sendall(b"hello")
+    yield coro.sleep(0.02)
+    yield sock.sendall(b"world")
+    got = yield sock.recvall(10)
+    yield sock.send_msg(b"abc")
+    msg = yield sock.recv_msg()
+    n = yield idiokit_stream(41)
+    yield coro.sleep(0.2)
+    sock.close()
+    raise StopIteration((bytes(got), msg, n))
+
+lsock = asyncoro.AsyncSocket(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+lsock.bind(("127.0.0.1", 0))
+lsock.listen(5)
+s = Coro(serve, lsock)
+c = Coro(client, lsock.getsockname())
+got, msg, n = c.value(10)
+print(got.decode(), msg.decode(), n, s.value(10))
+lsock.close()
+""", "HELLOWORLD cba 42 True")
+
+
+def test_exit_waits_for_non_daemon_coroutines_only():
+    check("""
+def late(coro=None):
+    yield coro.sleep(0.3)
+    print("late done")
+
+def daemon(coro=None):
+    coro.set_daemon()
+    yield coro.sleep(60)
+    print("never")
+
+Coro(late)
+Coro(daemon)
+print("main done")
+""", "main done late done")
+
+
+def test_uncaught_exception_ends_the_coroutine_and_is_logged():
+    rc, out, err = run_py(PRELUDE + """
+import logging
+logging.basicConfig()
+def boom(coro=None):
+    yield coro.sleep(0.01)
+    raise KeyError("boom")
+def other(coro=None):
+    yield coro.sleep(0.1)
+    raise StopIteration("fine")
+b, o = Coro(boom), Coro(other)
+print(b.value(10), o.value(10))
+""", timeout=30)
+    assert rc == 0, err
+    assert out.split() == ["None", "fine"]
+    assert "KeyError" in err and "boom" in err
