@@ -1,0 +1,125 @@
+# tests/test_dns_hostile.py: idiokit.dns against a hostile server
+# (support/fakedns.py) that answers with empty, truncated, malformed,
+# mismatched-ID, oversized, looping and never-arriving replies: each query
+# ends with a DNSError subclass (or the valid retry's result) within the
+# configured tries, never a crash or a hang, and leaves no fd or watcher.
+from __future__ import absolute_import
+
+import time
+
+import pytest
+
+import idiokit.dns as dns
+
+from support.fakedns import FakeDNS
+from support.util import run
+
+TIMEOUT, TRIES = 0.2, 2
+UPPER_BOUND = 15.0      # seconds: generous; a hang is what this catches
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeDNS() as server:
+        yield server
+
+
+@pytest.fixture
+def resolver(fake):
+    return dns.Resolver([fake.server], timeout=TIMEOUT, tries=TRIES, search=())
+
+
+def outcome(stream):
+    start = time.time()
+    try:
+        result = run(stream)
+    except dns.DNSError as error:
+        result = error
+    assert time.time() - start < UPPER_BOUND
+    return result
+
+
+def assert_clean(resolver):
+    assert resolver._get_channel()._stats() == {
+        "pending": 0, "live": 0, "sockets": 0, "timer": 0}
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("empty", dns.DNSError),
+    ("short", dns.DNSError),
+    ("qdcount", dns.DNSError),
+    ("ptrloop", dns.MessageError),
+    ("longlabel", dns.DNSError),
+    ("longname", dns.DNSError),
+    ("rdlen", dns.MessageError),
+    ("tc", dns.DNSError),
+    ("garbage", dns.DNSError),
+    ("wrongname", dns.DNSTimeout),
+    ("silent", dns.DNSTimeout),
+])
+def test_bad_reply_is_a_dns_error(resolver, kind, expected):
+    result = outcome(dns.a(kind + ".example.test", resolver))
+    assert isinstance(result, expected), result
+    assert str(result)
+    assert_clean(resolver)
+
+
+def test_servfail_is_response_error_2(resolver):
+    result = outcome(dns.a("servfail.example.test", resolver))
+    assert isinstance(result, dns.ResponseError)
+    assert result.rcode == 2
+
+
+def test_mismatched_id_is_ignored_then_the_right_reply_wins(resolver):
+    assert outcome(dns.a("badid.example.test", resolver)) == ["192.0.2.77"]
+
+
+def test_truncated_udp_then_tcp_answer(resolver, fake):
+    assert outcome(dns.a("tcpok.example.test", resolver)) == ["192.0.2.88"]
+    assert ("tcp", "tcpok") in fake.queries
+
+
+def test_oversized_udp_reply(resolver):
+    # 400 A records (6.4 KB) without TC over UDP: either c-ares takes them
+    # all or it reports a malformed reply; never a crash.
+    result = outcome(dns.a("oversized.example.test", resolver))
+    if isinstance(result, list):
+        assert result == ["10.%d.%d.1" % (i // 256, i % 256) for i in range(400)]
+    else:
+        assert isinstance(result, dns.DNSError)
+
+
+def test_every_misbehaviour_at_once(resolver):
+    import idiokit
+
+    kinds = [k for k in FakeDNS.BEHAVIOURS]
+
+    @idiokit.stream
+    def all_kinds():
+        queries = [(kind, dns.a(kind + ".example.test", resolver)) for kind in kinds * 5]
+        results = {}
+        for kind, query in queries:
+            try:
+                results.setdefault(kind, []).append((yield query))
+            except dns.DNSError as error:
+                results.setdefault(kind, []).append(type(error))
+        idiokit.stop(results)
+
+    results = outcome(all_kinds())
+    # One server misbehaving in every way at once: a reset TCP connection or
+    # an error on the UDP socket makes c-ares fail the server's other
+    # queries in flight too, so any query may end with a DNSError; none may
+    # hang, crash or give a wrong answer.
+    right = {"ok": ["192.0.2.1"], "badid": ["192.0.2.77"], "tcpok": ["192.0.2.88"]}
+    assert sorted(results) == sorted(kinds)
+    for kind, outcomes in results.items():
+        assert len(outcomes) == 5
+        for result in outcomes:
+            if isinstance(result, list):
+                if kind == "oversized":
+                    assert len(result) == 400
+                else:
+                    assert result == right[kind], (kind, result)
+            else:
+                assert issubclass(result, dns.DNSError), (kind, result)
+    assert_clean(resolver)
