@@ -30,29 +30,45 @@ for ver in $versions; do
     log=$logdir/$ver.log
     echo
     echo "================ Python $ver ($py) ================"
-    state=ok
+    failures=()
+    capi="-" tests="-" pip="-"
     t0=$(now)
-    tools/make_venv.sh "$py" "$venv" || state="FAILED venv"
+    venv_ok=yes
+    tools/make_venv.sh "$py" "$venv" || { venv_ok=no; failures+=(venv); }
     t1=$(now)
-    [ "$state" = ok ] && { tools/build_ext.sh "$venv/bin/python" || state="FAILED build"; }
+    build_ok=no
+    if [ $venv_ok = yes ]; then
+        if tools/build_ext.sh "$venv/bin/python"; then build_ok=yes; else failures+=(build); fi
+    fi
     t2=$(now)
-    [ "$state" = ok ] && { tools/check_private_capi.sh "$("$venv/bin/python" tools/ext_path.py)" || state="FAILED check-capi"; }
-    tests="-"
-    t3=$(now)
-    if [ "$state" = ok ]; then
+    if [ $build_ok = yes ]; then
+        if tools/check_private_capi.sh "$("$venv/bin/python" tools/ext_path.py)"; then
+            capi=ok
+        else
+            capi=FAILED
+            failures+=(check-capi)
+        fi
         # shellcheck disable=SC2086
         tools/run_pytest.sh "$venv/bin/python" ${PYTEST_ARGS:-} 2>&1 | tee "$log"
         rc=${PIPESTATUS[0]}
         tests=$(grep -E '^=+ .*(passed|failed|error|no tests ran).* =+$' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')
         [ -n "$tests" ] || tests="no pytest summary"
-        [ "$rc" -eq 0 ] || state="FAILED tests (exit $rc)"
+        [ "$rc" -eq 0 ] || failures+=("tests (exit $rc)")
+    fi
+    t3=$(now)
+    # pip install . builds from a clean copy: worth proving even if the suite failed.
+    if [ $venv_ok = yes ]; then
+        if tools/pip_install_check.sh "$venv"; then pip=ok; else pip=FAILED; failures+=("pip install"); fi
     fi
     t4=$(now)
-    [ "$state" = ok ] && { tools/pip_install_check.sh "$venv" || state="FAILED pip install"; }
-    t5=$(now)
-    [ "$state" = ok ] || failed=$((failed + 1))
-    summary+=("$(printf '%-5s %-22s venv %3ss  build %3ss  tests %4ss (%s)  pip install %3ss' \
-        "$ver" "$state" $((t1 - t0)) $((t2 - t1)) $((t4 - t3)) "$tests" $((t5 - t4)))")
+    if [ ${#failures[@]} -eq 0 ]; then
+        state=ok
+    else
+        state="FAILED: $(IFS=,; echo "${failures[*]}")"
+        failed=$((failed + 1))
+    fi
+    summary+=("$(printf '%-5s %s | venv %ss | build %ss | check-capi %s | tests %ss (%s) | pip install %s %ss' \
+        "$ver" "$state" $((t1 - t0)) $((t2 - t1)) "$capi" $((t3 - t2)) "$tests" "$pip" $((t4 - t3)))")
 done
 
 echo
