@@ -12,6 +12,7 @@
  *    itself (or others) while we walk.
  */
 #include "core.h"
+#include <assert.h>
 
 #define IDK_MAX_DEPTH 64
 #define IDK_MSG_FREELIST 256
@@ -204,13 +205,19 @@ static void qnode_release(IdkQNode *q)
     }
 }
 
+static inline IdkQNode *queue_head(IdkChan *c)
+{
+    return c->c_tail != NULL ? c->c_tail->next : NULL;
+}
+
 static IdkMsg *queue_pop(IdkChan *c)
 {
-    IdkQNode *q = c->c_head;
+    IdkQNode *q = c->c_tail->next;
     IdkMsg *m = q->msg;
-    c->c_head = q->next;
-    if (c->c_head == NULL)
+    if (q == c->c_tail)
         c->c_tail = NULL;
+    else
+        c->c_tail->next = q->next;
     qnode_release(q);
     return m;
 }
@@ -219,10 +226,11 @@ static IdkMsg *queue_pop(IdkChan *c)
 
 void idk_chan_init(IdkChan *c, IdkStream *owner, int kind)
 {
-    c->c_owner = owner;
-    c->c_kind = kind;
+    c->c_kind = (unsigned char)kind;
     c->c_watch = 0;
-    c->c_head = c->c_tail = NULL;
+    c->c_tail = NULL;
+    assert(IDK_CHAN_OWNER(c) == owner);
+    (void)owner;
     idk_vec_init(&c->c_parents);
     idk_vec_init(&c->c_children);
 }
@@ -233,8 +241,8 @@ static void chan_notify(IdkChan *c, int depth)
     int i;
     if (depth > IDK_MAX_DEPTH)
         return;
-    if (c->c_watch && c->c_owner->kind->on_input != NULL) {
-        IdkStream *owner = c->c_owner;
+    if (c->c_watch && IDK_CHAN_OWNER(c)->kind->on_input != NULL) {
+        IdkStream *owner = IDK_CHAN_OWNER(c);
         Py_INCREF(owner);
         owner->kind->on_input(owner, c->c_kind);
         Py_DECREF(owner);
@@ -246,11 +254,11 @@ static void chan_notify(IdkChan *c, int depth)
         return;
     }
     for (i = 0; i < snap.n; i++)
-        Py_INCREF(((IdkChan *)snap.items[i])->c_owner);
+        Py_INCREF(IDK_CHAN_OWNER((IdkChan *)snap.items[i]));
     for (i = 0; i < snap.n; i++)
         chan_notify((IdkChan *)snap.items[i], depth + 1);
     for (i = 0; i < snap.n; i++)
-        Py_DECREF(((IdkChan *)snap.items[i])->c_owner);
+        Py_DECREF(IDK_CHAN_OWNER((IdkChan *)snap.items[i]));
     snapshot_free(&snap);
 }
 
@@ -258,9 +266,9 @@ const int idk_chan_priority[IDK_NCHANS] = {IDK_SIGS, IDK_BROKEN, IDK_MSGS};
 
 void idk_chan_poke(IdkChan *c)
 {
-    Py_INCREF(c->c_owner);
+    Py_INCREF(IDK_CHAN_OWNER(c));
     chan_notify(c, 0);
-    Py_DECREF(c->c_owner);
+    Py_DECREF(IDK_CHAN_OWNER(c));
 }
 
 void idk_chan_push(IdkChan *c, IdkMsg *m)
@@ -268,18 +276,20 @@ void idk_chan_push(IdkChan *c, IdkMsg *m)
     IdkQNode *q = qnode_new(m);
     if (q == NULL) {
         PyErr_Clear();   /* out of memory: the message is lost, loudly */
-        PyErr_WriteUnraisable((PyObject *)c->c_owner);
+        PyErr_WriteUnraisable((PyObject *)IDK_CHAN_OWNER(c));
         return;
     }
     idk_msg_incref(m);
-    if (c->c_tail != NULL)
+    if (c->c_tail != NULL) {
+        q->next = c->c_tail->next;
         c->c_tail->next = q;
-    else
-        c->c_head = q;
+    } else {
+        q->next = q;
+    }
     c->c_tail = q;
-    Py_INCREF(c->c_owner);
+    Py_INCREF(IDK_CHAN_OWNER(c));
     chan_notify(c, 0);
-    Py_DECREF(c->c_owner);
+    Py_DECREF(IDK_CHAN_OWNER(c));
 }
 
 int idk_chan_link(IdkChan *child, IdkChan *parent)
@@ -290,7 +300,7 @@ int idk_chan_link(IdkChan *child, IdkChan *parent)
         idk_vec_remove(&child->c_parents, parent);
         return -1;
     }
-    Py_INCREF(parent->c_owner);
+    Py_INCREF(IDK_CHAN_OWNER(parent));
     return 0;
 }
 
@@ -299,7 +309,7 @@ void idk_chan_unlink(IdkChan *child, IdkChan *parent)
     if (!idk_vec_remove(&child->c_parents, parent))
         return;
     idk_vec_remove(&parent->c_children, child);
-    Py_DECREF(parent->c_owner);
+    Py_DECREF(IDK_CHAN_OWNER(parent));
 }
 
 void idk_chan_unlink_all(IdkChan *c)
@@ -314,7 +324,7 @@ void idk_chan_clear(IdkChan *c)
 {
     c->c_watch = 0;
     idk_chan_unlink_all(c);
-    while (c->c_head != NULL)
+    while (c->c_tail != NULL)
         idk_msg_decref(queue_pop(c));
     idk_vec_free(&c->c_parents);
     idk_vec_free(&c->c_children);
@@ -326,10 +336,10 @@ static IdkMsg *chan_peek(IdkChan *c, IdkChan **holder, int depth)
     int i;
     if (depth > IDK_MAX_DEPTH)
         return NULL;
-    while (c->c_head != NULL && c->c_head->msg->m_state == IDK_WITHDRAWN)
+    while (c->c_tail != NULL && queue_head(c)->msg->m_state == IDK_WITHDRAWN)
         idk_msg_decref(queue_pop(c));
-    if (c->c_head != NULL) {
-        best = c->c_head->msg;
+    if (c->c_tail != NULL) {
+        best = queue_head(c)->msg;
         *holder = c;
     }
     for (i = 0; i < c->c_parents.n; i++) {
@@ -357,7 +367,7 @@ int idk_chan_traverse(IdkChan *c, visitproc visit, void *arg)
 {
     int i;
     for (i = 0; i < c->c_parents.n; i++)
-        Py_VISIT(((IdkChan *)idk_vec_data(&c->c_parents)[i])->c_owner);
+        Py_VISIT(IDK_CHAN_OWNER((IdkChan *)idk_vec_data(&c->c_parents)[i]));
     return 0;
 }
 
@@ -369,7 +379,7 @@ int idk_chan_traverse(IdkChan *c, visitproc visit, void *arg)
 
 static IdkStream *dest_owner(void *d)
 {
-    return DEST_IS_OUT(d) ? DEST_OUT(d)->o_owner : ((IdkChan *)d)->c_owner;
+    return DEST_IS_OUT(d) ? DEST_OUT(d)->o_owner : IDK_CHAN_OWNER((IdkChan *)d);
 }
 
 void idk_output_init(IdkOutput *o, IdkStream *owner)

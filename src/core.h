@@ -77,13 +77,18 @@ void idk_vec_free(IdkVec *v);
 typedef struct IdkQNode IdkQNode;
 
 struct IdkChan {
-    IdkStream *c_owner;   /* borrowed: the channel is embedded in its owner */
-    IdkQNode *c_head, *c_tail;
+    IdkQNode *c_tail;     /* circular FIFO: c_tail->next is the head */
     IdkVec c_parents;     /* IdkChan*: a ref to each parent's owner is held */
     IdkVec c_children;    /* IdkChan*: borrowed; children unlink themselves */
-    unsigned char c_kind;  /* IDK_MSGS, IDK_SIGS or IDK_BROKEN */
+    unsigned char c_kind;  /* IDK_MSGS, IDK_SIGS or IDK_BROKEN: its index */
     unsigned char c_watch; /* owner's on_input is called on new items */
 };
+
+/* Channels are stored as `IdkChan in[IDK_NCHANS]` right after the IdkStream
+ * header of their owner (IdkInStream, and the pipe), so the owner is found
+ * from the channel's address and index. */
+#define IDK_CHAN_OWNER(c) \
+    ((IdkStream *)((char *)((c) - (c)->c_kind) - sizeof(IdkStream)))
 
 void idk_chan_init(IdkChan *c, IdkStream *owner, int kind);
 void idk_chan_push(IdkChan *c, IdkMsg *m);             /* takes a new ref */

@@ -18,8 +18,9 @@
 
 typedef struct {
     IdkStream base;
+    IdkChan p_in[IDK_NCHANS];      /* what the sides inherit from each other;
+                                      right after base: see IDK_CHAN_OWNER */
     IdkStream *p_left, *p_right;   /* owned */
-    IdkChan p_in[IDK_NCHANS];      /* what the sides inherit from each other */
     IdkOutput *p_src;              /* left's output feeding p_in[MSGS], or NULL */
     int p_wired;
 } IdkPipe;
