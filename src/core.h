@@ -255,7 +255,6 @@ struct IdkLoop {
     size_t l_batch_left;             /* steps left in the running batch */
     PyThreadState *l_tstate;         /* saved while the poll runs unlocked */
     IdkVec l_fired;                  /* timers fired in this poll */
-    IdkTask *l_tasks_head;           /* live tasks (intrusive list) */
     PyObject *l_error;               /* an exc to raise out of run() */
 };
 
@@ -271,16 +270,16 @@ unsigned long long idk_next_seq(void);
 
 struct IdkTask {
     IdkInStream base;
-    IdkOutput t_out;
     PyObject *t_gen;          /* generator, coroutine or iterator */
     IdkStream *t_current;     /* what it yields now (owned), or NULL */
+    IdkOutput *t_out;         /* allocated when first needed, or NULL */
     IdkOutput *t_fwd;         /* the child's output forwarded into t_out; a
                                  ref to its owner is held */
-    int t_is_coro;
-    int t_scheduled;
-    int t_resume_throw;       /* resume with an exc rather than args */
     PyObject *t_resume;       /* owned: args tuple or exc */
-    IdkTask *t_prev, *t_next; /* the loop's list of live tasks */
+    unsigned char t_is_coro;
+    unsigned char t_scheduled;
+    unsigned char t_resume_throw; /* resume with an exc rather than args */
+    unsigned char t_live;     /* unfinished: holds a reference to itself */
 };
 
 void idk_task_step(IdkTask *t);

@@ -230,7 +230,6 @@ static IdkLoop *loop_create(void)
     loop->l_batch_left = 0;
     loop->l_tstate = NULL;
     idk_vec_init(&loop->l_fired);
-    loop->l_tasks_head = NULL;
     loop->l_error = NULL;
     if (loop->l_posted == NULL || ready_grow(loop) < 0)
         goto fail;

@@ -13,41 +13,38 @@
  */
 #include "core.h"
 
+/* A task's output is allocated when first needed: an idle task that nobody
+ * reads and that waits on something without output never has one. */
 static IdkOutput *task_output(IdkStream *s)
 {
-    return &((IdkTask *)s)->t_out;
+    IdkTask *t = (IdkTask *)s;
+    if (t->t_out == NULL) {
+        t->t_out = (IdkOutput *)PyMem_Malloc(sizeof(IdkOutput));
+        if (t->t_out == NULL)
+            return NULL;
+        idk_output_init(t->t_out, s);
+    }
+    return t->t_out;
 }
 
 static const IdkKind task_kind = {
     "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, NULL, NULL
 };
 
-/* ---- the loop's list of live tasks ----------------------------------------- */
+/* ---- liveness: an unfinished task keeps itself alive ------------------------ */
 
 static void task_link_live(IdkTask *t)
 {
-    IdkLoop *loop = idk_loop_get();
-    t->t_prev = NULL;
-    t->t_next = loop->l_tasks_head;
-    if (loop->l_tasks_head != NULL)
-        loop->l_tasks_head->t_prev = t;
-    loop->l_tasks_head = t;
+    t->t_live = 1;
     Py_INCREF(t);
     idk_stats.tasks++;
 }
 
 static void task_unlink_live(IdkTask *t)
 {
-    IdkLoop *loop = idk_loop;
-    if (t->t_prev == NULL && t->t_next == NULL && loop->l_tasks_head != t)
+    if (!t->t_live)
         return;
-    if (t->t_prev != NULL)
-        t->t_prev->t_next = t->t_next;
-    else
-        loop->l_tasks_head = t->t_next;
-    if (t->t_next != NULL)
-        t->t_next->t_prev = t->t_prev;
-    t->t_prev = t->t_next = NULL;
+    t->t_live = 0;
     idk_stats.tasks--;
     Py_DECREF(t);
 }
@@ -64,7 +61,7 @@ PyObject *idk_task_new(PyObject *gen)
         return NULL;
     idk_stream_init(&t->base.base, &task_kind);
     idk_in_init(&t->base);
-    idk_output_init(&t->t_out, &t->base.base);
+    t->t_out = NULL;
     t->t_gen = idk_newref(gen);
     t->t_current = NULL;
     t->t_fwd = NULL;
@@ -72,7 +69,7 @@ PyObject *idk_task_new(PyObject *gen)
     t->t_scheduled = 0;
     t->t_resume_throw = 0;
     t->t_resume = NULL;
-    t->t_prev = t->t_next = NULL;
+    t->t_live = 0;
     PyObject_GC_Track(t);
     task_link_live(t);
     if (idk_loop_schedule(t) < 0) {
@@ -89,7 +86,7 @@ static void task_unforward(IdkTask *t)
     if (fwd == NULL)
         return;
     t->t_fwd = NULL;
-    idk_output_remove_forward(fwd, &t->t_out);
+    idk_output_remove_forward(fwd, t->t_out);
     Py_DECREF(fwd->o_owner);
 }
 
@@ -102,7 +99,8 @@ static void task_finish(IdkTask *t, int state, PyObject *value)
     task_unforward(t);
     for (k = 0; k < IDK_NCHANS; k++)
         idk_chan_clear(&t->base.in[k]);
-    idk_output_clear(&t->t_out);
+    if (t->t_out != NULL)
+        idk_output_clear(t->t_out);
     task_unlink_live(t);   /* t_gen (finished) stays for repr() */
     idk_stream_finish(&t->base.base, state, value);
     Py_DECREF(t);
@@ -211,7 +209,12 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
         goto fail;
     out = idk_stream_output(child);
     if (t->t_current == child && out != NULL) {
-        if (idk_output_add_forward(out, &t->t_out) < 0)
+        IdkOutput *mine = task_output(&t->base.base);
+        if (mine == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        if (idk_output_add_forward(out, mine) < 0)
             goto fail;
         t->t_fwd = out;
         Py_INCREF(out->o_owner);
@@ -369,7 +372,11 @@ static void task_dealloc(IdkTask *t)
     task_unforward(t);
     for (k = 0; k < IDK_NCHANS; k++)
         idk_chan_clear(&t->base.in[k]);
-    idk_output_clear(&t->t_out);
+    if (t->t_out != NULL) {
+        idk_output_clear(t->t_out);
+        PyMem_Free(t->t_out);
+        t->t_out = NULL;
+    }
     task_clear(t);
     idk_stream_base_dealloc(&t->base.base);
 }
