@@ -146,8 +146,9 @@ struct IdkKind {
 struct IdkStream {
     PyObject_HEAD
     const IdkKind *kind;
-    int r_state;
-    int r_observed;        /* someone waits on or read the result */
+    unsigned char r_state;
+    unsigned char r_observed;  /* someone waits on or read the result */
+    unsigned char r_untracked; /* a GC type kept out of the GC while pending */
     PyObject *r_value;     /* args tuple (RETURNED) or exc (RAISED) */
     int r_nlisteners, r_caplisteners;
     IdkListener *r_listeners;

@@ -17,6 +17,7 @@ void idk_stream_init(IdkStream *s, const IdkKind *kind)
     s->kind = kind;
     s->r_state = IDK_PENDING;
     s->r_observed = 0;
+    s->r_untracked = 0;
     s->r_value = NULL;
     s->r_nlisteners = 0;
     s->r_caplisteners = 1;
