@@ -85,33 +85,23 @@ void idk_msg_withdraw(IdkMsg *m)
 
 /* ---- vectors ----------------------------------------------------------------- */
 
-void idk_vec_init(IdkVec *v)
+int idk_vec_grow(IdkVec *v)
 {
-    v->n = 0;
-    v->cap = 1;
-    v->u.one = NULL;
-}
-
-int idk_vec_push(IdkVec *v, void *item)
-{
-    if (v->n == v->cap) {
-        int cap = v->cap * 2;
-        void **items;
-        if (v->cap == 1) {
-            items = (void **)PyMem_Malloc(cap * sizeof(void *));
-            if (items != NULL)
-                items[0] = v->u.one;
-        } else {
-            items = (void **)PyMem_Realloc(v->u.many, cap * sizeof(void *));
-        }
-        if (items == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        v->u.many = items;
-        v->cap = cap;
+    int cap = v->cap * 2;
+    void **items;
+    if (v->cap == 1) {
+        items = (void **)PyMem_Malloc(cap * sizeof(void *));
+        if (items != NULL)
+            items[0] = v->u.one;
+    } else {
+        items = (void **)PyMem_Realloc(v->u.many, cap * sizeof(void *));
     }
-    idk_vec_data(v)[v->n++] = item;
+    if (items == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    v->u.many = items;
+    v->cap = cap;
     return 0;
 }
 
@@ -119,6 +109,10 @@ int idk_vec_remove(IdkVec *v, void *item)
 {
     void **items = idk_vec_data(v);
     int i;
+    if (v->n == 1 && items[0] == item) {
+        v->n = 0;
+        return 1;
+    }
     for (i = v->n - 1; i >= 0; i--) {
         if (items[i] == item) {
             /* keep order: fan-in order and notification order matter */
@@ -130,12 +124,6 @@ int idk_vec_remove(IdkVec *v, void *item)
     return 0;
 }
 
-void idk_vec_free(IdkVec *v)
-{
-    if (v->cap > 1)
-        PyMem_Free(v->u.many);
-    idk_vec_init(v);
-}
 
 /* A snapshot of a vector, on the stack when small. */
 typedef struct {

@@ -67,10 +67,27 @@ static inline void **idk_vec_data(IdkVec *v)
     return v->cap <= 1 ? &v->u.one : v->u.many;
 }
 
-void idk_vec_init(IdkVec *v);
-int idk_vec_push(IdkVec *v, void *item);
+static inline void idk_vec_init(IdkVec *v)
+{
+    v->n = 0;
+    v->cap = 1;
+    v->u.one = NULL;
+}
+int idk_vec_grow(IdkVec *v);
+static inline int idk_vec_push(IdkVec *v, void *item)
+{
+    if (v->n == v->cap && idk_vec_grow(v) < 0)
+        return -1;
+    idk_vec_data(v)[v->n++] = item;
+    return 0;
+}
 int idk_vec_remove(IdkVec *v, void *item);   /* 1 if removed */
-void idk_vec_free(IdkVec *v);
+static inline void idk_vec_free(IdkVec *v)
+{
+    if (v->cap > 1)
+        PyMem_Free(v->u.many);
+    idk_vec_init(v);
+}
 
 /* ---- channels -------------------------------------------------------------- */
 
@@ -183,7 +200,15 @@ int idk_timer_start(IdkTimer *tm, double delay);
 void idk_timer_stop(IdkTimer *tm);
 
 extern PyTypeObject IdkStream_Type;
-#define IdkStream_Check(o) PyObject_TypeCheck((o), &IdkStream_Type)
+/* Our own kinds derive from Stream directly (Sleep from Event): check that
+ * first, the full subtype walk only for Python subclasses. */
+static inline int IdkStream_Check(PyObject *o)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    return t == &IdkStream_Type || t->tp_base == &IdkStream_Type
+        || PyObject_TypeCheck(o, &IdkStream_Type);
+}
+extern const IdkKind idk_proxy_kind;
 
 /* Follow proxies to the stream that owns the protocol; borrowed. */
 IdkStream *idk_stream_resolve(IdkStream *s);

@@ -312,7 +312,7 @@ static void fork_dealloc(IdkFork *f)
 
 /* ---- Proxy -------------------------------------------------------------------------- */
 
-static const IdkKind proxy_kind = {"proxy", NULL, NULL, NULL, NULL, NULL, NULL};
+const IdkKind idk_proxy_kind = {"proxy", NULL, NULL, NULL, NULL, NULL, NULL};
 
 static PyObject *proxy_tp_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
@@ -321,7 +321,7 @@ static PyObject *proxy_tp_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     (void)kw;
     if (p == NULL)
         return NULL;
-    idk_stream_init(&p->base, &proxy_kind);
+    idk_stream_init(&p->base, &idk_proxy_kind);
     p->p_target = NULL;
     return (PyObject *)p;
 }

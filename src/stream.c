@@ -29,7 +29,7 @@ void idk_stream_init(IdkStream *s, const IdkKind *kind)
 IdkStream *idk_stream_resolve(IdkStream *s)
 {
     int depth = 0;
-    while (Py_TYPE(s) == &IdkProxy_Type || PyObject_TypeCheck(s, &IdkProxy_Type)) {
+    while (s->kind == &idk_proxy_kind) {
         IdkStream *target = ((IdkProxy *)s)->p_target;
         if (target == NULL || ++depth > 1000)
             break;
