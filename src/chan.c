@@ -53,7 +53,7 @@ void idk_msg_decref(IdkMsg *m)
     idk_stats.msgs--;
     Py_CLEAR(m->m_payload);
     m->m_sender = NULL;
-    if (msg_nfree < IDK_MSG_FREELIST)
+    if (IDK_FREELISTS && msg_nfree < IDK_MSG_FREELIST)
         msg_free[msg_nfree++] = m;
     else
         PyMem_Free(m);
@@ -184,7 +184,7 @@ static IdkQNode *qnode_new(IdkMsg *m)
 
 static void qnode_release(IdkQNode *q)
 {
-    if (qnode_nfree < 1024) {
+    if (IDK_FREELISTS && qnode_nfree < 1024) {
         q->next = qnode_free;
         qnode_free = q;
         qnode_nfree++;

@@ -22,6 +22,13 @@
 #define IDK_PY3 0
 #endif
 
+/* Freelists hide use-after-free from AddressSanitizer: off in ASan builds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define IDK_FREELISTS 0
+#else
+#define IDK_FREELISTS 1
+#endif
+
 #ifndef Py_RETURN_NONE
 #define Py_RETURN_NONE return Py_INCREF(Py_None), Py_None
 #endif

@@ -227,6 +227,7 @@ IdkChan *idk_stream_input(IdkStream *s, int which);
 void idk_stream_base_clear(IdkStream *s);
 int idk_stream_base_traverse(IdkStream *s, visitproc visit, void *arg);
 void idk_stream_base_dealloc(IdkStream *s);
+void idk_stream_base_release(IdkStream *s);   /* all but the free */
 int idk_stream_types_ready(void);
 
 /* Helpers for kinds with their own channels (IdkInStream). */

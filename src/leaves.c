@@ -112,16 +112,52 @@ static int leaf_clear(IdkInStream *s)
     return 0;
 }
 
+/* Freelists for the two leaves made per message (next and send): their
+ * memory is reused as is, every field is set again by leaf_alloc. */
+#define LEAF_FREELIST 128
+
+typedef struct {
+    PyObject *items[LEAF_FREELIST];
+    int n;
+} LeafFreelist;
+
+static LeafFreelist next_freelist, send_freelist;
+
+static LeafFreelist *leaf_freelist(PyTypeObject *type)
+{
+    if (type == &IdkNext_Type)
+        return &next_freelist;
+    if (type == &IdkSend_Type)
+        return &send_freelist;
+    return NULL;
+}
+
+/* After the object's own clearing: keep its memory or free it. */
+static void leaf_free(IdkStream *s)
+{
+    LeafFreelist *fl = leaf_freelist(Py_TYPE(s));
+    idk_stream_base_release(s);
+    if (IDK_FREELISTS && fl != NULL && fl->n < LEAF_FREELIST)
+        fl->items[fl->n++] = (PyObject *)s;
+    else
+        Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
 static void leaf_dealloc(IdkInStream *s)
 {
     PyObject_GC_UnTrack(s);
     leaf_clear(s);
-    idk_stream_base_dealloc(&s->base);
+    leaf_free(&s->base);
 }
 
 static IdkInStream *leaf_alloc(PyTypeObject *type, const IdkKind *kind, int with_msgs)
 {
-    IdkInStream *s = (IdkInStream *)type->tp_alloc(type, 0);
+    LeafFreelist *fl = leaf_freelist(type);
+    IdkInStream *s;
+    if (fl != NULL && fl->n > 0)
+        s = (IdkInStream *)PyObject_Init(fl->items[--fl->n], type);
+    else
+        s = (IdkInStream *)type->tp_alloc(type, 0);
     if (s == NULL)
         return NULL;
     idk_stream_init(&s->base, kind);
@@ -418,7 +454,7 @@ static void send_dealloc(IdkSend *sd)
 {
     PyObject_GC_UnTrack(sd);
     send_clear(sd);
-    idk_stream_base_dealloc(&sd->base.base);
+    leaf_free(&sd->base.base);
 }
 
 /* ---- Delivery: stream.send(*args) / stream.throw(exc) ----------------------------------- */

@@ -512,12 +512,17 @@ int idk_stream_base_traverse(IdkStream *s, visitproc visit, void *arg)
     return 0;
 }
 
-void idk_stream_base_dealloc(IdkStream *s)
+void idk_stream_base_release(IdkStream *s)
 {
     if (s->weakreflist != NULL)
         PyObject_ClearWeakRefs((PyObject *)s);
     idk_stream_base_clear(s);
     idk_stats.streams--;
+}
+
+void idk_stream_base_dealloc(IdkStream *s)
+{
+    idk_stream_base_release(s);
     Py_TYPE(s)->tp_free((PyObject *)s);
 }
 
