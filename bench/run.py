@@ -16,6 +16,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 
+import cbuild  # noqa: E402
 import cells  # noqa: E402
 import chart  # noqa: E402
 import discover  # noqa: E402
@@ -70,6 +71,10 @@ def run_workload(w, args, availability, cwd, now):
     record = {"name": w.name, "title": w.title, "issue": w.issue, "description": w.description,
               "primary": w.primary, "columns": w.columns, "original": w.original, "targets": w.targets,
               "measured": now, "runs": args.runs, "cases": []}
+    if w.meta.get("peers"):
+        record["peers"] = w.meta["peers"]
+    for error in cbuild.build_all(w.meta.get("build", [])):
+        log("  %s: %s" % (w.name, error))  # its cells then fail with the missing program
     for case in w.cases:
         plan, results = {}, {}
         for framework in w.frameworks():

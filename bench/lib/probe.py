@@ -43,6 +43,8 @@ def read_install_status(python):
 def probe_framework(python, framework, cwd, install_status):
     """{"available": bool, "version": str, "reason": str or None}."""
     module = _ALIASES.get(framework, framework)
+    if module not in _VERSION_CODE and framework.split("_")[0] in _VERSION_CODE:
+        module = framework.split("_")[0]  # a variant such as uvloop_streams or idiokit_asyncoro
     code = _VERSION_CODE.get(module)
     if code is None:  # a framework the runner knows nothing about: its script will tell
         return {"available": True, "version": "-", "reason": None}

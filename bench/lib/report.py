@@ -78,7 +78,7 @@ def case_table(workload, case):
     primary = workload["primary"]
     better = primary.get("better", "higher")
     has_original = case["name"] in workload.get("original", {})
-    peers = PEERS + (["original"] if has_original else [])
+    peers = workload.get("peers", PEERS) + (["original"] if has_original else [])
     head = ["framework", primary["label"]] + ["vs %s" % p for p in peers]
     head += [c["label"] for c in workload.get("columns", [])] + ["notes"]
     rows = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 2) + ["---"]) + "|"]

@@ -1,8 +1,10 @@
-# bench/workloads/tcp_echo/asyncio_protocol.py: asyncio Protocol echo server
-# (uvloop when run with --uvloop 1); prints the ready line, serves until killed.
+"""tcp_echo / asyncio: Protocol echo server (data_received writes straight back to the
+transport). uvloop.py runs the same code on uvloop. Prints the ready line, serves until killed."""
 import asyncio
-import json
-import sys
+
+import benchutil
+
+common = benchutil.load_sibling(__file__, "_common.py")
 
 
 class Echo(asyncio.Protocol):
@@ -15,15 +17,10 @@ class Echo(asyncio.Protocol):
 
 async def main():
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(Echo, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    sys.stdout.write(json.dumps({"ready": True, "port": port}) + "\n")
-    sys.stdout.flush()
+    server = await loop.create_server(Echo, sock=common["listener"]())
+    common["ready"](server.sockets[0].getsockname()[1])
     await asyncio.Event().wait()
 
 
 if __name__ == "__main__":
-    if "--uvloop" in sys.argv:
-        import uvloop
-        uvloop.install()
     asyncio.run(main())

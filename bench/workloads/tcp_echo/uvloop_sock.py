@@ -1,0 +1,10 @@
+"""tcp_echo / uvloop_sock: asyncio_sock.py's server, unchanged, on uvloop."""
+import asyncio
+
+import uvloop
+
+import benchutil
+
+if __name__ == "__main__":
+    uvloop.install()
+    asyncio.run(benchutil.load_sibling(__file__, "asyncio_sock.py")["main"]())
