@@ -311,6 +311,19 @@ struct IdkTask {
 
 void idk_task_step(IdkTask *t);
 
+/* A leaf (next, send, Event, sleep) waited on by a single task reads that
+ * task's channels directly ("hosting") instead of linking its own channels
+ * to them: the task watches its channels and hands notifications to it.
+ * The host pointer sits right after the IdkInStream header of those kinds. */
+typedef struct {
+    IdkInStream base;
+    IdkTask *l_host;      /* borrowed: the task hosting it holds a ref to it */
+} IdkLeaf;
+
+int idk_leaf_host(IdkStream *leaf, IdkTask *t);      /* 1 if now hosted */
+int idk_leaf_hosted_by(IdkStream *leaf, IdkTask *t);
+void idk_leaf_unhost(IdkStream *leaf, IdkTask *t);
+
 /* ---- timers, signals --------------------------------------------------------- */
 
 void idk_sleep_fired_flush(IdkLoop *loop);

@@ -16,12 +16,14 @@
 
 typedef struct {
     IdkInStream base;
+    IdkTask *l_host;      /* as IdkLeaf */
     IdkTimer sl_timer;
     PyObject *sl_exc;     /* raise this when the timer fires, or NULL */
 } IdkSleep;
 
 typedef struct {
     IdkInStream base;
+    IdkTask *l_host;      /* as IdkLeaf */
     IdkOutput s_out;
     IdkMsg *s_msg;
 } IdkSend;
@@ -34,11 +36,53 @@ typedef struct {
 
 /* ---- shared leaf mechanics ------------------------------------------------------ */
 
+static const IdkKind next_kind, event_kind, sleep_kind, send_kind;
+
+static int kind_hostable(const IdkKind *k)
+{
+    return k == &next_kind || k == &event_kind || k == &sleep_kind || k == &send_kind;
+}
+
+static IdkTask *leaf_host(IdkStream *s)
+{
+    return kind_hostable(s->kind) ? ((IdkLeaf *)s)->l_host : NULL;
+}
+
+/* Take the first reachable item, signals first: from the leaf's own
+ * channels (and what they link to) and from its host's channels. */
+static IdkMsg *leaf_take(IdkInStream *s, int with_msgs)
+{
+    IdkTask *host = leaf_host(&s->base);
+    int i;
+    for (i = 0; i < IDK_NCHANS; i++) {
+        int kind = idk_chan_priority[i];
+        IdkChan *holder = NULL, *hosted = NULL;
+        IdkMsg *m, *m2;
+        if (kind == IDK_MSGS && !with_msgs)
+            continue;
+        m = idk_chan_peek(&s->in[kind], &holder);
+        if (host != NULL) {
+            m2 = idk_chan_peek(&host->base.in[kind], &hosted);
+            if (m2 != NULL && (m == NULL || m2->m_seq < m->m_seq)) {
+                m = m2;
+                holder = hosted;
+            }
+        }
+        if (m != NULL)
+            return idk_chan_take(holder);
+    }
+    return NULL;
+}
+
 static void leaf_unwatch(IdkInStream *s)
 {
+    IdkTask *host = leaf_host(&s->base);
     int k;
-    for (k = 0; k < IDK_NCHANS; k++)
+    for (k = 0; k < IDK_NCHANS; k++) {
         s->in[k].c_watch = 0;
+        if (host != NULL)
+            host->base.in[k].c_watch = 0;
+    }
 }
 
 static void leaf_finish(IdkStream *s, int state, PyObject *value)
@@ -73,7 +117,7 @@ static int leaf_take_and_finish(IdkStream *s, int with_msgs)
     IdkMsg *m;
     if (s->r_state != IDK_PENDING)
         return 0;
-    m = idk_in_take((IdkInStream *)s, with_msgs, -1);
+    m = leaf_take((IdkInStream *)s, with_msgs);
     if (m == NULL)
         return 0;
     leaf_unwatch((IdkInStream *)s);
@@ -163,7 +207,39 @@ static IdkInStream *leaf_alloc(PyTypeObject *type, const IdkKind *kind, int with
     idk_stream_init(&s->base, kind);
     idk_in_init(s);
     leaf_watch(s, with_msgs);
+    if (kind_hostable(kind))
+        ((IdkLeaf *)s)->l_host = NULL;
     return s;
+}
+
+/* ---- hosting (see core.h) ---------------------------------------------------------- */
+
+int idk_leaf_host(IdkStream *s, IdkTask *t)
+{
+    IdkChan *in = t->base.in;
+    if (!kind_hostable(s->kind) || s->r_state != IDK_PENDING || ((IdkLeaf *)s)->l_host != NULL)
+        return 0;
+    ((IdkLeaf *)s)->l_host = t;
+    in[IDK_SIGS].c_watch = 1;
+    in[IDK_BROKEN].c_watch = 1;
+    in[IDK_MSGS].c_watch = s->kind == &next_kind;
+    s->kind->on_input(s, -1);   /* whatever is there already */
+    return 1;
+}
+
+int idk_leaf_hosted_by(IdkStream *s, IdkTask *t)
+{
+    return t != NULL && leaf_host(s) == t;
+}
+
+void idk_leaf_unhost(IdkStream *s, IdkTask *t)
+{
+    int k;
+    if (!idk_leaf_hosted_by(s, t))
+        return;
+    ((IdkLeaf *)s)->l_host = NULL;
+    for (k = 0; k < IDK_NCHANS; k++)
+        t->base.in[k].c_watch = 0;
 }
 
 /* Short-lived leaves (next(), send(), a plain sleep()) stay out of the cyclic
@@ -397,7 +473,7 @@ static void send_on_input(IdkStream *s, int which)
     (void)which;
     if (s->r_state != IDK_PENDING || sd->s_msg->m_state != IDK_OFFERED)
         return;
-    m = idk_in_take(&sd->base, 0, -1);
+    m = leaf_take(&sd->base, 0);
     if (m == NULL)
         return;
     leaf_unwatch(&sd->base);
@@ -651,8 +727,8 @@ static PyMethodDef await_methods[] = {
 
 /* ---- types ----------------------------------------------------------------------------- */
 
-PyTypeObject IdkNext_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit.next", .tp_basicsize = sizeof(IdkInStream)};
-PyTypeObject IdkEvent_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit.Event", .tp_basicsize = sizeof(IdkInStream)};
+PyTypeObject IdkNext_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit.next", .tp_basicsize = sizeof(IdkLeaf)};
+PyTypeObject IdkEvent_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit.Event", .tp_basicsize = sizeof(IdkLeaf)};
 PyTypeObject IdkSleep_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.Sleep", .tp_basicsize = sizeof(IdkSleep)};
 PyTypeObject IdkSend_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.Send", .tp_basicsize = sizeof(IdkSend)};
 PyTypeObject IdkDelivery_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.Delivery", .tp_basicsize = sizeof(IdkDelivery)};

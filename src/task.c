@@ -27,8 +27,18 @@ static IdkOutput *task_output(IdkStream *s)
     return t->t_out;
 }
 
+/* The task's channels are watched only while it hosts a leaf (core.h):
+ * what arrives is the leaf's to take. */
+static void task_on_input(IdkStream *s, int which)
+{
+    IdkTask *t = (IdkTask *)s;
+    IdkStream *leaf = t->t_current;
+    if (leaf != NULL && idk_leaf_hosted_by(leaf, t))
+        leaf->kind->on_input(leaf, which);
+}
+
 static const IdkKind task_kind = {
-    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, NULL, NULL
+    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, task_on_input, NULL
 };
 
 /* ---- liveness: an unfinished task keeps itself alive ------------------------ */
@@ -165,8 +175,11 @@ static void task_on_child_done(IdkStream *child, PyObject *ctx)
     if (cur == NULL)
         return;
     t->t_current = NULL;
-    idk_stream_detach(cur, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
-                      &t->base.in[IDK_BROKEN]);
+    if (idk_leaf_hosted_by(cur, t))
+        idk_leaf_unhost(cur, t);
+    else
+        idk_stream_detach(cur, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
+                          &t->base.in[IDK_BROKEN]);
     task_unforward(t);
     Py_XSETREF(t->t_resume, idk_newref(child->r_value));
     t->t_resume_throw = child->r_state == IDK_RAISED;
@@ -204,8 +217,9 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
     }
     child = (IdkStream *)idk_newref(obj);
     t->t_current = child;
-    if (idk_stream_attach(child, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
-                          &t->base.in[IDK_BROKEN]) < 0)
+    if (!idk_leaf_host(child, t)
+            && idk_stream_attach(child, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
+                                 &t->base.in[IDK_BROKEN]) < 0)
         goto fail;
     out = idk_stream_output(child);
     if (t->t_current == child && out != NULL) {
@@ -226,6 +240,7 @@ fail:
     /* Out of memory while wiring: the task fails with that error. */
     task_unforward(t);
     if (t->t_current == child) {
+        idk_leaf_unhost(child, t);
         t->t_current = NULL;
         Py_DECREF(child);
     }
