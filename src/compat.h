@@ -165,6 +165,118 @@ static inline PyObject *idk_exc_args(PyObject *value)
     return PyObject_GetAttrString(value, "args");
 }
 
+/* (type, value, traceback) of an exc, as logging's exc_info wants; new ref. */
+static inline PyObject *idk_exc_info(PyObject *exc)
+{
+#if IDK_PY3
+    PyObject *tb = PyException_GetTraceback(exc), *r;
+    r = PyTuple_Pack(3, (PyObject *)Py_TYPE(exc), exc, tb ? tb : Py_None);
+    Py_XDECREF(tb);
+    return r;
+#else
+    return idk_newref(exc);
+#endif
+}
+
+/* An exc from a new instance (steals nothing) and a traceback or None;
+ * new reference. */
+static inline PyObject *idk_exc_with_tb(PyObject *value, PyObject *tb)
+{
+#if IDK_PY3
+    if (tb != NULL && PyTraceBack_Check(tb))
+        PyException_SetTraceback(value, tb);
+    return idk_newref(value);
+#else
+    return PyTuple_Pack(3, (PyObject *)Py_TYPE(value), value, tb ? tb : Py_None);
+#endif
+}
+
+/* Is `obj` an exc as this version stores them? */
+static inline int idk_exc_check(PyObject *obj)
+{
+#if IDK_PY3
+    return PyExceptionInstance_Check(obj);
+#else
+    return PyTuple_Check(obj) && PyTuple_GET_SIZE(obj) == 3;
+#endif
+}
+
+/* ---- text ------------------------------------------------------------------- */
+
+/* The native str from UTF-8 bytes: text on Python 3 (undecodable bytes kept
+ * with surrogateescape), the bytes themselves on Python 2. */
+static inline PyObject *idk_text_from_utf8(const char *s, Py_ssize_t n)
+{
+#if IDK_PY3
+    return PyUnicode_DecodeUTF8(s, n, "surrogateescape");
+#else
+    return PyString_FromStringAndSize(s, n);
+#endif
+}
+
+static inline const char *idk_str_utf8(PyObject *o)
+{
+#if IDK_PY3
+    return PyUnicode_AsUTF8(o);
+#else
+    return PyString_AsString(o);
+#endif
+}
+
+/* ---- type features ----------------------------------------------------------- */
+
+/* am_send (3.10+): resuming an await returns the value without an exception. */
+#define IDK_HAS_AM_SEND (PY_VERSION_HEX >= 0x030A0000)
+
+#if IDK_PY3
+#define IDK_TPFLAGS_CHECKTYPES 0
+#define IDK_DECLARE_ASYNC(name) static PyAsyncMethods name
+#define IDK_SET_AWAIT(type, methods, fn) \
+    do { (methods).am_await = (unaryfunc)(fn); (type).tp_as_async = &(methods); } while (0)
+#define IDK_SET_FINALIZE(type, fn) ((type).tp_finalize = (destructor)(fn))
+#else
+#define IDK_TPFLAGS_CHECKTYPES Py_TPFLAGS_CHECKTYPES
+#define IDK_DECLARE_ASYNC(name) static int name
+#define IDK_SET_AWAIT(type, methods, fn) do { (void)(methods); (void)(fn); } while (0)
+#define IDK_SET_FINALIZE(type, fn) ((void)(fn))
+#endif
+
+#if PY_VERSION_HEX >= 0x03040000 && PY_VERSION_HEX < 0x03080000
+#define IDK_TPFLAGS_FINALIZE Py_TPFLAGS_HAVE_FINALIZE
+#else
+#define IDK_TPFLAGS_FINALIZE 0
+#endif
+
+/* In tp_dealloc: run the finalizer `fn` (PEP 442 on Python 3; by hand, with
+ * the object briefly alive again, on Python 2).  Nonzero if the finalizer
+ * resurrected the object, which must then not be freed. */
+static inline int idk_finalize_from_dealloc(PyObject *o, destructor fn)
+{
+#if IDK_PY3
+    (void)fn;
+    return PyObject_CallFinalizerFromDealloc(o) < 0;
+#else
+    o->ob_refcnt = 1;
+    fn(o);
+    return --o->ob_refcnt != 0;
+#endif
+}
+
+/* ---- modules ------------------------------------------------------------------ */
+
+#if IDK_PY3
+#define IDK_MODULE_DEF(var, name, doc, methods) \
+    static struct PyModuleDef var = {PyModuleDef_HEAD_INIT, name, doc, -1, methods, \
+                                     NULL, NULL, NULL, NULL}
+#define IDK_MODULE_CREATE(var, name, doc, methods) PyModule_Create(&(var))
+#define IDK_MODULE_DISCARD(m) Py_DECREF(m)
+#else
+#define IDK_MODULE_DEF(var, name, doc, methods) static int var
+#define IDK_MODULE_CREATE(var, name, doc, methods) \
+    ((void)(var), Py_InitModule3(name, methods, doc))
+#define IDK_MODULE_DISCARD(m) ((void)(m))
+#endif
+
 /* ---- stepping generators and coroutines -------------------------------- */
 
 /* it.name(arg), with arg passed as one argument even when it is a tuple

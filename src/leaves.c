@@ -718,6 +718,28 @@ PyObject *idk_await_new(PyObject *stream)
     return (PyObject *)aw;
 }
 
+#if IDK_HAS_AM_SEND
+/* The coroutine resumes its await through this slot (3.10+): the value comes
+ * back as a return, with no StopIteration built for it. */
+static PySendResult await_am_send(IdkAwait *aw, PyObject *value, PyObject **result)
+{
+    if (aw->aw_stream != NULL) {
+        if (value != Py_None) {
+            PyErr_SetString(PyExc_TypeError, "can't send non-None value to a just-started await");
+            *result = NULL;
+            return PYGEN_ERROR;
+        }
+        *result = aw->aw_stream;
+        aw->aw_stream = NULL;
+        return PYGEN_NEXT;
+    }
+    *result = idk_newref(value);
+    return PYGEN_RETURN;
+}
+
+static PyAsyncMethods await_as_async;
+#endif
+
 static PyMethodDef await_methods[] = {
     {"send", (PyCFunction)await_send, METH_O, NULL},
     {"throw", (PyCFunction)await_throw, METH_VARARGS, NULL},
@@ -774,5 +796,9 @@ int idk_leaf_types_ready(void)
     IdkAwait_Type.tp_iter = PyObject_SelfIter;
     IdkAwait_Type.tp_iternext = (iternextfunc)await_next;
     IdkAwait_Type.tp_methods = await_methods;
+#if IDK_HAS_AM_SEND
+    await_as_async.am_send = (sendfunc)await_am_send;
+    IdkAwait_Type.tp_as_async = &await_as_async;
+#endif
     return PyType_Ready(&IdkAwait_Type);
 }

@@ -50,13 +50,7 @@ void idk_loop_report(PyObject *exc)
 {
     PyObject *r = NULL, *info = NULL;
     if (idk_logger != NULL) {
-#if IDK_PY3
-        PyObject *tb = PyException_GetTraceback(exc);
-        info = PyTuple_Pack(3, (PyObject *)Py_TYPE(exc), exc, tb ? tb : Py_None);
-        Py_XDECREF(tb);
-#else
-        info = idk_newref(exc);
-#endif
+        info = idk_exc_info(exc);
         if (info != NULL) {
             PyObject *meth = PyObject_GetAttrString(idk_logger, "error");
             PyObject *args = Py_BuildValue("(s)", "error in an idiokit loop callback");

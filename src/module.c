@@ -110,12 +110,10 @@ static PyObject *mod_pipe(PyObject *self, PyObject *args)
 static PyObject *mod_reraise(PyObject *self, PyObject *exc)
 {
     (void)self;
-#if !IDK_PY3
-    if (!PyTuple_Check(exc) || PyTuple_GET_SIZE(exc) != 3) {
-        PyErr_SetString(PyExc_TypeError, "reraise() takes a (type, value, tb) tuple");
+    if (!idk_exc_check(exc)) {
+        PyErr_SetString(PyExc_TypeError, "reraise() takes a stored exception");
         return NULL;
     }
-#endif
     idk_exc_restore(exc);
     return NULL;
 }
@@ -181,30 +179,17 @@ static int module_add_exceptions(PyObject *m)
     return 0;
 }
 
-#if IDK_PY3
-static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "idiokit._core",
-    "The C core of idiokit: loop, tasks, channels, timers.", -1, module_methods,
-    NULL, NULL, NULL, NULL
-};
-#endif
+#define MODULE_DOC "The C core of idiokit: loop, tasks, channels, timers."
+IDK_MODULE_DEF(module_def, "idiokit._core", MODULE_DOC, module_methods);
 
 IDK_MOD_INIT(_core)
 {
-    PyObject *m;
-#if IDK_PY3
-    m = PyModule_Create(&module_def);
-#else
-    m = Py_InitModule3("idiokit._core", module_methods,
-                       "The C core of idiokit: loop, tasks, channels, timers.");
-#endif
+    PyObject *m = IDK_MODULE_CREATE(module_def, "idiokit._core", MODULE_DOC, module_methods);
     if (m == NULL)
         IDK_MOD_RETURN(NULL);
     if (module_add_types(m) < 0 || module_add_exceptions(m) < 0
             || module_add_subsystems(m) < 0) {
-#if IDK_PY3
-        Py_DECREF(m);
-#endif
+        IDK_MODULE_DISCARD(m);
         IDK_MOD_RETURN(NULL);
     }
     IDK_MOD_RETURN(m);

@@ -317,15 +317,8 @@ PyObject *idk_exc_from_throw_args(PyObject *args)
                      Py_TYPE(first)->tp_name);
         return NULL;
     }
-#if IDK_PY3
-    if (n > 2 && PyTraceBack_Check(PyTuple_GET_ITEM(args, 2)))
-        PyException_SetTraceback(value, PyTuple_GET_ITEM(args, 2));
-    exc = value;
-#else
-    exc = PyTuple_Pack(3, (PyObject *)Py_TYPE(value), value,
-                       n > 2 ? PyTuple_GET_ITEM(args, 2) : Py_None);
+    exc = idk_exc_with_tb(value, n > 2 ? PyTuple_GET_ITEM(args, 2) : NULL);
     Py_DECREF(value);
-#endif
     return exc;
 }
 
@@ -359,17 +352,12 @@ static PyObject *rv_get(ResultView *rv, PyObject *unused)
     }
     if (s->r_state == IDK_RETURNED)
         return Py_BuildValue("(OO)", Py_False, s->r_value);
-#if IDK_PY3
     {
-        PyObject *tb = PyException_GetTraceback(s->r_value), *r;
-        r = Py_BuildValue("(O(OOO))", Py_True, (PyObject *)Py_TYPE(s->r_value),
-                          s->r_value, tb ? tb : Py_None);
-        Py_XDECREF(tb);
+        PyObject *info = idk_exc_info(s->r_value), *r;
+        r = info ? Py_BuildValue("(OO)", Py_True, info) : NULL;
+        Py_XDECREF(info);
         return r;
     }
-#else
-    return Py_BuildValue("(OO)", Py_True, s->r_value);
-#endif
 }
 
 static PyMethodDef rv_methods[] = {
@@ -527,9 +515,7 @@ void idk_stream_base_dealloc(IdkStream *s)
 }
 
 static PyNumberMethods stream_as_number;
-#if IDK_PY3
-static PyAsyncMethods stream_as_async;
-#endif
+IDK_DECLARE_ASYNC(stream_as_async);
 
 PyTypeObject IdkStream_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -546,18 +532,9 @@ int idk_stream_types_ready(void)
         return -1;
 
     stream_as_number.nb_or = stream_or;
-#if IDK_PY3
-    stream_as_async.am_await = (unaryfunc)stream_await;
-    IdkStream_Type.tp_as_async = &stream_as_async;
-#else
-    (void)stream_await;
-#endif
+    IDK_SET_AWAIT(IdkStream_Type, stream_as_async, stream_await);
     IdkStream_Type.tp_as_number = &stream_as_number;
-    IdkStream_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE
-#if !IDK_PY3
-        | Py_TPFLAGS_CHECKTYPES
-#endif
-        ;
+    IdkStream_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | IDK_TPFLAGS_CHECKTYPES;
     IdkStream_Type.tp_methods = stream_methods;
     IdkStream_Type.tp_weaklistoffset = offsetof(IdkStream, weakreflist);
     IdkStream_Type.tp_doc = "The base of every stream.";

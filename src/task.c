@@ -313,16 +313,7 @@ static void task_log_unobserved(IdkTask *t)
         return;
     s->r_observed = 1;
     saved = PyErr_Occurred() ? idk_exc_fetch() : NULL;
-#if IDK_PY3
-    {
-        PyObject *tb = PyException_GetTraceback(s->r_value);
-        info = PyTuple_Pack(3, (PyObject *)Py_TYPE(s->r_value), s->r_value,
-                            tb ? tb : Py_None);
-        Py_XDECREF(tb);
-    }
-#else
-    info = idk_newref(s->r_value);
-#endif
+    info = idk_exc_info(s->r_value);
     if (info == NULL)
         goto done;
     kw = Py_BuildValue("{sO}", "exc_info", info);
@@ -366,24 +357,17 @@ static int task_clear(IdkTask *t)
     return 0;
 }
 
-#if IDK_PY3
 static void task_finalize(IdkTask *t)
 {
     task_log_unobserved(t);
 }
-#endif
 
 static void task_dealloc(IdkTask *t)
 {
     int k;
-#if IDK_PY3
-    if (PyObject_CallFinalizerFromDealloc((PyObject *)t) < 0)
+    if (idk_finalize_from_dealloc((PyObject *)t, (destructor)task_finalize))
         return;   /* resurrected by the logger */
-#endif
     PyObject_GC_UnTrack(t);
-#if !IDK_PY3
-    task_log_unobserved(t);
-#endif
     task_unforward(t);
     for (k = 0; k < IDK_NCHANS; k++)
         idk_chan_clear(&t->base.in[k]);
@@ -405,13 +389,7 @@ static PyObject *task_repr(IdkTask *t)
         PyErr_Clear();
         return IDK_STR_FROM_FORMAT("<idiokit stream at %p>", (void *)t);
     }
-    r = IDK_STR_FROM_FORMAT("<idiokit stream %s at %p>",
-#if IDK_PY3
-                            PyUnicode_AsUTF8(name),
-#else
-                            PyString_AsString(name),
-#endif
-                            (void *)t);
+    r = IDK_STR_FROM_FORMAT("<idiokit stream %s at %p>", idk_str_utf8(name), (void *)t);
     Py_DECREF(name);
     return r;
 }
@@ -425,18 +403,12 @@ PyTypeObject IdkTask_Type = {
 int idk_task_type_ready(void)
 {
     IdkTask_Type.tp_base = &IdkStream_Type;
-    IdkTask_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC
-#if PY_VERSION_HEX >= 0x03040000 && PY_VERSION_HEX < 0x03080000
-        | Py_TPFLAGS_HAVE_FINALIZE
-#endif
-        ;
+    IdkTask_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | IDK_TPFLAGS_FINALIZE;
     IdkTask_Type.tp_dealloc = (destructor)task_dealloc;
     IdkTask_Type.tp_traverse = (traverseproc)task_traverse;
     IdkTask_Type.tp_clear = (inquiry)task_clear;
     IdkTask_Type.tp_repr = (reprfunc)task_repr;
-#if IDK_PY3
-    IdkTask_Type.tp_finalize = (destructor)task_finalize;
-#endif
+    IDK_SET_FINALIZE(IdkTask_Type, task_finalize);
     IdkTask_Type.tp_doc = "A stream that runs a generator or a coroutine.";
     return PyType_Ready(&IdkTask_Type);
 }
