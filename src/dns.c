@@ -70,6 +70,7 @@ struct DnsChannel {
     Py_ssize_t c_live;          /* ... of which attached to a query stream */
     int c_busy;                 /* inside an ares call that may call back */
     int c_cancel_wanted;
+    ares_socket_t c_read_fd;    /* the socket ares_process_fd reads, if any */
 };
 
 typedef struct DnsReq {
@@ -77,6 +78,7 @@ typedef struct DnsReq {
     DnsQuery *r_query;          /* owned while attached, else NULL */
     PyObject *r_name;           /* owned: the name asked, for messages */
     int r_type;
+    int r_full;                 /* query(): answer with names, ttls, server */
 } DnsReq;
 
 struct DnsQuery {
@@ -198,9 +200,7 @@ static int list_append_new(PyObject *list, PyObject *item)
 
 static PyObject *txt_string(const unsigned char *s, size_t n)
 {
-    if (IDK_PY3)
-        return PyUnicode_DecodeUTF8((const char *)s, (Py_ssize_t)n, "surrogateescape");
-    return PyBytes_FromStringAndSize((const char *)s, (Py_ssize_t)n);
+    return idk_text_from_utf8((const char *)s, (Py_ssize_t)n);
 }
 
 /* TXT: one tuple per RR, holding that RR's character-strings in order. */
@@ -353,6 +353,127 @@ static PyObject *parse_answer(int type, const unsigned char *abuf, int alen, int
     return r;
 }
 
+/* The (ip, port) a connected c-ares socket talks to: the server that sent
+ * the answer read from it.  None when unknown. */
+static PyObject *socket_peer(ares_socket_t fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char buf[INET6_ADDRSTRLEN];
+    if (fd == ARES_SOCKET_BAD || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+        Py_RETURN_NONE;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+        if (inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf)) != NULL)
+            return Py_BuildValue("(si)", buf, (int)ntohs(sin->sin_port));
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+        if (inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof(buf)) != NULL)
+            return Py_BuildValue("(si)", buf, (int)ntohs(sin6->sin6_port));
+    }
+    Py_RETURN_NONE;
+}
+
+/* The name the answer's records belong to and, for A and AAAA, the
+ * TTL of each address in answer order.  The name is c-ares's canonical name
+ * (hostent h_name): the asked name, or the target of the answer's first
+ * CNAME; c-ares 1.18 exposes no further hop, so for a chain of several CNAMEs
+ * it is not the chain's end.  *name is None when the answer has no CNAME for
+ * a type other than A/AAAA (the asked name is meant); *ttls is None when
+ * c-ares does not report TTLs for the type.  Returns -1 with an exception
+ * set. */
+static int answer_owner(int type, const unsigned char *abuf, int alen, PyObject **name,
+                        PyObject **ttls)
+{
+    struct hostent *h = NULL;
+    struct ares_addrttl *ttl4 = NULL;
+    struct ares_addr6ttl *ttl6 = NULL;
+    int n = 0, i, status;
+    *name = NULL;
+    *ttls = NULL;
+    if (abuf == NULL || alen <= 0)
+        goto none;
+    if (type == DNS_T_A || type == DNS_T_AAAA) {
+        /* A record takes at least 12 bytes of the message (a name pointer,
+         * type, class, ttl, length) besides its address. */
+        n = alen / 12 + 1;
+        if (type == DNS_T_A) {
+            ttl4 = (struct ares_addrttl *)calloc((size_t)n, sizeof(*ttl4));
+            status = ttl4 ? ares_parse_a_reply(abuf, alen, &h, ttl4, &n) : ARES_ENOMEM;
+        } else {
+            ttl6 = (struct ares_addr6ttl *)calloc((size_t)n, sizeof(*ttl6));
+            status = ttl6 ? ares_parse_aaaa_reply(abuf, alen, &h, ttl6, &n) : ARES_ENOMEM;
+        }
+        if (status == ARES_ENOMEM) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        if (status == ARES_SUCCESS) {
+            if ((*ttls = PyList_New(n)) == NULL)
+                goto fail;
+            for (i = 0; i < n; i++) {
+                PyObject *t = PyLong_FromLong(ttl4 ? ttl4[i].ttl : ttl6[i].ttl);
+                if (t == NULL)
+                    goto fail;
+                PyList_SET_ITEM(*ttls, i, t);
+            }
+        }
+    } else if (type != DNS_T_CNAME) {
+        /* c-ares succeeds here only when the answer has a CNAME chain. */
+        status = ares_parse_a_reply(abuf, alen, &h, NULL, NULL);
+    }
+    if (h != NULL && h->h_name != NULL && type != DNS_T_CNAME) {
+        if ((*name = name_str(h->h_name)) == NULL)
+            goto fail;
+    }
+none:
+    if (*name == NULL)
+        *name = idk_newref(Py_None);
+    if (*ttls == NULL)
+        *ttls = idk_newref(Py_None);
+    if (h != NULL)
+        ares_free_hostent(h);
+    free(ttl4);
+    free(ttl6);
+    return 0;
+fail:
+    Py_CLEAR(*name);
+    Py_CLEAR(*ttls);
+    if (h != NULL)
+        ares_free_hostent(h);
+    free(ttl4);
+    free(ttl6);
+    return -1;
+}
+
+/* query(..., full=True)'s answer: (name or None, records, ttls or None,
+ * (server_ip, port) or None).  An answer without records of the type (NOERROR
+ * and no data) has an empty list, as the original's query() had.  NULL with
+ * *status set to a c-ares error or a Python exception set. */
+static PyObject *parse_full(int type, int status, const unsigned char *abuf, int alen,
+                            PyObject *server, int *st)
+{
+    PyObject *records = NULL, *name, *ttls;
+    *st = status;
+    if (status == ARES_SUCCESS) {
+        records = parse_answer(type, abuf, alen, st);
+        if (records == NULL && *st != ARES_ENODATA)
+            return NULL;
+    } else if (status != ARES_ENODATA) {
+        return NULL;
+    }
+    *st = ARES_SUCCESS;
+    if (records == NULL && (records = PyList_New(0)) == NULL)
+        return NULL;
+    if (answer_owner(type, abuf, alen, &name, &ttls) < 0) {
+        Py_DECREF(records);
+        return NULL;
+    }
+    if (ttls != Py_None && PyList_GET_SIZE(ttls) != PyList_GET_SIZE(records))
+        Py_SETREF(ttls, idk_newref(Py_None));
+    return Py_BuildValue("(NNNO)", name, records, ttls, server);
+}
+
 /* ---- the query stream ---------------------------------------------------------- */
 
 static void query_finish(DnsQuery *q, int state, PyObject *value)
@@ -473,7 +594,13 @@ static void query_on_answer(void *arg, int status, int timeouts, unsigned char *
         ch->c_live--;
         q->q_req = NULL;
         r->r_query = NULL;
-        if (status == ARES_SUCCESS) {
+        if (r->r_full) {
+            PyObject *server = socket_peer(ch->c_read_fd);
+            value = server ? parse_full(r->r_type, status, abuf, alen, server, &st) : NULL;
+            Py_XDECREF(server);
+            if (value == NULL)
+                exc = st != ARES_SUCCESS ? status_exc(st, r->r_name) : idk_exc_fetch();
+        } else if (status == ARES_SUCCESS) {
             value = parse_answer(r->r_type, abuf, alen, &st);
             if (value == NULL)
                 exc = st != ARES_SUCCESS ? status_exc(st, r->r_name) : idk_exc_fetch();
@@ -505,9 +632,14 @@ static void query_on_answer(void *arg, int status, int timeouts, unsigned char *
 
 static void channel_process(DnsChannel *ch, ares_socket_t rfd, ares_socket_t wfd)
 {
+    ares_socket_t saved = ch->c_read_fd;
     Py_INCREF(ch);
     ch->c_busy++;
+    /* An answer c-ares reports from here was read from rfd (ares_process_fd
+     * reads no other socket): its peer is the server that answered. */
+    ch->c_read_fd = rfd;
     ares_process_fd(ch->c_ares, rfd, wfd);
+    ch->c_read_fd = saved;
     ch->c_busy--;
     channel_settle(ch);
     Py_DECREF(ch);
@@ -774,6 +906,7 @@ static PyObject *channel_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     if (ch == NULL)
         goto done;
     ev_init(&ch->c_timer, timer_on_expire);
+    ch->c_read_fd = ARES_SOCKET_BAD;
     opts.sock_state_cb_data = ch;
     status = ares_init_options(&ch->c_ares, &opts, mask);
     if (status != ARES_SUCCESS) {
@@ -817,17 +950,19 @@ static void channel_dealloc(DnsChannel *ch)
     Py_TYPE(ch)->tp_free((PyObject *)ch);
 }
 
-/* query(name, type): a DnsQuery stream for the records of `type` of `name`,
- * with search domains applied as resolv.conf says (none for a name ending in
- * a dot).  Only class IN. */
+/* query(name, type, full=False): a DnsQuery stream for the records of `type`
+ * of `name`, with search domains applied as resolv.conf says (none for a name
+ * ending in a dot).  Only class IN.  With full true the name is asked as it
+ * is (no search list) and the stream returns (name or None, records, ttls or
+ * None, (server_ip, port) or None): see parse_full. */
 static PyObject *channel_query(DnsChannel *ch, PyObject *args)
 {
     PyObject *name;
     const char *cname;
-    int type;
+    int type, full = 0;
     DnsQuery *q;
     DnsReq *r;
-    if (!PyArg_ParseTuple(args, "Oi:query", &name, &type))
+    if (!PyArg_ParseTuple(args, "Oi|i:query", &name, &type, &full))
         return NULL;
     if (!PyArg_Parse(name, "s;name must be str", &cname))
         return NULL;
@@ -857,11 +992,15 @@ static PyObject *channel_query(DnsChannel *ch, PyObject *args)
     r->r_ch = (DnsChannel *)idk_newref((PyObject *)ch);
     r->r_name = idk_newref(name);
     r->r_type = type;
+    r->r_full = full != 0;
     ch->c_pending++;
     ch->c_live++;
     Py_INCREF(ch);
     ch->c_busy++;
-    ares_search(ch->c_ares, cname, DNS_C_IN, type, query_on_answer, r);
+    if (r->r_full)
+        ares_query(ch->c_ares, cname, DNS_C_IN, type, query_on_answer, r);
+    else
+        ares_search(ch->c_ares, cname, DNS_C_IN, type, query_on_answer, r);
     ch->c_busy--;
     channel_settle(ch);
     Py_DECREF(ch);
@@ -923,7 +1062,8 @@ static PyObject *channel_stats(DnsChannel *ch, PyObject *unused)
 
 static PyMethodDef channel_methods[] = {
     {"query", (PyCFunction)channel_query, METH_VARARGS,
-     "query(name, type): a stream that returns the records (class IN)."},
+     "query(name, type, full=False): a stream that returns the records (class IN);\n"
+     "full: (name or None, records, ttls or None, (server_ip, port) or None)."},
     {"servers", (PyCFunction)channel_servers, METH_NOARGS, "The servers as [(ip, port)]."},
     {"hosts", (PyCFunction)channel_hosts, METH_VARARGS,
      "hosts(name, family): the hosts file's addresses for name, or None."},

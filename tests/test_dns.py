@@ -20,6 +20,7 @@ MANY_A = ["192.0.2.%d" % i for i in range(100, 160)]
 
 ZONE = [
     "--local=/example.test/",
+    "--local-ttl=300",
     "--host-record=www.example.test,192.0.2.1",
     "--host-record=multi.example.test,192.0.2.10",
     "--host-record=multi.example.test,192.0.2.11",
@@ -194,14 +195,6 @@ def test_seed_handler_contract(resolver):
     assert run(seed_handler("a..b", resolver)) == "bad name"
     assert run(seed_handler("x" * 70, resolver)) == "bad name"
     assert run(seed_handler("missing.example.test", resolver)) == "failed: ResponseError"
-
-
-def test_query_method(resolver):
-    assert run(resolver.query("www.example.test", 1)) == ["192.0.2.1"]
-    with pytest.raises(ValueError):
-        run(resolver.query("www.example.test", 1, cls=3))
-    with pytest.raises(ValueError):
-        run(resolver.query("www.example.test", 255))
 
 
 def test_servers_api(server):

@@ -1,4 +1,5 @@
-"""Record types of idiokit.dns results (MX, SRV) and RFC 2782 ordering."""
+"""Record types of idiokit.dns results (MX, SRV), the resource records that
+Resolver.query returns (RR and its data types), and RFC 2782 ordering."""
 from __future__ import absolute_import
 
 import random
@@ -6,6 +7,16 @@ from collections import namedtuple
 
 MX = namedtuple("MX", "preference exchange")
 SRV = namedtuple("SRV", "priority weight port target")
+
+# Resolver.query's records, with the fields of the original's RR objects.
+# ttl is None where c-ares (1.18) does not report it: it does for A and AAAA.
+RR = namedtuple("RR", "name type cls ttl data")
+A = namedtuple("A", "ip")
+AAAA = namedtuple("AAAA", "ip")
+CNAME = namedtuple("CNAME", "name")
+PTR = namedtuple("PTR", "name")
+NS = namedtuple("NS", "name")
+TXT = namedtuple("TXT", "strings")
 
 
 def ordered_srv_records(srv_records):

@@ -8,7 +8,7 @@ import socket
 
 import idiokit
 from .. import _core
-from . import _hosts
+from . import _hosts, _records
 from ._errors import DNSError, DNSTimeout, ResponseError, NoData, MessageError
 from ._names import encode_name, parse_ip, reverse_name
 from ._records import MX, SRV
@@ -90,14 +90,29 @@ class Resolver(object):
         return self._channel
 
     def query(self, name, type, cls=1):
-        """A stream that returns the records of `type` (a record type code:
-        1 A, 2 NS, 5 CNAME, 12 PTR, 15 MX, 16 TXT, 28 AAAA, 33 SRV) for
-        `name`, shaped as a(), mx(), ... return them.  Class IN only."""
+        """A stream that returns (final_name, [RR...], (server_ip, port)), as
+        the original's did: the records of `type` (1 A, 2 NS, 5 CNAME, 12 PTR,
+        15 MX, 16 TXT, 28 AAAA, 33 SRV; class IN only) that the answer holds
+        for `name` or for the name its CNAME points to (final_name), and the
+        server that answered.  The name is asked as given (no search list,
+        no hosts file); NOERROR without such records gives an empty list.
+        c-ares 1.18 reports one CNAME hop: behind a chain of several CNAMEs,
+        final_name is the first hop's target, not the chain's end.
+        Each RR has name, type, cls, ttl (None where c-ares does not report
+        it: all but A and AAAA) and data (A/AAAA(ip), CNAME/PTR/NS(name),
+        TXT(strings), MX, SRV)."""
         if cls != 1:
             return _failed(ValueError("only class IN (1) is supported"))
         if type not in _TYPES:
             return _failed(ValueError("unsupported record type %r" % (type,)))
-        return self._lookup(name, type, use_hosts=False)
+        try:
+            qname = encode_name(name)
+        except ValueError as error:
+            return _failed(error)
+        if self._servers is not None and not self._servers:
+            return _failed(DNSError("no DNS servers specified"))
+        return _full_answer(self._get_channel().query(qname, type, True),
+                            qname.rstrip("."), type)
 
     def _lookup(self, name, rtype, use_hosts=True):
         try:
@@ -111,6 +126,26 @@ class Resolver(object):
         if self._servers is not None and not self._servers:
             return _failed(DNSError("no DNS servers specified"))
         return self._get_channel().query(qname, rtype)
+
+
+_DATA = {
+    A: _records.A, AAAA: _records.AAAA, CNAME: _records.CNAME, PTR: _records.PTR,
+    NS: _records.NS, TXT: _records.TXT,
+}
+
+
+@idiokit.stream
+def _full_answer(query, qname, rtype):
+    final, records, ttls, server = yield query
+    if final is None:
+        final = qname
+    owner = qname if rtype == CNAME else final
+    if ttls is None:
+        ttls = [None] * len(records)
+    wrap = _DATA.get(rtype)
+    idiokit.stop(final, [
+        _records.RR(owner, rtype, 1, ttl, wrap(data) if wrap is not None else data)
+        for data, ttl in zip(records, ttls)], server)
 
 
 _global_resolver = None
