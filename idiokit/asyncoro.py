@@ -30,7 +30,7 @@ from .socket import Socket as _Socket, SocketError, SocketTimeout
 from .threadpool import thread as _thread
 
 __all__ = ["Coro", "AsynCoro", "AsyncSocket", "Lock", "RLock", "Event",
-           "Condition", "Semaphore", "AsyncThreadPool"]
+           "Condition", "Semaphore", "AsyncThreadPool", "Channel", "MonitorException"]
 
 _PY2 = sys.version_info[0] < 3
 _log = logging.getLogger("idiokit.asyncoro")
@@ -203,6 +203,7 @@ class Coro(object):
         self._receiver = None
         self._suspender = None
         self._finishers = []
+        self._monitors = []
         self._daemon = False
         self._value = None
         self._exc = None
@@ -228,11 +229,42 @@ class Coro(object):
         finishers, self._finishers = self._finishers, []
         for waiter in finishers:
             waiter.wake(self)
+        monitors, self._monitors = self._monitors, []
+        for monitor in monitors:
+            monitor.send(MonitorException(self, self._exit_info()))
         self._ended.set()
         self._sched._coro_ended(self._daemon)
 
     def is_alive(self):
         return not self._ended.is_set()
+
+    def _exit_info(self):
+        if self._exc is None:
+            return (StopIteration, self._value)
+        return (type(self._exc), self._exc)
+
+    # -- monitoring --
+
+    def monitor(self, observed):
+        """`yield coro.monitor(observed)`: when observed ends, coro receives the message
+        MonitorException(observed, info): info is (StopIteration, value) after a normal
+        end, else (exception type, exception). Gives 0."""
+        if not isinstance(observed, Coro):
+            raise TypeError("monitor() needs a Coro, not %s" % type(observed).__name__)
+        return observed.notify(self)
+
+    def notify(self, monitor):
+        """`yield observed.notify(monitor)`: the same as `yield monitor.monitor(observed)`."""
+        if not isinstance(monitor, Coro):
+            raise TypeError("notify() needs a Coro, not %s" % type(monitor).__name__)
+
+        def _add(_):
+            if self.is_alive():
+                self._monitors.append(monitor)
+            else:
+                monitor.send(MonitorException(self, self._exit_info()))
+        self._sched.call(_add)
+        return _done(0)
 
     def set_daemon(self, flag=True):
         flag = bool(flag)
@@ -285,6 +317,14 @@ class Coro(object):
         self._sched.call(_send)
         return 0
 
+    def deliver(self, message, timeout=None):
+        """`n = yield coro.deliver(msg, timeout)`: on one machine this is send(): 1 once the
+        message is in the mailbox, -1 if the coroutine has ended."""
+        if not self.is_alive():
+            return _done(-1)
+        self.send(message)
+        return _done(1)
+
     def receive(self, timeout=None, alarm_value=None):
         if self._msgs:
             return _done(self._msgs.popleft())
@@ -309,7 +349,8 @@ class Coro(object):
 @stream
 def _finished_after(event, coro):
     yield event
-    yield _finished(coro)
+    value = yield _finished(coro)
+    stop(value)
 
 
 @stream
@@ -370,6 +411,101 @@ def _drive(coro):
         coro._ended_with(value if value is not None else last, None)
 
 
+class MonitorException(Exception):
+    """The message a monitor receives when the coroutine it watches ends:
+    args are (coro, info), info as Coro.monitor describes."""
+
+
+# ---- Channel: publish / subscribe -----------------------------------------------------------
+
+class Channel(object):
+    """Channel(name, transform=None): broadcast to subscribers (coroutines or channels).
+    The name is unique while the channel is open. transform(name, msg) may rewrite a
+    message, or drop it by returning None. Call its methods from coroutines."""
+
+    _names = {}
+    _names_lock = threading.Lock()
+
+    def __init__(self, name, transform=None):
+        with Channel._names_lock:
+            if name in Channel._names:
+                raise ValueError("a channel named %r exists already" % (name,))
+            Channel._names[name] = self
+        self.name = name
+        self._transform = transform
+        self._subscribers = []
+        self._waiters = []
+
+    def __repr__(self):
+        return "<Channel %s>" % (self.name,)
+
+    def set_transform(self, transform):
+        self._transform = transform
+
+    def subscribe(self, subscriber, timeout=None):
+        """`yield ch.subscribe(coro_or_channel)`: gives 0, or -1 if it is subscribed already."""
+        if not isinstance(subscriber, (Coro, Channel)) or subscriber is self:
+            raise ValueError("a channel's subscriber is a Coro or another Channel")
+        if subscriber in self._subscribers:
+            return _done(-1)
+        self._subscribers.append(subscriber)
+        waiters, self._waiters = self._waiters, []
+        for need, waiter in waiters:
+            if len(self._subscribers) >= need:
+                waiter.wake(True)
+            else:
+                self._waiters.append((need, waiter))
+        return _done(0)
+
+    def unsubscribe(self, subscriber, timeout=None):
+        """`yield ch.unsubscribe(coro_or_channel)`: gives 0, or -1 if it was not subscribed."""
+        if subscriber not in self._subscribers:
+            return _done(-1)
+        self._subscribers.remove(subscriber)
+        return _done(0)
+
+    def send(self, message):
+        """Copy message into every subscriber's mailbox; never blocks. Gives how many got it."""
+        if self._transform is not None:
+            message = self._transform(self.name, message)
+            if message is None:
+                return 0
+        count = 0
+        for subscriber in list(self._subscribers):
+            if isinstance(subscriber, Channel):
+                count += subscriber.send(message)
+            elif subscriber.send(message) == 0 and subscriber.is_alive():
+                count += 1
+        return count
+
+    def deliver(self, message, timeout=None, n=0):
+        """`k = yield ch.deliver(msg, timeout, n)`: wait until at least n subscribers exist,
+        then send; gives how many received it (0 if the timeout passed first)."""
+        if len(self._subscribers) >= n:
+            return _done(self.send(message))
+        waiter = _Waiter(timeout, False)
+        self._waiters.append((n, waiter))
+        return _delivered(self, waiter, message)
+
+    def close(self):
+        with Channel._names_lock:
+            if Channel._names.get(self.name) is self:
+                del Channel._names[self.name]
+        self._subscribers = []
+        waiters, self._waiters = self._waiters, []
+        for _, waiter in waiters:
+            waiter.wake(False)
+
+
+@stream
+def _delivered(channel, waiter, message):
+    ready = yield waiter.event
+    if not ready:
+        channel._waiters = [(n, w) for n, w in channel._waiters if w is not waiter]
+        stop(0)
+    stop(channel.send(message))
+
+
 # ---- AsyncSocket -------------------------------------------------------------------------
 
 class AsyncSocket(_Socket):
@@ -407,7 +543,7 @@ class AsyncSocket(_Socket):
         return self.sendall(struct.pack(">L", len(data)) + data)
 
     def close(self):
-        self._io.close()
+        _core.IoSocket.close(self)
 
     def unwrap(self):
         return self._user_sock

@@ -106,13 +106,21 @@ def _raw_from_fd(fd, family, type, proto):
     return _socket.socket(family, type, proto, fd)
 
 
-class Socket(object):
+_IO = _core.IoSocket
+
+
+class Socket(_IO):
     """Socket(family=AF_INET, type=SOCK_STREAM, proto=0): a non-blocking
     socket.  `_sock` wraps an existing stdlib socket (which keeps owning
-    the fd; close() closes it)."""
+    the fd; close() closes it).
 
-    __slots__ = ("_sock", "_io", "_timeout", "_family", "_type", "_proto",
-                 "_wrap", "__weakref__")
+    recv, recv_into, send and sendall are IoSocket's C methods themselves
+    (no Python frame on the per-call path): recv(bufsize, flags=0,
+    timeout=<the socket's default>), recv_into(buffer, nbytes=0, flags=0,
+    timeout), send(data, flags=0, timeout), sendall(data, flags=0, timeout).
+    fileno() is -1 once closed."""
+
+    __slots__ = ("_sock", "_family", "_type", "_proto", "_wrap", "__weakref__")
 
     def __init__(self, family=_stdsocket.AF_INET, type=_stdsocket.SOCK_STREAM,
                  proto=0, _sock=None):
@@ -127,8 +135,7 @@ class Socket(object):
 
     def _init(self, sock, family, type, proto):
         self._sock = sock
-        self._io = _core.IoSocket(sock, sock.fileno())
-        self._timeout = None
+        self._attach(sock, sock.fileno())
         self._family = family
         self._type = type & ~(getattr(_stdsocket, "SOCK_NONBLOCK", 0) |
                               getattr(_stdsocket, "SOCK_CLOEXEC", 0))
@@ -147,43 +154,28 @@ class Socket(object):
 
     def __repr__(self):
         return "<idiokit.socket.Socket fd=%d family=%r type=%r>" % (
-            self._io.fileno(), self._family, self._type)
-
-    def fileno(self):
-        return self._io.fileno()
+            self.fileno(), self._family, self._type)
 
     def settimeout(self, timeout):
-        self._timeout = _check_timeout(timeout)
+        self.timeout = _check_timeout(timeout)
 
     def gettimeout(self):
-        return self._timeout
+        return self.timeout
 
     def _t(self, timeout):
-        return self._timeout if timeout is _DEFAULT else _check_timeout(timeout)
+        return self.timeout if timeout is _DEFAULT else _check_timeout(timeout)
 
     # ---- waiting operations (C leaf streams) ----------------------------------
 
-    def recv(self, bufsize, flags=0, timeout=_DEFAULT):
-        return self._io.recv(bufsize, flags,
-                             self._timeout if timeout is _DEFAULT else _check_timeout(timeout))
+    if _PY2:  # Python 2's buffer objects need converting first
+        def send(self, data, flags=0, timeout=_DEFAULT):
+            return _IO.send(self, _check_data(data), flags, self._t(timeout))
 
-    def recv_into(self, buffer, nbytes=0, flags=0, timeout=_DEFAULT):
-        return self._io.recv_into(buffer, nbytes, flags, self._t(timeout))
-
-    def send(self, data, flags=0, timeout=_DEFAULT):
-        if _PY2:
-            data = _check_data(data)
-        return self._io.send(data, flags,
-                             self._timeout if timeout is _DEFAULT else _check_timeout(timeout))
-
-    def sendall(self, data, flags=0, timeout=_DEFAULT):
-        if _PY2:
-            data = _check_data(data)
-        return self._io.sendall(data, flags,
-                                self._timeout if timeout is _DEFAULT else _check_timeout(timeout))
+        def sendall(self, data, flags=0, timeout=_DEFAULT):
+            return _IO.sendall(self, _check_data(data), flags, self._t(timeout))
 
     def recvfrom(self, bufsize, flags=0, timeout=_DEFAULT):
-        return self._io.call(0, self._sock.recvfrom, (max(bufsize, 0), flags), self._t(timeout))
+        return self.call(0, self._sock.recvfrom, (max(bufsize, 0), flags), self._t(timeout))
 
     def sendto(self, data, flags_or_address, address=_DEFAULT, timeout=_DEFAULT):
         data = _check_data(data)
@@ -191,7 +183,7 @@ class Socket(object):
             args = (data, flags_or_address)
         else:
             args = (data, flags_or_address, address)
-        return self._io.call(1, self._sock.sendto, args, self._t(timeout))
+        return self.call(1, self._sock.sendto, args, self._t(timeout))
 
     def accept(self, timeout=_DEFAULT):
         """A stream giving (Socket, address); the new socket's timeout is None."""
@@ -202,10 +194,10 @@ class Socket(object):
                 return cls._from_raw(_raw_from_fd(fd, family, type, proto),
                                      family, type, proto), address
             self._wrap = wrap
-        return self._io.accept(self._wrap, self._t(timeout))
+        return _IO.accept(self, self._wrap, self._t(timeout))
 
     def connect(self, address, timeout=_DEFAULT):
-        return self._io.connect(self._sock.connect_ex, (address,), self._t(timeout))
+        return _IO.connect(self, self._sock.connect_ex, (address,), self._t(timeout))
 
     # ---- one loop turn, then the stdlib call -------------------------------------
 
@@ -243,7 +235,7 @@ class Socket(object):
     @stream
     def _closing(self):
         yield _core.sleep(0)
-        self._io.close()
+        _IO.close(self)
 
 
 type_of = type

@@ -24,6 +24,7 @@
  */
 #include "core.h"
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -40,6 +41,7 @@ typedef struct {
     PyObject_HEAD
     int fd;
     int closed;
+    double timeout;                 /* default timeout of ops, -1 = none */
     PyObject *owner;                /* the stdlib socket owning fd */
     ev_io w[2];
     int active[2];
@@ -605,14 +607,51 @@ static PyObject *op_start(IdkIoOp *op, double timeout)
     return (PyObject *)op;
 }
 
-static PyObject *iosock_recv(IdkIoSock *s, PyObject *args)
+/* The per-call path parses positional arguments by hand (PyArg_ParseTuple* showed up in the
+ * echo profile); keywords take the general parser.  A timeout left out means the socket's
+ * default (s->timeout); an explicit None means none. */
+static int arg_int(PyObject *o, int *out)
 {
-    Py_ssize_t size;
+    Py_ssize_t v = PyNumber_AsSsize_t(o, PyExc_OverflowError);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < INT_MIN || v > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "flags out of range");
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout)
+{
+    if (to == NULL) {
+        *timeout = s->timeout;
+        return 0;
+    }
+    return parse_timeout(to, timeout);
+}
+
+static PyObject *iosock_recv(IdkIoSock *s, PyObject *args, PyObject *kw)
+{
+    Py_ssize_t size, n = PyTuple_GET_SIZE(args);
     int flags = 0;
     PyObject *to = NULL;
     double timeout;
     IdkIoOp *op;
-    if (!PyArg_ParseTuple(args, "n|iO:recv", &size, &flags, &to) || parse_timeout(to, &timeout) < 0)
+    static char *kwlist[] = {"bufsize", "flags", "timeout", NULL};
+    if (kw == NULL && n >= 1 && n <= 3) {
+        size = PyNumber_AsSsize_t(PyTuple_GET_ITEM(args, 0), PyExc_OverflowError);
+        if (size == -1 && PyErr_Occurred())
+            return NULL;
+        if (n >= 2 && arg_int(PyTuple_GET_ITEM(args, 1), &flags) < 0)
+            return NULL;
+        if (n == 3)
+            to = PyTuple_GET_ITEM(args, 2);
+    } else if (!PyArg_ParseTupleAndKeywords(args, kw, "n|iO:recv", kwlist, &size, &flags, &to)) {
+        return NULL;
+    }
+    if (arg_timeout(s, to, &timeout) < 0)
         return NULL;
     if ((op = op_new(s, OP_RECV, IO_READ)) == NULL)
         return NULL;
@@ -625,15 +664,16 @@ static PyObject *iosock_recv(IdkIoSock *s, PyObject *args)
     return op_start(op, timeout);
 }
 
-static PyObject *iosock_recv_into(IdkIoSock *s, PyObject *args)
+static PyObject *iosock_recv_into(IdkIoSock *s, PyObject *args, PyObject *kw)
 {
     PyObject *buf, *to = NULL;
     Py_ssize_t nbytes = 0;
     int flags = 0;
     double timeout;
     IdkIoOp *op;
-    if (!PyArg_ParseTuple(args, "O|niO:recv_into", &buf, &nbytes, &flags, &to)
-            || parse_timeout(to, &timeout) < 0)
+    static char *kwlist[] = {"buffer", "nbytes", "flags", "timeout", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|niO:recv_into", kwlist, &buf, &nbytes, &flags, &to)
+            || arg_timeout(s, to, &timeout) < 0)
         return NULL;
     if (nbytes < 0) {
         PyErr_SetString(PyExc_ValueError, "negative buffersize in recv_into");
@@ -657,13 +697,25 @@ static PyObject *iosock_recv_into(IdkIoSock *s, PyObject *args)
     return op_start(op, timeout);
 }
 
-static PyObject *iosock_send_common(IdkIoSock *s, PyObject *args, int kind)
+static PyObject *iosock_send_common(IdkIoSock *s, PyObject *args, PyObject *kw, int kind)
 {
     PyObject *data, *to = NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
     int flags = 0;
     double timeout;
     IdkIoOp *op;
-    if (!PyArg_ParseTuple(args, "O|iO:send", &data, &flags, &to) || parse_timeout(to, &timeout) < 0)
+    static char *kwlist[] = {"data", "flags", "timeout", NULL};
+    if (kw == NULL && n >= 1 && n <= 3) {
+        data = PyTuple_GET_ITEM(args, 0);
+        if (n >= 2 && arg_int(PyTuple_GET_ITEM(args, 1), &flags) < 0)
+            return NULL;
+        if (n == 3)
+            to = PyTuple_GET_ITEM(args, 2);
+    } else if (!PyArg_ParseTupleAndKeywords(args, kw, kind == OP_SEND ? "O|iO:send" : "O|iO:sendall",
+                                            kwlist, &data, &flags, &to)) {
+        return NULL;
+    }
+    if (arg_timeout(s, to, &timeout) < 0)
         return NULL;
     if (PyUnicode_Check(data)) {
         PyErr_SetString(PyExc_TypeError, "data must be bytes or a buffer, not text");
@@ -680,14 +732,14 @@ static PyObject *iosock_send_common(IdkIoSock *s, PyObject *args, int kind)
     return op_start(op, timeout);
 }
 
-static PyObject *iosock_send(IdkIoSock *s, PyObject *args)
+static PyObject *iosock_send(IdkIoSock *s, PyObject *args, PyObject *kw)
 {
-    return iosock_send_common(s, args, OP_SEND);
+    return iosock_send_common(s, args, kw, OP_SEND);
 }
 
-static PyObject *iosock_sendall(IdkIoSock *s, PyObject *args)
+static PyObject *iosock_sendall(IdkIoSock *s, PyObject *args, PyObject *kw)
 {
-    return iosock_send_common(s, args, OP_SENDALL);
+    return iosock_send_common(s, args, kw, OP_SENDALL);
 }
 
 /* accept(wrap[, timeout]): the result is wrap(fd, address). */
@@ -798,30 +850,76 @@ static PyObject *iosock_get_waiting(IdkIoSock *s, void *unused)
     return PyLong_FromLong(n);
 }
 
-static PyObject *iosock_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+/* _attach(owner, fd): start managing fd, once.  IoSocket(owner, fd) does it at creation; a
+ * subclass (idiokit.socket.Socket) is created closed and calls it from its __init__. */
+static PyObject *iosock_attach(IdkIoSock *s, PyObject *args)
 {
     PyObject *owner;
     int fd, d;
-    IdkIoSock *s;
-    static char *kwlist[] = {"owner", "fd", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "Oi:IoSocket", kwlist, &owner, &fd))
+    if (!PyArg_ParseTuple(args, "Oi:_attach", &owner, &fd))
         return NULL;
     if (fd < 0) {
         PyErr_SetString(PyExc_ValueError, "negative file descriptor");
         return NULL;
     }
+    if (s->owner != NULL || s->fd >= 0) {
+        PyErr_SetString(PyExc_RuntimeError, "IoSocket already attached");
+        return NULL;
+    }
     if (idk_loop_get() == NULL)
         return NULL;
-    s = (IdkIoSock *)type->tp_alloc(type, 0);
-    if (s == NULL)
-        return NULL;
     s->fd = fd;
+    s->closed = 0;
     s->owner = idk_newref(owner);
     for (d = 0; d < 2; d++) {
         ev_io_init(&s->w[d], sock_on_ready, fd, d == IO_READ ? EV_READ : EV_WRITE);
         s->w[d].data = s;
     }
+    Py_RETURN_NONE;
+}
+
+static PyObject *iosock_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    IdkIoSock *s;
+    static char *kwlist[] = {"owner", "fd", NULL};
+    PyObject *owner, *r;
+    int fd;
+    if (type == &IdkIoSock_Type
+            && !PyArg_ParseTupleAndKeywords(args, kw, "Oi:IoSocket", kwlist, &owner, &fd))
+        return NULL;
+    s = (IdkIoSock *)type->tp_alloc(type, 0);
+    if (s == NULL)
+        return NULL;
+    s->fd = -1;
+    s->closed = 1;
+    s->timeout = -1.0;
+    if (type != &IdkIoSock_Type)
+        return (PyObject *)s;
+    r = iosock_attach(s, args);
+    if (r == NULL) {
+        Py_DECREF(s);
+        return NULL;
+    }
+    Py_DECREF(r);
     return (PyObject *)s;
+}
+
+static PyObject *iosock_get_timeout(IdkIoSock *s, void *unused)
+{
+    (void)unused;
+    if (s->timeout < 0)
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble(s->timeout);
+}
+
+static int iosock_set_timeout(IdkIoSock *s, PyObject *value, void *unused)
+{
+    (void)unused;
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete timeout");
+        return -1;
+    }
+    return parse_timeout(value, &s->timeout);
 }
 
 static void iosock_dealloc(IdkIoSock *s)
@@ -834,12 +932,16 @@ static void iosock_dealloc(IdkIoSock *s)
 }
 
 static PyMethodDef iosock_methods[] = {
-    {"recv", (PyCFunction)iosock_recv, METH_VARARGS, "recv(size[, flags[, timeout]]) -> stream"},
-    {"recv_into", (PyCFunction)iosock_recv_into, METH_VARARGS,
-     "recv_into(buffer[, nbytes[, flags[, timeout]]]) -> stream"},
-    {"send", (PyCFunction)iosock_send, METH_VARARGS, "send(data[, flags[, timeout]]) -> stream"},
-    {"sendall", (PyCFunction)iosock_sendall, METH_VARARGS,
-     "sendall(data[, flags[, timeout]]) -> stream"},
+    {"recv", (PyCFunction)(void (*)(void))iosock_recv, METH_VARARGS | METH_KEYWORDS,
+     "recv(bufsize, flags=0[, timeout]) -> stream giving the bytes read (b'' at end of "
+     "input); timeout left out: the socket's default"},
+    {"recv_into", (PyCFunction)(void (*)(void))iosock_recv_into, METH_VARARGS | METH_KEYWORDS,
+     "recv_into(buffer, nbytes=0, flags=0[, timeout]) -> stream giving the byte count"},
+    {"send", (PyCFunction)(void (*)(void))iosock_send, METH_VARARGS | METH_KEYWORDS,
+     "send(data, flags=0[, timeout]) -> stream giving the byte count sent"},
+    {"sendall", (PyCFunction)(void (*)(void))iosock_sendall, METH_VARARGS | METH_KEYWORDS,
+     "sendall(data, flags=0[, timeout]) -> stream; on failure op.sent counts what went out"},
+    {"_attach", (PyCFunction)iosock_attach, METH_VARARGS, "_attach(owner, fd): manage fd (once)"},
     {"accept", (PyCFunction)iosock_accept, METH_VARARGS, "accept(wrap[, timeout]) -> stream"},
     {"connect", (PyCFunction)iosock_connect, METH_VARARGS,
      "connect(connect_ex, args[, timeout]) -> stream"},
@@ -854,6 +956,8 @@ static PyMethodDef iosock_methods[] = {
 static PyGetSetDef iosock_getset[] = {
     {"closed", (getter)iosock_get_closed, NULL, NULL, NULL},
     {"waiting", (getter)iosock_get_waiting, NULL, "number of queued operations", NULL},
+    {"timeout", (getter)iosock_get_timeout, (setter)iosock_set_timeout,
+     "default timeout of the waiting operations (None: wait forever)", NULL},
     {NULL, NULL, NULL, NULL, NULL}
 };
 
@@ -932,7 +1036,7 @@ int idk_io_module_init(PyObject *m);
 int idk_socket_module_init(PyObject *m)
 {
     PyMethodDef *def;
-    IdkIoSock_Type.tp_flags = IDK_TPFLAGS_DEFAULT;
+    IdkIoSock_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE;
     IdkIoSock_Type.tp_new = iosock_new;
     IdkIoSock_Type.tp_dealloc = (destructor)iosock_dealloc;
     IdkIoSock_Type.tp_methods = iosock_methods;

@@ -229,3 +229,98 @@ print(b.value(10), o.value(10))
     assert rc == 0, err
     assert out.split() == ["None", "fine"]
     assert "KeyError" in err and "boom" in err
+
+
+def test_monitor_gets_a_monitor_exception_when_the_coroutine_ends():
+    check("""
+def ok(coro=None):
+    yield coro.sleep(0.02)
+    raise StopIteration(5)
+
+def bad(coro=None):
+    yield coro.sleep(0.02)
+    raise KeyError("boom")
+
+def watcher(coro=None):
+    a, b = Coro(ok), Coro(bad)
+    assert (yield coro.monitor(a)) == 0
+    assert (yield b.notify(coro)) == 0
+    got = {}
+    for _ in range(2):
+        msg = yield coro.receive(timeout=10, alarm_value=None)
+        assert isinstance(msg, asyncoro.MonitorException), msg
+        observed, info = msg.args
+        got[observed.name] = info
+    assert got["ok"] == (StopIteration, 5), got
+    assert got["bad"][0] is KeyError and got["bad"][1].args == ("boom",), got
+    late = yield coro.monitor(a)         # already ended: told at once
+    msg = yield coro.receive(timeout=10, alarm_value=None)
+    assert msg.args == (a, (StopIteration, 5)), msg
+    raise StopIteration("monitored")
+
+import logging
+logging.disable(logging.CRITICAL)        # bad's failure is logged; not the point here
+print(Coro(watcher).value(20))
+""", "monitored")
+
+
+def test_deliver_returns_1_then_minus_1_once_the_target_ended():
+    check("""
+def target(coro=None):
+    got = yield coro.receive()
+    raise StopIteration(got)
+
+def sender(t, coro=None):
+    first = yield t.deliver("hello", 5)
+    yield t.finish()
+    second = yield t.deliver("late", 5)
+    raise StopIteration((first, second))
+
+t = Coro(target)
+print(Coro(sender, t).value(10), t.value(10))
+""", "(1, -1) hello")
+
+
+def test_channel_subscribe_send_deliver_unsubscribe_and_nesting():
+    check("""
+ch = asyncoro.Channel("news")
+sub = asyncoro.Channel("news/sub")
+try:
+    asyncoro.Channel("news")
+except ValueError:
+    print("unique")
+
+def reader(name, count, coro=None):
+    got = []
+    while len(got) < count:
+        got.append((yield coro.receive(timeout=10, alarm_value="timeout")))
+    raise StopIteration(name + ":" + ",".join(got))
+
+def publisher(coro=None):
+    assert (yield ch.deliver("none", timeout=0.05, n=1)) == 0      # nobody yet: times out
+    r1 = Coro(reader, "r1", 3)
+    r2 = Coro(reader, "r2", 2)
+    waiting = Coro(lambda_deliver)                                 # waits for 2 subscribers
+    assert (yield sub.subscribe(r2)) == 0
+    assert (yield ch.subscribe(r1)) == 0
+    assert (yield ch.subscribe(r1)) == -1
+    assert (yield ch.subscribe(sub)) == 0                          # the second: deliver goes
+    delivered = yield waiting.finish()
+    assert delivered == 2, delivered                               # r1 and r2 through sub
+    assert ch.send("b") == 2
+    assert (yield ch.unsubscribe(sub)) == 0
+    assert (yield ch.unsubscribe(sub)) == -1
+    assert (yield ch.deliver("c")) == 1
+    results = [(yield r1.finish()), (yield r2.finish())]
+    ch.close()
+    sub.close()
+    raise StopIteration(" ".join(results))
+
+def lambda_deliver(coro=None):
+    n = yield ch.deliver("a", timeout=10, n=2)
+    raise StopIteration(n)
+
+print(Coro(publisher).value(20))
+again = asyncoro.Channel("news")     # the name is free once closed
+again.close()
+""", "unique r1:a,b,c r2:a,b")
