@@ -29,10 +29,9 @@ def stream(func):
     """Decorate a generator function (or an async def function) as a stream
     function: calling it starts the stream at once and returns it."""
     if inspect.isgeneratorfunction(func) or _iscoroutinefunction(func):
-        @functools.wraps(func)
-        def _stream(*args, **keys):
-            return _core.task(func(*args, **keys))
-        return _stream
+        # A C callable: no Python frame of ours per call.  It binds like a
+        # function on classes and carries func's __name__, __doc__ etc.
+        return functools.update_wrapper(_core.stream_function(func), func)
     raise TypeError("{0!r} is not a generator function".format(func))
 
 

@@ -262,6 +262,17 @@ static inline int idk_finalize_from_dealloc(PyObject *o, destructor fn)
 #endif
 }
 
+/* A bound method of `func` for `obj` (how a function binds on a class). */
+static inline PyObject *idk_method_new(PyObject *func, PyObject *obj, PyObject *type)
+{
+#if IDK_PY3
+    (void)type;
+    return PyMethod_New(func, obj);
+#else
+    return PyMethod_New(func, obj, type);
+#endif
+}
+
 /* ---- modules ------------------------------------------------------------------ */
 
 #if IDK_PY3

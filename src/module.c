@@ -18,6 +18,8 @@ int idk_pipe_types_ready(void);
 int idk_timer_types_ready(void);
 int idk_mapiter_type_ready(void);
 int idk_loop_type_ready(void);
+int idk_streamfunc_type_ready(void);
+PyObject *idk_stream_function(PyObject *self, PyObject *func);
 PyObject *idk_send_new(PyObject *args);
 PyObject *idk_loop_run_func(PyObject *self, PyObject *arg);
 PyObject *idk_loop_post_func(PyObject *self, PyObject *args);
@@ -132,6 +134,8 @@ static PyMethodDef module_methods[] = {
     {"wakeup_fd", idk_loop_wakeup_fd_func, METH_NOARGS,
      "The fd to give to signal.set_wakeup_fd."},
     {"task", mod_task, METH_O, "task(gen): run a generator or coroutine as a stream."},
+    {"stream_function", idk_stream_function, METH_O,
+     "stream_function(func): a callable that runs func(...)'s generator as a stream."},
     {"send", mod_send, METH_VARARGS, "send(*args): offer a message on the output."},
     {"pipe", mod_pipe, METH_VARARGS, "pipe(*streams): pipe the streams together."},
     {"sleep", idk_sleep_func, METH_VARARGS, "sleep(delay[, exc])"},
@@ -149,7 +153,7 @@ static int module_add_types(PyObject *m)
     if (idk_stream_types_ready() < 0 || idk_task_type_ready() < 0
             || idk_leaf_types_ready() < 0 || idk_pipe_types_ready() < 0
             || idk_timer_types_ready() < 0 || idk_mapiter_type_ready() < 0
-            || idk_loop_type_ready() < 0)
+            || idk_loop_type_ready() < 0 || idk_streamfunc_type_ready() < 0)
         return -1;
     Py_INCREF(&IdkStream_Type);
     Py_INCREF(&IdkNext_Type);
