@@ -30,6 +30,7 @@ collect_ignore = []
 if sys.version_info[0] < 3:
     collect_ignore += [
         "test_async_def.py",
+        "test_dns_async_py3.py",
         "test_generator_return_py3.py",
     ]
 

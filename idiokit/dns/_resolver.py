@@ -8,7 +8,7 @@ import socket
 
 import idiokit
 from .. import _core
-from . import _hosts, _records
+from . import _conf, _hosts, _records
 from ._errors import DNSError, DNSTimeout, ResponseError, NoData, MessageError
 from ._names import encode_name, parse_ip, reverse_name
 from ._records import MX, SRV
@@ -46,7 +46,8 @@ class Resolver(object):
     servers: None for the nameservers of /etc/resolv.conf, else a list of
     "ip" or (ip, port) entries.  timeout (seconds per try), tries, ndots,
     search (a list of domains) and rotate default to /etc/resolv.conf's
-    options (and LOCALDOMAIN / RES_OPTIONS), as c-ares reads them."""
+    options (and LOCALDOMAIN / RES_OPTIONS): c-ares reads them, and _conf
+    adds glibc's timeout:/attempts:, which c-ares 1.18 does not know."""
 
     def __init__(self, servers=None, timeout=None, tries=None, ndots=None,
                  search=None, rotate=None):
@@ -85,7 +86,11 @@ class Resolver(object):
         # A channel is rebuilt after a change of servers (queries in flight
         # finish on the old one) and in a forked child.
         if self._channel is None or self._pid != os.getpid():
-            self._channel = _core.DnsChannel(self._servers, **self._options)
+            options = dict(self._options)
+            for key, value in _conf.options().items():
+                if options[key] is None:
+                    options[key] = value
+            self._channel = _core.DnsChannel(self._servers, **options)
             self._pid = os.getpid()
         return self._channel
 
