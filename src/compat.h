@@ -273,6 +273,22 @@ static inline PyObject *idk_method_new(PyObject *func, PyObject *obj, PyObject *
 #endif
 }
 
+/* Take a tracked object out of the cyclic GC; 1 if it was tracked (and must
+ * be tracked again before anyone can free it).  Without a public way to ask
+ * (before 3.9) it leaves the object alone and returns 0. */
+static inline int idk_gc_untrack_if_tracked(PyObject *o)
+{
+#if PY_VERSION_HEX >= 0x03090000
+    if (PyObject_IS_GC(o) && PyObject_GC_IsTracked(o)) {
+        PyObject_GC_UnTrack(o);
+        return 1;
+    }
+#else
+    (void)o;
+#endif
+    return 0;
+}
+
 /* ---- modules ------------------------------------------------------------------ */
 
 #if IDK_PY3

@@ -307,6 +307,8 @@ struct IdkTask {
     unsigned char t_scheduled;
     unsigned char t_resume_throw; /* resume with an exc rather than args */
     unsigned char t_live;     /* unfinished: holds a reference to itself */
+    unsigned char t_gc_hidden;    /* unfinished: the task is out of the GC */
+    unsigned char t_gen_hidden;   /* unfinished: t_gen is out of the GC */
 };
 
 void idk_task_step(IdkTask *t);

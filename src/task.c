@@ -43,6 +43,35 @@ static const IdkKind task_kind = {
 
 /* ---- liveness: an unfinished task keeps itself alive ------------------------ */
 
+/* While it is unfinished the task holds a reference to itself, so nothing
+ * reachable from it (its generator, the frame's locals) can be garbage:
+ * the cyclic GC would traverse it on every collection for nothing, and with
+ * many live tasks that was most of the cost of spawning them.  So an
+ * unfinished task and its generator stay out of the GC; both are tracked
+ * again when it finishes, before anything can free them. */
+static void task_gc_hide(IdkTask *t)
+{
+    t->t_gc_hidden = 1;
+    t->t_gen_hidden = (unsigned char)idk_gc_untrack_if_tracked(t->t_gen);
+}
+
+static void task_gc_show_gen(IdkTask *t)
+{
+    if (t->t_gen_hidden) {
+        t->t_gen_hidden = 0;
+        PyObject_GC_Track(t->t_gen);
+    }
+}
+
+static void task_gc_show(IdkTask *t)
+{
+    task_gc_show_gen(t);
+    if (t->t_gc_hidden) {
+        t->t_gc_hidden = 0;
+        PyObject_GC_Track(t);
+    }
+}
+
 static void task_link_live(IdkTask *t)
 {
     t->t_live = 1;
@@ -80,7 +109,7 @@ PyObject *idk_task_new(PyObject *gen)
     t->t_resume_throw = 0;
     t->t_resume = NULL;
     t->t_live = 0;
-    PyObject_GC_Track(t);
+    task_gc_hide(t);
     task_link_live(t);
     if (idk_loop_schedule(t) < 0) {
         task_unlink_live(t);
@@ -106,6 +135,7 @@ static void task_finish(IdkTask *t, int state, PyObject *value)
 {
     int k;
     Py_INCREF(t);
+    task_gc_show(t);
     task_unforward(t);
     for (k = 0; k < IDK_NCHANS; k++)
         idk_chan_clear(&t->base.in[k]);
@@ -350,6 +380,7 @@ static int task_traverse(IdkTask *t, visitproc visit, void *arg)
 
 static int task_clear(IdkTask *t)
 {
+    task_gc_show_gen(t);   /* the generator must be tracked when it is freed */
     Py_CLEAR(t->t_gen);
     Py_CLEAR(t->t_current);
     Py_CLEAR(t->t_resume);
