@@ -312,6 +312,8 @@ struct IdkTask {
 };
 
 void idk_task_step(IdkTask *t);
+int idk_mapiter_check(PyObject *o);
+PyObject *idk_mapiter_send(PyObject *it, PyObject *value);
 
 /* A leaf (next, send, Event, sleep) waited on by a single task reads that
  * task's channels directly ("hosting") instead of linking its own channels

@@ -19,14 +19,34 @@ typedef struct {
     PyObject *mi_func;    /* callable, or None */
     PyObject *mi_args;    /* tuple */
     PyObject *mi_kw;      /* dict or NULL */
-    PyObject *mi_items;   /* iterator over the current result, or NULL */
+    PyObject *mi_items;   /* the current result: a tuple or list walked by
+                             index, or an iterator; NULL when done */
+    Py_ssize_t mi_index;  /* next index into a tuple or list result */
     int mi_state;
 } MapIter;
+
+/* The next item of the current result (new ref), or NULL when it is done
+ * (an error may be set). */
+static PyObject *mapiter_next_item(MapIter *mi)
+{
+    PyObject *items = mi->mi_items;
+    if (PyTuple_CheckExact(items)) {
+        if (mi->mi_index < PyTuple_GET_SIZE(items))
+            return idk_newref(PyTuple_GET_ITEM(items, mi->mi_index++));
+        return NULL;
+    }
+    if (PyList_CheckExact(items)) {
+        if (mi->mi_index < PyList_GET_SIZE(items))
+            return idk_newref(PyList_GET_ITEM(items, mi->mi_index++));
+        return NULL;
+    }
+    return PyIter_Next(items);
+}
 
 static PyObject *mapiter_emit(MapIter *mi)
 {
     if (mi->mi_items != NULL) {
-        PyObject *x = PyIter_Next(mi->mi_items), *args, *s;
+        PyObject *x = mapiter_next_item(mi), *args, *s;
         if (x != NULL) {
             args = PyTuple_Pack(1, x);
             Py_DECREF(x);
@@ -59,12 +79,30 @@ static PyObject *mapiter_call(MapIter *mi, PyObject *value)
     return r;
 }
 
+static PyObject *mapiter_send(MapIter *mi, PyObject *value);
+
+/* The task steps a map directly, without looking up send/throw. */
+int idk_mapiter_check(PyObject *o)
+{
+    return Py_TYPE(o) == &IdkMapIter_Type;
+}
+
+PyObject *idk_mapiter_send(PyObject *it, PyObject *value)
+{
+    return mapiter_send((MapIter *)it, value);
+}
+
 static PyObject *mapiter_send(MapIter *mi, PyObject *value)
 {
     if (mi->mi_state == MAP_READ && mi->mi_func != Py_None) {
         PyObject *r = mapiter_call(mi, value);
         if (r == NULL)
             return NULL;
+        if (PyTuple_CheckExact(r) || PyList_CheckExact(r)) {
+            mi->mi_items = r;          /* walked by index: no iterator */
+            mi->mi_index = 0;
+            return mapiter_emit(mi);
+        }
         if (r != Py_None) {
             mi->mi_items = PyObject_GetIter(r);
             if (mi->mi_items == NULL) {
@@ -158,6 +196,7 @@ PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw)
     mi->mi_args = rest;
     mi->mi_kw = (kw != NULL && PyDict_Size(kw) > 0) ? PyDict_Copy(kw) : NULL;
     mi->mi_items = NULL;
+    mi->mi_index = 0;
     mi->mi_state = MAP_WANT;
     PyObject_GC_Track(mi);
     task = idk_task_new((PyObject *)mi);

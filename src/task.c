@@ -310,7 +310,12 @@ void idk_task_step(IdkTask *t)
         Py_XDECREF(exc);
     } else {
         value = resume != NULL ? idk_peel(resume) : idk_newref(Py_None);
-        r = idk_iter_send(t->t_gen, value, &out);
+        if (idk_mapiter_check(t->t_gen)) {
+            out = idk_mapiter_send(t->t_gen, value);
+            r = out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
+        } else {
+            r = idk_iter_send(t->t_gen, value, &out);
+        }
         Py_DECREF(value);
     }
     Py_XDECREF(resume);
