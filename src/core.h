@@ -236,6 +236,13 @@ int idk_in_attach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk);
 void idk_in_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk);
 IdkChan *idk_in_input(IdkStream *s, int which);
 void idk_in_clear(IdkInStream *s);
+/* Stop being told of new items: first step of finishing, so that nothing
+ * re-entrant takes a second item. */
+void idk_in_unwatch(IdkInStream *s);
+/* Last steps of finishing: unlink the channels, drop what they hold, set the
+ * result (runs listeners).  Callers release their own resources between
+ * idk_in_unwatch and this. */
+void idk_in_finish(IdkInStream *s, int state, PyObject *value);
 int idk_in_traverse(IdkInStream *s, visitproc visit, void *arg);
 /* Take the first item from own channels in priority order (signals, broken,
  * then messages if `with_msgs`); new ref or NULL. */
@@ -290,6 +297,7 @@ IdkLoop *idk_loop_get(void);         /* borrowed; creates on first use */
 int idk_loop_schedule(IdkTask *t);   /* append to the ready queue */
 int idk_loop_on_thread(void);        /* called from the loop's thread? */
 int idk_loop_post(PyObject *call);      /* (callable, arg); thread-safe */
+int idk_loop_post_call(PyObject *func, PyObject *arg);   /* func(arg) */
 void idk_loop_report(PyObject *exc);    /* log an error from a callback */
 unsigned long long idk_next_seq(void);
 

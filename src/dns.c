@@ -479,15 +479,11 @@ static PyObject *parse_full(int type, int status, const unsigned char *abuf, int
 static void query_finish(DnsQuery *q, int state, PyObject *value)
 {
     IdkStream *s = &q->base.base;
-    int k;
     if (s->r_state != IDK_PENDING)
         return;
     Py_INCREF(s);
-    for (k = 0; k < IDK_NCHANS; k++) {
-        q->base.in[k].c_watch = 0;
-        idk_chan_clear(&q->base.in[k]);
-    }
-    idk_stream_finish(s, state, value);
+    idk_in_unwatch(&q->base);
+    idk_in_finish(&q->base, state, value);
     Py_DECREF(s);
 }
 

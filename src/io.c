@@ -44,17 +44,13 @@ static void select_unwatch(IdkSelect *s)
 
 static void select_finish(IdkSelect *s, int state, PyObject *value)
 {
-    int k;
     if (s->base.base.r_state != IDK_PENDING)
         return;
     Py_INCREF(s);
-    for (k = 0; k < IDK_NCHANS; k++)
-        s->base.in[k].c_watch = 0;
+    idk_in_unwatch(&s->base);
     idk_timer_stop(&s->sel_timer);
     select_unwatch(s);
-    for (k = 0; k < IDK_NCHANS; k++)
-        idk_chan_clear(&s->base.in[k]);
-    idk_stream_finish(&s->base.base, state, value);
+    idk_in_finish(&s->base, state, value);
     Py_DECREF(s);
 }
 

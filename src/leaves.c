@@ -325,16 +325,11 @@ static PyObject *event_complete_or_post(PyObject *self, int state, PyObject *val
 {
     if (!idk_loop_on_thread()) {
         PyObject *meth = PyObject_GetAttrString(self, state == IDK_RETURNED ? "_succeed" : "_fail");
-        PyObject *call;
         int r;
         if (meth == NULL)
             return NULL;
-        call = PyTuple_Pack(2, meth, value);
+        r = idk_loop_post_call(meth, value);
         Py_DECREF(meth);
-        if (call == NULL)
-            return NULL;
-        r = idk_loop_post(call);
-        Py_DECREF(call);
         if (r < 0)
             return NULL;
         Py_RETURN_NONE;

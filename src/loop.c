@@ -324,19 +324,24 @@ PyObject *idk_loop_run_func(PyObject *self, PyObject *arg)
     return loop_run_until(loop, (IdkStream *)arg);
 }
 
+int idk_loop_post_call(PyObject *func, PyObject *arg)
+{
+    PyObject *call = PyTuple_Pack(2, func, arg);
+    int r;
+    if (call == NULL)
+        return -1;
+    r = idk_loop_post(call);
+    Py_DECREF(call);
+    return r;
+}
+
 PyObject *idk_loop_post_func(PyObject *self, PyObject *args)
 {
-    PyObject *func, *arg = Py_None, *call;
-    int r;
+    PyObject *func, *arg = Py_None;
     (void)self;
     if (!PyArg_ParseTuple(args, "O|O:post", &func, &arg))
         return NULL;
-    call = PyTuple_Pack(2, func, arg);
-    if (call == NULL)
-        return NULL;
-    r = idk_loop_post(call);
-    Py_DECREF(call);
-    if (r < 0)
+    if (idk_loop_post_call(func, arg) < 0)
         return NULL;
     Py_RETURN_NONE;
 }

@@ -46,7 +46,16 @@ static PyObject *mapiter_next_item(MapIter *mi)
 static PyObject *mapiter_emit(MapIter *mi)
 {
     if (mi->mi_items != NULL) {
-        PyObject *x = mapiter_next_item(mi), *args, *s;
+        PyObject *x, *args, *s;
+        if (PyTuple_CheckExact(mi->mi_items) && PyTuple_GET_SIZE(mi->mi_items) == 1
+                && mi->mi_index == 0) {
+            /* func returned (x,): that tuple is the message's args as is */
+            mi->mi_index = 1;
+            s = idk_send_new(mi->mi_items);
+            mi->mi_state = MAP_WRITE;
+            return s;
+        }
+        x = mapiter_next_item(mi);
         if (x != NULL) {
             args = PyTuple_Pack(1, x);
             Py_DECREF(x);
@@ -68,7 +77,10 @@ static PyObject *mapiter_emit(MapIter *mi)
 static PyObject *mapiter_call(MapIter *mi, PyObject *value)
 {
     Py_ssize_t n = PyTuple_GET_SIZE(mi->mi_args), i;
-    PyObject *args = PyTuple_New(n + 1), *r;
+    PyObject *args, *r;
+    if (n == 0 && mi->mi_kw == NULL)
+        return PyObject_CallFunctionObjArgs(mi->mi_func, value, NULL);
+    args = PyTuple_New(n + 1);
     if (args == NULL)
         return NULL;
     PyTuple_SET_ITEM(args, 0, idk_newref(value));

@@ -219,14 +219,11 @@ static void fork_unlink_target(IdkFork *f)
 
 static void fork_finish(IdkFork *f, int state, PyObject *value)
 {
-    int k;
     if (f->base.base.r_state != IDK_PENDING)
         return;
     Py_INCREF(f);
     fork_unlink_target(f);
-    for (k = 0; k < IDK_NCHANS; k++)
-        idk_chan_clear(&f->base.in[k]);
-    idk_stream_finish(&f->base.base, state, value);
+    idk_in_finish(&f->base, state, value);
     Py_DECREF(f);
 }
 

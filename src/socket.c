@@ -250,18 +250,14 @@ static void op_release(IdkIoOp *op)
 static void op_finish(IdkIoOp *op, int state, PyObject *value)
 {
     IdkStream *s = &op->base.base;
-    int k;
     if (s->r_state != IDK_PENDING)
         return;
     Py_INCREF(op);
-    for (k = 0; k < IDK_NCHANS; k++)
-        op->base.in[k].c_watch = 0;
+    idk_in_unwatch(&op->base);
     op_dequeue(op);
     idk_timer_stop(&op->timer);
     op_release(op);
-    for (k = 0; k < IDK_NCHANS; k++)
-        idk_chan_clear(&op->base.in[k]);
-    idk_stream_finish(s, state, value);
+    idk_in_finish(&op->base, state, value);
     Py_DECREF(op);
 }
 

@@ -216,6 +216,19 @@ void idk_in_clear(IdkInStream *s)
         idk_chan_clear(&s->in[k]);
 }
 
+void idk_in_unwatch(IdkInStream *s)
+{
+    int k;
+    for (k = 0; k < IDK_NCHANS; k++)
+        s->in[k].c_watch = 0;
+}
+
+void idk_in_finish(IdkInStream *s, int state, PyObject *value)
+{
+    idk_in_clear(s);
+    idk_stream_finish(&s->base, state, value);
+}
+
 int idk_in_traverse(IdkInStream *s, visitproc visit, void *arg)
 {
     int k;

@@ -149,6 +149,17 @@ PyTypeObject IdkTimeout_Type = {
     PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.Timeout", .tp_basicsize = sizeof(IdkTimeout)
 };
 
+/* The exc that throw(excarg) would raise; new reference or NULL. */
+static PyObject *exc_from_one(PyObject *excarg)
+{
+    PyObject *t = PyTuple_Pack(1, excarg), *exc;
+    if (t == NULL)
+        return NULL;
+    exc = idk_exc_from_throw_args(t);
+    Py_DECREF(t);
+    return exc;
+}
+
 /* _core.timeout(delay, stream, exc) -> stream */
 PyObject *idk_timeout_arm(PyObject *self, PyObject *args)
 {
@@ -162,14 +173,7 @@ PyObject *idk_timeout_arm(PyObject *self, PyObject *args)
         idk_err_repr(PyExc_TypeError, "expected a stream, got ", stream, "");
         return NULL;
     }
-    {
-        PyObject *t = PyTuple_Pack(1, excarg);
-        if (t == NULL)
-            return NULL;
-        exc = idk_exc_from_throw_args(t);
-        Py_DECREF(t);
-    }
-    if (exc == NULL)
+    if ((exc = exc_from_one(excarg)) == NULL)
         return NULL;
     to = PyObject_New(IdkTimeout, &IdkTimeout_Type);
     if (to == NULL) {
@@ -200,15 +204,8 @@ PyObject *idk_sleep_func(PyObject *self, PyObject *args)
     (void)self;
     if (!PyArg_ParseTuple(args, "d|O:sleep", &delay, &excarg))
         return NULL;
-    if (excarg != NULL && excarg != Py_None) {
-        PyObject *t = PyTuple_Pack(1, excarg);
-        if (t == NULL)
-            return NULL;
-        exc = idk_exc_from_throw_args(t);
-        Py_DECREF(t);
-        if (exc == NULL)
-            return NULL;
-    }
+    if (excarg != NULL && excarg != Py_None && (exc = exc_from_one(excarg)) == NULL)
+        return NULL;
     r = idk_sleep_new(delay, exc);
     Py_XDECREF(exc);
     return r;
