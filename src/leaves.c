@@ -652,6 +652,11 @@ typedef struct {
     PyObject *aw_stream;   /* yielded once, then cleared */
 } IdkAwait;
 
+/* One is made per `await stream`: keep a few for reuse. */
+#define AWAIT_FREELIST 64
+static IdkAwait *await_free[AWAIT_FREELIST];
+static int await_nfree = 0;
+
 static PyObject *await_next(IdkAwait *aw)
 {
     PyObject *s = aw->aw_stream;
@@ -701,12 +706,19 @@ static PyObject *await_close(IdkAwait *aw, PyObject *unused)
 static void await_dealloc(IdkAwait *aw)
 {
     Py_XDECREF(aw->aw_stream);
-    PyObject_Del(aw);
+    if (IDK_FREELISTS && await_nfree < AWAIT_FREELIST)
+        await_free[await_nfree++] = aw;
+    else
+        PyObject_Del(aw);
 }
 
 PyObject *idk_await_new(PyObject *stream)
 {
-    IdkAwait *aw = PyObject_New(IdkAwait, &IdkAwait_Type);
+    IdkAwait *aw;
+    if (await_nfree > 0)
+        aw = (IdkAwait *)PyObject_Init((PyObject *)await_free[--await_nfree], &IdkAwait_Type);
+    else
+        aw = PyObject_New(IdkAwait, &IdkAwait_Type);
     if (aw == NULL)
         return NULL;
     aw->aw_stream = idk_newref(stream);
