@@ -308,7 +308,7 @@ void idk_chan_unlink_all(IdkChan *c)
         idk_chan_unlink((IdkChan *)idk_vec_data(&c->c_children)[c->c_children.n - 1], c);
 }
 
-void idk_chan_clear(IdkChan *c)
+void idk_chan_clear_slow(IdkChan *c)
 {
     c->c_watch = 0;
     idk_chan_unlink_all(c);
@@ -341,7 +341,7 @@ static IdkMsg *chan_peek(IdkChan *c, IdkChan **holder, int depth)
     return best;
 }
 
-IdkMsg *idk_chan_peek(IdkChan *c, IdkChan **holder)
+IdkMsg *idk_chan_peek_slow(IdkChan *c, IdkChan **holder)
 {
     return chan_peek(c, holder, 0);
 }

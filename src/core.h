@@ -116,10 +116,24 @@ extern const int idk_chan_priority[IDK_NCHANS];
 int idk_chan_link(IdkChan *child, IdkChan *parent);
 void idk_chan_unlink(IdkChan *child, IdkChan *parent);
 void idk_chan_unlink_all(IdkChan *c);                  /* parents & children */
-void idk_chan_clear(IdkChan *c);                       /* also drops the queue */
+void idk_chan_clear_slow(IdkChan *c);
+/* Also drops the queue.  Most channels are empty and unlinked: done inline. */
+static inline void idk_chan_clear(IdkChan *c)
+{
+    c->c_watch = 0;
+    if (c->c_tail != NULL || c->c_parents.n != 0 || c->c_children.n != 0
+            || c->c_parents.cap > 1 || c->c_children.cap > 1)
+        idk_chan_clear_slow(c);
+}
+IdkMsg *idk_chan_peek_slow(IdkChan *c, IdkChan **holder);
 /* The oldest live message reachable from c; *holder gets the channel whose
  * queue holds it.  Borrowed, or NULL. */
-IdkMsg *idk_chan_peek(IdkChan *c, IdkChan **holder);
+static inline IdkMsg *idk_chan_peek(IdkChan *c, IdkChan **holder)
+{
+    if (c->c_tail == NULL && c->c_parents.n == 0)
+        return NULL;
+    return idk_chan_peek_slow(c, holder);
+}
 IdkMsg *idk_chan_take(IdkChan *holder);                /* new ref */
 int idk_chan_traverse(IdkChan *c, visitproc visit, void *arg);
 
