@@ -123,3 +123,41 @@ def test_every_misbehaviour_at_once(resolver):
             else:
                 assert issubclass(result, dns.DNSError), (kind, result)
     assert_clean(resolver)
+
+
+@pytest.mark.parametrize("head", ["loopa", "loopb", "selfloop"])
+@pytest.mark.parametrize("rtype", [1, 28, 15])
+def test_cname_loop_is_a_dns_error(resolver, head, rtype):
+    result = outcome(resolver.query(head + ".example.test", rtype))
+    assert isinstance(result, dns.DNSError), result
+    assert str(result) == "CNAME loop"
+    assert_clean(resolver)
+
+
+def test_cname_query_of_a_loop_gives_its_record(resolver):
+    name, records, _ = outcome(resolver.query("loopa.example.test", 5))
+    assert name == "loopa.example.test"
+    assert [(rr.name, rr.data.name) for rr in records] == [
+        ("loopa.example.test", "loopb.example.test")]
+
+
+def test_chain_one_hop_per_answer_is_followed_query_by_query(resolver, fake):
+    del fake.queries[:]
+    name, records, answered_by = outcome(resolver.query("hop3.example.test", 1))
+    assert name == "hop0.example.test"
+    assert [(rr.name, rr.data.ip) for rr in records] == [("hop0.example.test", "192.0.2.1")]
+    assert answered_by == fake.server
+    asked = []      # in order, once each (a retried try repeats a name)
+    for _, kind in fake.queries:
+        if kind not in asked:
+            asked.append(kind)
+    assert asked == ["hop3", "hop2", "hop1", "hop0"]
+
+
+def test_chain_of_16_hops_is_followed_and_17_is_an_error(resolver):
+    name, records, _ = outcome(resolver.query("hop16.example.test", 1))
+    assert name == "hop0.example.test"
+    assert [rr.data.ip for rr in records] == ["192.0.2.1"]
+    result = outcome(resolver.query("hop17.example.test", 1))
+    assert isinstance(result, dns.DNSError) and "longer than 16" in str(result), result
+    assert_clean(resolver)

@@ -1,7 +1,7 @@
 # tests/test_dns_query.py: Resolver.query's answer shape against dnsmasq:
 # (final_name, [RR(name, type, cls, ttl, data)], (server_ip, port)), as the
-# original returned it, for every supported type, and the server reported
-# being the one that answered.
+# original returned it, for every supported type, the server reported
+# being the one that answered, and CNAME chains followed to their end.
 from __future__ import absolute_import
 
 import socket
@@ -44,13 +44,36 @@ def test_query_aaaa_and_trailing_dot(resolver, server):
     assert answered_by == server.server
 
 
-def test_query_follows_a_cname_to_its_records(resolver):
-    name, records, _ = run(resolver.query("alias3.example.test", 1))
-    assert name == "www.example.test"
-    assert [(rr.name, rr.data.ip) for rr in records] == [("www.example.test", "192.0.2.1")]
-    # Behind a longer chain the records are still the ones at its end.
-    _, records, _ = run(resolver.query("alias1.example.test", 1))
-    assert [rr.data.ip for rr in records] == ["192.0.2.1"]
+def test_query_follows_a_cname_chain_to_its_end(resolver, server):
+    # alias1 -> alias2 -> alias3 -> www: each head, however far from the end,
+    # gives the end's name and the end's records, as the original did.
+    for head in ("alias1.example.test", "alias2.example.test", "alias3.example.test",
+                 "www.example.test"):
+        name, records, answered_by = run(resolver.query(head, 1))
+        assert name == "www.example.test", head
+        assert [(rr.name, rr.type, rr.cls, rr.ttl, rr.data.ip) for rr in records] == [
+            ("www.example.test", 1, 1, 300, "192.0.2.1")], head
+        assert answered_by == server.server
+
+
+def test_query_chain_to_an_end_without_the_type(resolver, server):
+    assert run(resolver.query("alias1.example.test", 28)) == (
+        "www.example.test", [], server.server)
+
+
+def test_query_chain_for_other_types(resolver):
+    name, records, _ = run(resolver.query("mxalias1.example.test", 15))
+    assert name == "example.test"
+    assert sorted((rr.name, rr.type, rr.data) for rr in records) == [
+        ("example.test", 15, (10, "mail.example.test")),
+        ("example.test", 15, (20, "mail2.example.test"))]
+
+
+def test_lookups_keep_their_results_behind_chains(resolver):
+    assert run(dns.a("alias1.example.test", resolver)) == ["192.0.2.1"]
+    assert sorted(run(dns.mx("mxalias1.example.test", resolver))) == [
+        (10, "mail.example.test"), (20, "mail2.example.test")]
+    assert run(dns.cname("alias1.example.test", resolver)) == ["alias2.example.test"]
 
 
 def test_query_cname_record(resolver):

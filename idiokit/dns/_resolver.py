@@ -101,8 +101,11 @@ class Resolver(object):
         for `name` or for the name its CNAME points to (final_name), and the
         server that answered.  The name is asked as given (no search list,
         no hosts file); NOERROR without such records gives an empty list.
-        c-ares 1.18 reports one CNAME hop: behind a chain of several CNAMEs,
-        final_name is the first hop's target, not the chain's end.
+        A CNAME chain is followed to its end (final_name), as the original
+        followed it inside its answer; c-ares 1.18 shows one hop per answer,
+        so each further hop is a query of its own on the same channel (at
+        most MAX_CNAME_HOPS; a name met twice is DNSError("CNAME loop")),
+        and the server reported is the one that gave the last answer.
         Each RR has name, type, cls, ttl (None where c-ares does not report
         it: all but A and AAAA) and data (A/AAAA(ip), CNAME/PTR/NS(name),
         TXT(strings), MX, SRV)."""
@@ -116,8 +119,7 @@ class Resolver(object):
             return _failed(error)
         if self._servers is not None and not self._servers:
             return _failed(DNSError("no DNS servers specified"))
-        return _full_answer(self._get_channel().query(qname, type, True),
-                            qname.rstrip("."), type)
+        return _full_answer(self._get_channel(), qname.rstrip("."), type)
 
     def _lookup(self, name, rtype, use_hosts=True):
         try:
@@ -139,17 +141,44 @@ _DATA = {
 }
 
 
+# The longest CNAME chain query() follows, in hops (names after the asked one).
+MAX_CNAME_HOPS = 16
+
+
 @idiokit.stream
-def _full_answer(query, qname, rtype):
-    final, records, ttls, server = yield query
-    if final is None:
-        final = qname
-    owner = qname if rtype == CNAME else final
+def _full_answer(channel, qname, rtype):
+    # Each answer's `final` is None without a CNAME, else the target of the
+    # asked name's CNAME; the records in an answer with a CNAME may be the
+    # chain's end's, but that end is known only once an answer for a name
+    # has no CNAME of its own, so the target is asked in turn.  A CNAME query
+    # is answered by the asked name's own record, as the original did.
+    name = qname
+    seen = set([name.lower()])
+    while True:
+        final, records, ttls, server = yield channel.query(name, rtype, True)
+        if rtype == CNAME or final is None:
+            break
+        if final.lower() == name.lower():
+            # c-ares names the owner when an answer has A records, CNAME or
+            # not; without records of the type, ask whether the name is an
+            # alias of itself.
+            if not records:
+                _, targets, _, _ = yield channel.query(name, CNAME, True)
+                if name.lower() in [target.lower() for target in targets]:
+                    raise DNSError("CNAME loop")
+            break
+        if final.lower() in seen:
+            raise DNSError("CNAME loop")
+        if len(seen) > MAX_CNAME_HOPS:
+            raise DNSError("CNAME chain longer than %d hops" % (MAX_CNAME_HOPS,))
+        seen.add(final.lower())
+        name = final
+
     if ttls is None:
         ttls = [None] * len(records)
     wrap = _DATA.get(rtype)
-    idiokit.stop(final, [
-        _records.RR(owner, rtype, 1, ttl, wrap(data) if wrap is not None else data)
+    idiokit.stop(name, [
+        _records.RR(name, rtype, 1, ttl, wrap(data) if wrap is not None else data)
         for data, ttl in zip(records, ttls)], server)
 
 

@@ -45,6 +45,33 @@ def a_reply(qid, question, ips, flags=QR | RD | RA):
     return header(qid, flags, an=len(ips)) + question + b"".join(a_rr(ip) for ip in ips)
 
 
+def cname_rr(target_wire):
+    return b"\xc0\x0c" + struct.pack(">HHIH", 5, 1, 60, len(target_wire)) + target_wire
+
+
+def cname_reply(qid, question, kind, target_label):
+    """An answer holding only the asked name's CNAME: its first label
+    (`kind`) replaced by target_label, the rest of the name kept."""
+    rest = question[1 + len(kind):-4]
+    target = target_label.encode("ascii")
+    return header(qid, an=1) + question + cname_rr(struct.pack("B", len(target)) + target + rest)
+
+
+def chain_reply(qid, kind, question):
+    """CNAME loops and chains, one hop per answer: loopa <-> loopb,
+    selfloop -> selfloop, and hopN -> hop(N-1) -> ... -> hop0, which has
+    the A record 192.0.2.1.  None for any other kind."""
+    if kind in ("loopa", "loopb"):
+        return cname_reply(qid, question, kind, "loopb" if kind == "loopa" else "loopa")
+    if kind == "selfloop":
+        return cname_reply(qid, question, kind, kind)
+    if kind == "hop0":
+        return a_reply(qid, question, ["192.0.2.1"])
+    if kind.startswith("hop") and kind[3:].isdigit():
+        return cname_reply(qid, question, kind, "hop%d" % (int(kind[3:]) - 1))
+    return None
+
+
 def udp_replies(qid, kind, question):
     """The datagrams sent back for a query of `kind` (a list; may be empty)."""
     if kind == "empty":
@@ -83,6 +110,9 @@ def udp_replies(qid, kind, question):
         return [a_reply(qid, other, ["192.0.2.1"])]
     if kind == "ok":
         return [a_reply(qid, question, ["192.0.2.1"])]
+    chained = chain_reply(qid, kind, question)
+    if chained is not None:
+        return [chained]
     return []    # "silent" and anything unknown: never answer
 
 
@@ -90,6 +120,8 @@ class FakeDNS(object):
     BEHAVIOURS = ("empty", "short", "badid", "qdcount", "ptrloop", "longlabel",
                   "longname", "rdlen", "tc", "tcpok", "servfail", "oversized",
                   "garbage", "wrongname", "silent", "ok")
+    # Well-formed answers with one CNAME each (see chain_reply).
+    CHAINS = ("loopa", "loopb", "selfloop", "hop<N>")
 
     def __init__(self):
         # A UDP port whose TCP twin is free too.
