@@ -10,7 +10,8 @@
 #ifndef IDK_COMPAT_H
 #define IDK_COMPAT_H
 
-#define PY_SSIZE_T_CLEAN
+/* No PY_SSIZE_T_CLEAN: no '#' formats are used, and without it the public
+ * argument and call functions link by their own (public) names. */
 #include <Python.h>
 #include <stddef.h>
 #include <frameobject.h>
@@ -38,6 +39,11 @@
 #endif
 
 static inline PyObject *idk_newref(PyObject *o) { Py_INCREF(o); return o; }
+
+/* A new zeroed instance of `type` through its public tp_alloc (the
+ * PyObject_New macros expand to private functions).  A GC type's instance
+ * comes back tracked. */
+#define IDK_ALLOC(T, type) ((T *)(type)->tp_alloc((type), 0))
 static inline PyObject *idk_xnewref(PyObject *o) { Py_XINCREF(o); return o; }
 
 #if !IDK_PY3

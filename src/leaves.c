@@ -718,7 +718,7 @@ PyObject *idk_await_new(PyObject *stream)
     if (await_nfree > 0)
         aw = (IdkAwait *)PyObject_Init((PyObject *)await_free[--await_nfree], &IdkAwait_Type);
     else
-        aw = PyObject_New(IdkAwait, &IdkAwait_Type);
+        aw = IDK_ALLOC(IdkAwait, &IdkAwait_Type);
     if (aw == NULL)
         return NULL;
     aw->aw_stream = idk_newref(stream);

@@ -210,7 +210,7 @@ static int set_nonblocking_cloexec(int fd)
 
 static IdkLoop *loop_create(void)
 {
-    IdkLoop *loop = PyObject_New(IdkLoop, &IdkLoop_Type);
+    IdkLoop *loop = IDK_ALLOC(IdkLoop, &IdkLoop_Type);
     if (loop == NULL)
         return NULL;
     loop->l_ev = NULL;

@@ -199,7 +199,7 @@ PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw)
     rest = PyTuple_GetSlice(args, 1, PyTuple_GET_SIZE(args));
     if (rest == NULL)
         return NULL;
-    mi = PyObject_GC_New(MapIter, &IdkMapIter_Type);
+    mi = IDK_ALLOC(MapIter, &IdkMapIter_Type);
     if (mi == NULL) {
         Py_DECREF(rest);
         return NULL;
@@ -210,7 +210,6 @@ PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw)
     mi->mi_items = NULL;
     mi->mi_index = 0;
     mi->mi_state = MAP_WANT;
-    PyObject_GC_Track(mi);
     task = idk_task_new((PyObject *)mi);
     Py_DECREF(mi);
     return task;

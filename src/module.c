@@ -59,7 +59,7 @@ PyObject *idk_debug_stats(PyObject *self, PyObject *unused)
 static PyObject *mod_task(PyObject *self, PyObject *gen)
 {
     (void)self;
-    if (!PyIter_Check(gen) && !idk_is_coroutine(gen)) {
+    if (Py_TYPE(gen)->tp_iternext == NULL && !idk_is_coroutine(gen)) {
         idk_err_repr(PyExc_TypeError, "expected a generator, got ", gen, "");
         return NULL;
     }

@@ -145,7 +145,7 @@ static const IdkKind pipe_kind = {
 
 PyObject *idk_pipe_new(IdkStream *left, IdkStream *right)
 {
-    IdkPipe *p = PyObject_GC_New(IdkPipe, &IdkPipe_Type);
+    IdkPipe *p = IDK_ALLOC(IdkPipe, &IdkPipe_Type);
     IdkOutput *out;
     int k;
     if (p == NULL)
@@ -157,7 +157,6 @@ PyObject *idk_pipe_new(IdkStream *left, IdkStream *right)
         idk_chan_init(&p->p_in[k], &p->base, k);
     p->p_src = NULL;
     p->p_wired = 1;
-    PyObject_GC_Track(p);
     if (idk_stream_attach(right, &p->p_in[IDK_MSGS], &p->p_in[IDK_SIGS], NULL) < 0
             || idk_stream_attach(left, NULL, NULL, &p->p_in[IDK_BROKEN]) < 0)
         goto fail;
@@ -265,14 +264,13 @@ static const IdkKind fork_kind = {
 
 PyObject *idk_fork_new(IdkStream *target)
 {
-    IdkFork *f = PyObject_GC_New(IdkFork, &IdkFork_Type);
+    IdkFork *f = IDK_ALLOC(IdkFork, &IdkFork_Type);
     if (f == NULL)
         return NULL;
     idk_stream_init(&f->base.base, &fork_kind);
     idk_in_init(&f->base);
     f->base.in[IDK_SIGS].c_watch = f->base.in[IDK_BROKEN].c_watch = 1;
     f->f_target = (IdkStream *)idk_newref((PyObject *)target);
-    PyObject_GC_Track(f);
     if (idk_stream_attach(target, &f->base.in[IDK_MSGS], NULL, NULL) < 0
             || idk_stream_listen(target, fork_on_target_done, (PyObject *)f) < 0) {
         fork_unlink_target(f);

@@ -435,7 +435,7 @@ done:
 
 static PyObject *stream_result(IdkStream *self, PyObject *unused)
 {
-    ResultView *rv = PyObject_New(ResultView, &ResultView_Type);
+    ResultView *rv = IDK_ALLOC(ResultView, &ResultView_Type);
     (void)unused;
     if (rv == NULL)
         return NULL;

@@ -102,12 +102,11 @@ PyObject *idk_stream_function(PyObject *self, PyObject *func)
         idk_err_repr(PyExc_TypeError, "", func, " is not callable");
         return NULL;
     }
-    sf = PyObject_GC_New(IdkStreamFunc, &IdkStreamFunc_Type);
+    sf = IDK_ALLOC(IdkStreamFunc, &IdkStreamFunc_Type);
     if (sf == NULL)
         return NULL;
     sf->sf_func = idk_newref(func);
     sf->sf_dict = NULL;
-    PyObject_GC_Track(sf);
     return (PyObject *)sf;
 }
 

@@ -51,6 +51,7 @@ static const IdkKind task_kind = {
  * again when it finishes, before anything can free them. */
 static void task_gc_hide(IdkTask *t)
 {
+    PyObject_GC_UnTrack(t);   /* tp_alloc tracked it */
     t->t_gc_hidden = 1;
     t->t_gen_hidden = (unsigned char)idk_gc_untrack_if_tracked(t->t_gen);
 }
@@ -95,7 +96,7 @@ PyObject *idk_task_new(PyObject *gen)
     IdkTask *t;
     if (idk_loop_get() == NULL)
         return NULL;
-    t = PyObject_GC_New(IdkTask, &IdkTask_Type);
+    t = IDK_ALLOC(IdkTask, &IdkTask_Type);
     if (t == NULL)
         return NULL;
     idk_stream_init(&t->base.base, &task_kind);

@@ -175,7 +175,7 @@ PyObject *idk_timeout_arm(PyObject *self, PyObject *args)
     }
     if ((exc = exc_from_one(excarg)) == NULL)
         return NULL;
-    to = PyObject_New(IdkTimeout, &IdkTimeout_Type);
+    to = IDK_ALLOC(IdkTimeout, &IdkTimeout_Type);
     if (to == NULL) {
         Py_DECREF(exc);
         return NULL;
