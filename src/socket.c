@@ -660,6 +660,20 @@ static PyObject *iosock_recv(IdkIoSock *s, PyObject *args, PyObject *kw)
     return op_start(op, timeout);
 }
 
+/* A new op that holds a buffer view of `obj` (writable for reads). */
+static IdkIoOp *op_new_with_buffer(IdkIoSock *s, int kind, int dir, PyObject *obj, int flags)
+{
+    IdkIoOp *op = op_new(s, kind, dir);
+    if (op == NULL)
+        return NULL;
+    if (PyObject_GetBuffer(obj, &op->view, flags) < 0) {
+        Py_DECREF(op);
+        return NULL;
+    }
+    op->has_view = 1;
+    return op;
+}
+
 static PyObject *iosock_recv_into(IdkIoSock *s, PyObject *args, PyObject *kw)
 {
     PyObject *buf, *to = NULL;
@@ -675,13 +689,8 @@ static PyObject *iosock_recv_into(IdkIoSock *s, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "negative buffersize in recv_into");
         return NULL;
     }
-    if ((op = op_new(s, OP_RECV_INTO, IO_READ)) == NULL)
+    if ((op = op_new_with_buffer(s, OP_RECV_INTO, IO_READ, buf, PyBUF_WRITABLE)) == NULL)
         return NULL;
-    if (PyObject_GetBuffer(buf, &op->view, PyBUF_WRITABLE) < 0) {
-        Py_DECREF(op);
-        return NULL;
-    }
-    op->has_view = 1;
     if (nbytes == 0 || nbytes > op->view.len)
         nbytes = op->view.len;
     op->size = nbytes;
@@ -717,13 +726,8 @@ static PyObject *iosock_send_common(IdkIoSock *s, PyObject *args, PyObject *kw, 
         PyErr_SetString(PyExc_TypeError, "data must be bytes or a buffer, not text");
         return NULL;
     }
-    if ((op = op_new(s, kind, IO_WRITE)) == NULL)
+    if ((op = op_new_with_buffer(s, kind, IO_WRITE, data, PyBUF_SIMPLE)) == NULL)
         return NULL;
-    if (PyObject_GetBuffer(data, &op->view, PyBUF_SIMPLE) < 0) {
-        Py_DECREF(op);
-        return NULL;
-    }
-    op->has_view = 1;
     op->flags = flags;
     return op_start(op, timeout);
 }

@@ -10,7 +10,7 @@ import pytest
 import idiokit
 from idiokit import timer
 
-from support.util import run, produce, collect_into
+from support.util import run, produce, collect_into, read_n
 
 
 class Boom(Exception):
@@ -26,15 +26,6 @@ def forever_sending(log, item="x"):
     except BaseException as error:
         log.append(("left", error))
         raise
-
-
-@idiokit.stream
-def read_n(count, result=()):
-    items = []
-    for _ in range(count):
-        item = yield idiokit.next()
-        items.append(item)
-    idiokit.stop(items, *result)
 
 
 # --- scenarios 1 and 2: end of input ------------------------------------------

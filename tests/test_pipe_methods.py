@@ -13,20 +13,11 @@ import pytest
 import idiokit
 from idiokit import select, timer
 
-from support.util import run, produce, collect_into
+from support.util import run, produce, collect_into, read_n
 
 
 class Boom(Exception):
     pass
-
-
-@idiokit.stream
-def read_n(count, result=()):
-    items = []
-    for _ in range(count):
-        item = yield idiokit.next()
-        items.append(item)
-    idiokit.stop(items, *result)
 
 
 # --- scenario 14: Stream.send ---------------------------------------------------

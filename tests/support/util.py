@@ -49,3 +49,13 @@ def raising(exc, delay=0):
     """A stream that sleeps `delay` and raises `exc`."""
     yield idiokit.sleep(delay)
     raise exc
+
+
+@idiokit.stream
+def read_n(count, result=()):
+    """Reads `count` items from its input; ends with (items, *result)."""
+    items = []
+    for _ in range(count):
+        item = yield idiokit.next()
+        items.append(item)
+    idiokit.stop(items, *result)
