@@ -416,4 +416,82 @@ static inline int idk_is_finalizing(void)
 #endif
 }
 
+/* Methods on the per-call path (recv, send, ...) are written once as
+ *     impl(self, PyObject *const *args, Py_ssize_t nargs, IdkKw kw)
+ * and exposed through IDK_FAST_METHOD: METH_FASTCALL | METH_KEYWORDS on 3.7+
+ * (no argument tuple per call), a METH_VARARGS | METH_KEYWORDS wrapper on 2.7.
+ * kw carries keywords in the calling convention's form; idk_kw_none() tells
+ * the common keyword-free call, idk_kw_unpack() rebuilds (tuple, dict) for
+ * the general parser. */
+typedef struct {
+    PyObject *names;   /* 3.7+: kwnames (values follow the positional ones) */
+    PyObject *dict;    /* 2.7: the keyword dict */
+} IdkKw;
+
+#if PY_VERSION_HEX >= 0x03070000
+#define IDK_FAST_FLAGS (METH_FASTCALL | METH_KEYWORDS)
+#define IDK_FAST_METHOD(name, impl, self_type)                                              \
+    static PyObject *name(PyObject *self, PyObject *const *args, Py_ssize_t nargs,          \
+                          PyObject *kwnames)                                                \
+    {                                                                                       \
+        IdkKw kw = {kwnames, NULL};                                                         \
+        return impl((self_type *)self, args, nargs, kw);                                    \
+    }
+#else
+#define IDK_FAST_FLAGS (METH_VARARGS | METH_KEYWORDS)
+#define IDK_FAST_METHOD(name, impl, self_type)                                              \
+    static PyObject *name(PyObject *self, PyObject *args, PyObject *kwdict)                 \
+    {                                                                                       \
+        IdkKw kw = {NULL, kwdict};                                                          \
+        return impl((self_type *)self, &PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args),  \
+                    kw);                                                                    \
+    }
+#endif
+
+static inline int idk_kw_none(IdkKw kw)
+{
+    return (kw.names == NULL || PyTuple_GET_SIZE(kw.names) == 0)
+        && (kw.dict == NULL || PyDict_Size(kw.dict) == 0);
+}
+
+/* Walk the keywords: *pos starts at 0; 1 with a borrowed (key, value), 0 at the end. */
+static inline int idk_kw_next(IdkKw kw, PyObject *const *args, Py_ssize_t nargs,
+                              Py_ssize_t *pos, PyObject **key, PyObject **value)
+{
+    if (kw.dict != NULL)
+        return PyDict_Next(kw.dict, pos, key, value);
+    if (kw.names == NULL || *pos >= PyTuple_GET_SIZE(kw.names))
+        return 0;
+    *key = PyTuple_GET_ITEM(kw.names, *pos);
+    *value = args[nargs + *pos];
+    (*pos)++;
+    return 1;
+}
+
+/* A keyword's text for an error message ("?" if it is not a str). */
+static inline const char *idk_name_text(PyObject *key)
+{
+    const char *text = NULL;
+#if IDK_PY3
+    if (PyUnicode_Check(key))
+        text = PyUnicode_AsUTF8(key);
+#else
+    if (PyString_Check(key))
+        text = PyString_AS_STRING(key);
+#endif
+    if (text == NULL)
+        PyErr_Clear();
+    return text != NULL ? text : "?";
+}
+
+/* 1 if the keyword `key` (a str) is `name`. */
+static inline int idk_name_is(PyObject *key, const char *name)
+{
+#if IDK_PY3
+    return PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, name) == 0;
+#else
+    return PyString_Check(key) && strcmp(PyString_AS_STRING(key), name) == 0;
+#endif
+}
+
 #endif /* IDK_COMPAT_H */

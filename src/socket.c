@@ -245,6 +245,20 @@ static void op_release(IdkIoOp *op)
     Py_CLEAR(op->args);
 }
 
+/* A result tuple of bytes, ints and None, which cannot refer to anything. */
+static int result_is_atomic(PyObject *value)
+{
+    Py_ssize_t i;
+    if (!PyTuple_CheckExact(value))
+        return 0;
+    for (i = 0; i < PyTuple_GET_SIZE(value); i++) {
+        PyObject *item = PyTuple_GET_ITEM(value, i);
+        if (!PyBytes_CheckExact(item) && !PyLong_CheckExact(item) && item != Py_None)
+            return 0;
+    }
+    return 1;
+}
+
 /* Finish once: leave the queue, stop the timer, drop the buffers, unlink the
  * channels, then set the result.  Steals nothing. */
 static void op_finish(IdkIoOp *op, int state, PyObject *value)
@@ -257,6 +271,10 @@ static void op_finish(IdkIoOp *op, int state, PyObject *value)
     op_dequeue(op);
     idk_timer_stop(&op->timer);
     op_release(op);
+    if (s->r_untracked && !(state == IDK_RETURNED && result_is_atomic(value))) {
+        s->r_untracked = 0;     /* an exception, a socket: may lead back to the op */
+        PyObject_GC_Track(op);
+    }
     idk_in_finish(&op->base, state, value);
     Py_DECREF(op);
 }
@@ -270,8 +288,14 @@ static void op_return1(IdkIoOp *op, PyObject *value)   /* steals value */
         Py_DECREF(exc);
         return;
     }
-    args = value == Py_None ? PyTuple_New(0) : PyTuple_Pack(1, value);
-    Py_DECREF(value);
+    if (value == Py_None) {
+        args = PyTuple_New(0);
+        Py_DECREF(value);
+    } else if ((args = PyTuple_New(1)) != NULL) {
+        PyTuple_SET_ITEM(args, 0, value);     /* steals value */
+    } else {
+        Py_DECREF(value);
+    }
     if (args == NULL) {
         PyObject *exc = idk_exc_fetch();
         op_finish(op, IDK_RAISED, exc);
@@ -560,21 +584,43 @@ static int parse_timeout(PyObject *o, double *t)
     return 0;
 }
 
+/* Ops are made per call: their memory is reused through a freelist, and
+ * they stay out of the cyclic GC while they carry nothing that could lead
+ * back to them (see op_finish). */
+#define OP_FREELIST 64
+static IdkIoOp *op_free[OP_FREELIST];
+static int op_nfree = 0;
+
+static IdkIoOp *op_alloc(void)
+{
+    IdkIoOp *op;
+    if (op_nfree > 0)
+        return (IdkIoOp *)PyObject_Init((PyObject *)op_free[--op_nfree], &IdkIoOp_Type);
+    op = (IdkIoOp *)IdkIoOp_Type.tp_alloc(&IdkIoOp_Type, 0);
+    if (op != NULL)
+        PyObject_GC_UnTrack(op);   /* tp_alloc tracked it */
+    return op;
+}
+
 static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
 {
     IdkIoOp *op;
-    if (!errors_ready())
-        return NULL;
-    op = (IdkIoOp *)IdkIoOp_Type.tp_alloc(&IdkIoOp_Type, 0);
-    if (op == NULL)
+    if (!errors_ready() || (op = op_alloc()) == NULL)
         return NULL;
     idk_stream_init(&op->base.base, &op_kind);
+    op->base.base.r_untracked = 1;
     idk_in_init(&op->base);
     op->base.in[IDK_SIGS].c_watch = 1;
     op->base.in[IDK_BROKEN].c_watch = 1;
     op->sock = (IdkIoSock *)idk_newref((PyObject *)s);
+    op->prev = op->next = NULL;
+    op->queued = 0;
     op->kind = kind;
     op->dir = dir;
+    op->flags = 0;
+    op->obj = op->args = NULL;
+    op->has_view = 0;
+    op->size = op->done = 0;
     idk_timer_init(&op->timer, (PyObject *)op, op_on_timer);
     return op;
 }
@@ -603,13 +649,60 @@ static PyObject *op_start(IdkIoOp *op, double timeout)
     return (PyObject *)op;
 }
 
-/* The per-call path parses positional arguments by hand (PyArg_ParseTuple* showed up in the
- * echo profile); keywords take the general parser.  A timeout left out means the socket's
- * default (s->timeout); an explicit None means none. */
+/* Arguments of the per-call methods, positional or by keyword, into out[] as
+ * borrowed references (NULL when left out).  No tuple, no dict and no format
+ * string on the way: PyArg_ParseTuple* showed up in the echo profile. */
+static int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const char *fname,
+                        const char *const *names, int nnames, int nrequired, PyObject **out)
+{
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    int i;
+    if (nargs > nnames) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %d arguments (%d given)",
+                     fname, nnames, (int)nargs);
+        return -1;
+    }
+    for (i = 0; i < nnames; i++)
+        out[i] = i < nargs ? args[i] : NULL;
+    while (!idk_kw_none(kw) && idk_kw_next(kw, args, nargs, &pos, &key, &value)) {
+        for (i = 0; i < nnames && !idk_name_is(key, names[i]); i++)
+            ;
+        if (i == nnames) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%.100s'",
+                         fname, idk_name_text(key));
+            return -1;
+        }
+        if (out[i] != NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'",
+                         fname, names[i]);
+            return -1;
+        }
+        out[i] = value;
+    }
+    for (i = 0; i < nrequired; i++) {
+        if (out[i] == NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname, names[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int arg_ssize(PyObject *o, Py_ssize_t *out)
+{
+    if (o == NULL)
+        return 0;
+    *out = PyNumber_AsSsize_t(o, PyExc_OverflowError);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
 static int arg_int(PyObject *o, int *out)
 {
-    Py_ssize_t v = PyNumber_AsSsize_t(o, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred())
+    Py_ssize_t v;
+    if (o == NULL)
+        return 0;
+    if (arg_ssize(o, &v) < 0)
         return -1;
     if (v < INT_MIN || v > INT_MAX) {
         PyErr_SetString(PyExc_OverflowError, "flags out of range");
@@ -619,6 +712,8 @@ static int arg_int(PyObject *o, int *out)
     return 0;
 }
 
+/* A timeout left out means the socket's default (s->timeout); an explicit
+ * None means none. */
 static int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout)
 {
     if (to == NULL) {
@@ -628,26 +723,17 @@ static int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout)
     return parse_timeout(to, timeout);
 }
 
-static PyObject *iosock_recv(IdkIoSock *s, PyObject *args, PyObject *kw)
+/* recv(bufsize, flags=0, timeout=<default>) */
+static PyObject *iosock_recv_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs, IdkKw kw)
 {
-    Py_ssize_t size, n = PyTuple_GET_SIZE(args);
+    static const char *const names[] = {"bufsize", "flags", "timeout"};
+    PyObject *a[3];
+    Py_ssize_t size = 0;
     int flags = 0;
-    PyObject *to = NULL;
     double timeout;
     IdkIoOp *op;
-    static char *kwlist[] = {"bufsize", "flags", "timeout", NULL};
-    if (kw == NULL && n >= 1 && n <= 3) {
-        size = PyNumber_AsSsize_t(PyTuple_GET_ITEM(args, 0), PyExc_OverflowError);
-        if (size == -1 && PyErr_Occurred())
-            return NULL;
-        if (n >= 2 && arg_int(PyTuple_GET_ITEM(args, 1), &flags) < 0)
-            return NULL;
-        if (n == 3)
-            to = PyTuple_GET_ITEM(args, 2);
-    } else if (!PyArg_ParseTupleAndKeywords(args, kw, "n|iO:recv", kwlist, &size, &flags, &to)) {
-        return NULL;
-    }
-    if (arg_timeout(s, to, &timeout) < 0)
+    if (args_by_name(args, nargs, kw, "recv", names, 3, 1, a) < 0 || arg_ssize(a[0], &size) < 0
+            || arg_int(a[1], &flags) < 0 || arg_timeout(s, a[2], &timeout) < 0)
         return NULL;
     if ((op = op_new(s, OP_RECV, IO_READ)) == NULL)
         return NULL;
@@ -674,22 +760,25 @@ static IdkIoOp *op_new_with_buffer(IdkIoSock *s, int kind, int dir, PyObject *ob
     return op;
 }
 
-static PyObject *iosock_recv_into(IdkIoSock *s, PyObject *args, PyObject *kw)
+/* recv_into(buffer, nbytes=0, flags=0, timeout=<default>) */
+static PyObject *iosock_recv_into_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs,
+                                       IdkKw kw)
 {
-    PyObject *buf, *to = NULL;
+    static const char *const names[] = {"buffer", "nbytes", "flags", "timeout"};
+    PyObject *a[4];
     Py_ssize_t nbytes = 0;
     int flags = 0;
     double timeout;
     IdkIoOp *op;
-    static char *kwlist[] = {"buffer", "nbytes", "flags", "timeout", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|niO:recv_into", kwlist, &buf, &nbytes, &flags, &to)
-            || arg_timeout(s, to, &timeout) < 0)
+    if (args_by_name(args, nargs, kw, "recv_into", names, 4, 1, a) < 0
+            || arg_ssize(a[1], &nbytes) < 0 || arg_int(a[2], &flags) < 0
+            || arg_timeout(s, a[3], &timeout) < 0)
         return NULL;
     if (nbytes < 0) {
         PyErr_SetString(PyExc_ValueError, "negative buffersize in recv_into");
         return NULL;
     }
-    if ((op = op_new_with_buffer(s, OP_RECV_INTO, IO_READ, buf, PyBUF_WRITABLE)) == NULL)
+    if ((op = op_new_with_buffer(s, OP_RECV_INTO, IO_READ, a[0], PyBUF_WRITABLE)) == NULL)
         return NULL;
     if (nbytes == 0 || nbytes > op->view.len)
         nbytes = op->view.len;
@@ -702,45 +791,43 @@ static PyObject *iosock_recv_into(IdkIoSock *s, PyObject *args, PyObject *kw)
     return op_start(op, timeout);
 }
 
-static PyObject *iosock_send_common(IdkIoSock *s, PyObject *args, PyObject *kw, int kind)
+/* send/sendall(data, flags=0, timeout=<default>) */
+static PyObject *iosock_send_common(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs,
+                                    IdkKw kw, int kind)
 {
-    PyObject *data, *to = NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    static const char *const names[] = {"data", "flags", "timeout"};
+    PyObject *a[3];
     int flags = 0;
     double timeout;
     IdkIoOp *op;
-    static char *kwlist[] = {"data", "flags", "timeout", NULL};
-    if (kw == NULL && n >= 1 && n <= 3) {
-        data = PyTuple_GET_ITEM(args, 0);
-        if (n >= 2 && arg_int(PyTuple_GET_ITEM(args, 1), &flags) < 0)
-            return NULL;
-        if (n == 3)
-            to = PyTuple_GET_ITEM(args, 2);
-    } else if (!PyArg_ParseTupleAndKeywords(args, kw, kind == OP_SEND ? "O|iO:send" : "O|iO:sendall",
-                                            kwlist, &data, &flags, &to)) {
+    if (args_by_name(args, nargs, kw, kind == OP_SEND ? "send" : "sendall", names, 3, 1, a) < 0
+            || arg_int(a[1], &flags) < 0 || arg_timeout(s, a[2], &timeout) < 0)
         return NULL;
-    }
-    if (arg_timeout(s, to, &timeout) < 0)
-        return NULL;
-    if (PyUnicode_Check(data)) {
+    if (PyUnicode_Check(a[0])) {
         PyErr_SetString(PyExc_TypeError, "data must be bytes or a buffer, not text");
         return NULL;
     }
-    if ((op = op_new_with_buffer(s, kind, IO_WRITE, data, PyBUF_SIMPLE)) == NULL)
+    if ((op = op_new_with_buffer(s, kind, IO_WRITE, a[0], PyBUF_SIMPLE)) == NULL)
         return NULL;
     op->flags = flags;
     return op_start(op, timeout);
 }
 
-static PyObject *iosock_send(IdkIoSock *s, PyObject *args, PyObject *kw)
+static PyObject *iosock_send_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs, IdkKw kw)
 {
-    return iosock_send_common(s, args, kw, OP_SEND);
+    return iosock_send_common(s, args, nargs, kw, OP_SEND);
 }
 
-static PyObject *iosock_sendall(IdkIoSock *s, PyObject *args, PyObject *kw)
+static PyObject *iosock_sendall_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs,
+                                     IdkKw kw)
 {
-    return iosock_send_common(s, args, kw, OP_SENDALL);
+    return iosock_send_common(s, args, nargs, kw, OP_SENDALL);
 }
+
+IDK_FAST_METHOD(iosock_recv, iosock_recv_impl, IdkIoSock)
+IDK_FAST_METHOD(iosock_recv_into, iosock_recv_into_impl, IdkIoSock)
+IDK_FAST_METHOD(iosock_send, iosock_send_impl, IdkIoSock)
+IDK_FAST_METHOD(iosock_sendall, iosock_sendall_impl, IdkIoSock)
 
 /* accept(wrap[, timeout]): the result is wrap(fd, address). */
 static PyObject *iosock_accept(IdkIoSock *s, PyObject *args)
@@ -932,14 +1019,14 @@ static void iosock_dealloc(IdkIoSock *s)
 }
 
 static PyMethodDef iosock_methods[] = {
-    {"recv", (PyCFunction)(void (*)(void))iosock_recv, METH_VARARGS | METH_KEYWORDS,
+    {"recv", (PyCFunction)(void (*)(void))iosock_recv, IDK_FAST_FLAGS,
      "recv(bufsize, flags=0[, timeout]) -> stream giving the bytes read (b'' at end of "
      "input); timeout left out: the socket's default"},
-    {"recv_into", (PyCFunction)(void (*)(void))iosock_recv_into, METH_VARARGS | METH_KEYWORDS,
+    {"recv_into", (PyCFunction)(void (*)(void))iosock_recv_into, IDK_FAST_FLAGS,
      "recv_into(buffer, nbytes=0, flags=0[, timeout]) -> stream giving the byte count"},
-    {"send", (PyCFunction)(void (*)(void))iosock_send, METH_VARARGS | METH_KEYWORDS,
+    {"send", (PyCFunction)(void (*)(void))iosock_send, IDK_FAST_FLAGS,
      "send(data, flags=0[, timeout]) -> stream giving the byte count sent"},
-    {"sendall", (PyCFunction)(void (*)(void))iosock_sendall, METH_VARARGS | METH_KEYWORDS,
+    {"sendall", (PyCFunction)(void (*)(void))iosock_sendall, IDK_FAST_FLAGS,
      "sendall(data, flags=0[, timeout]) -> stream; on failure op.sent counts what went out"},
     {"_attach", (PyCFunction)iosock_attach, METH_VARARGS, "_attach(owner, fd): manage fd (once)"},
     {"accept", (PyCFunction)iosock_accept, METH_VARARGS, "accept(wrap[, timeout]) -> stream"},
@@ -991,7 +1078,11 @@ static void op_dealloc(IdkIoOp *op)
     PyObject_GC_UnTrack(op);
     op_clear(op);
     Py_CLEAR(op->sock);
-    idk_stream_base_dealloc(&op->base.base);
+    idk_stream_base_release(&op->base.base);
+    if (IDK_FREELISTS && op_nfree < OP_FREELIST)
+        op_free[op_nfree++] = op;
+    else
+        Py_TYPE(op)->tp_free((PyObject *)op);
 }
 
 static PyObject *op_get_sent(IdkIoOp *op, void *unused)
