@@ -172,6 +172,9 @@ struct IdkKind {
     IdkChan *(*input)(IdkStream *s, int which);   /* where send/throw push */
     void (*on_input)(IdkStream *s, int which);    /* -1: check all */
     void (*on_consumed)(IdkStream *s, IdkMsg *m);
+    /* 1: laid out as an IdkLeaf, so that the one task waiting on it may
+     * host it (see IdkLeaf below); left out (0) in the other kinds. */
+    unsigned char hostable;
 };
 
 struct IdkStream {
@@ -292,7 +295,7 @@ struct IdkLoop {
     PyObject_HEAD
     struct ev_loop *l_ev;
     IdkTask **l_ready;               /* ring of tasks, one ref each */
-    size_t l_rhead, l_rcount, l_rcap;
+    size_t l_rhead, l_rcount, l_rcap;   /* l_rcap: a power of two */
     ev_async l_async;                /* wakes the loop for post() */
     ev_io l_sigwake;                 /* the read end of the signal wake-up pipe */
     int l_sigfd[2];
@@ -300,6 +303,7 @@ struct IdkLoop {
     unsigned long l_thread;          /* thread running the loop, if running */
     int l_running;
     unsigned int l_steps_since_poll;
+    unsigned long l_polls;           /* polls so far (see socket.c's drained_at) */
     size_t l_batch_left;             /* steps left in the running batch */
     PyThreadState *l_tstate;         /* saved while the poll runs unlocked */
     IdkVec l_fired;                  /* timers fired in this poll */
@@ -337,7 +341,7 @@ void idk_task_step(IdkTask *t);
 int idk_mapiter_check(PyObject *o);
 PyObject *idk_mapiter_send(PyObject *it, PyObject *value);
 
-/* A leaf (next, send, Event, sleep) waited on by a single task reads that
+/* A leaf (next, send, Event, sleep, a socket operation) waited on by a single task reads that
  * task's channels directly ("hosting") instead of linking its own channels
  * to them: the task watches its channels and hands notifications to it.
  * The host pointer sits right after the IdkInStream header of those kinds. */
@@ -347,6 +351,8 @@ typedef struct {
 } IdkLeaf;
 
 int idk_leaf_host(IdkStream *leaf, IdkTask *t);      /* 1 if now hosted */
+IdkMsg *idk_leaf_take(IdkInStream *leaf, int with_msgs);   /* own or host's channels */
+void idk_leaf_unwatch(IdkInStream *leaf);            /* stop watching both */
 int idk_leaf_hosted_by(IdkStream *leaf, IdkTask *t);
 void idk_leaf_unhost(IdkStream *leaf, IdkTask *t);
 

@@ -40,7 +40,7 @@ static const IdkKind next_kind, event_kind, sleep_kind, send_kind;
 
 static int kind_hostable(const IdkKind *k)
 {
-    return k == &next_kind || k == &event_kind || k == &sleep_kind || k == &send_kind;
+    return k->hostable;
 }
 
 static IdkTask *leaf_host(IdkStream *s)
@@ -50,7 +50,7 @@ static IdkTask *leaf_host(IdkStream *s)
 
 /* Take the first reachable item, signals first: from the leaf's own
  * channels (and what they link to) and from its host's channels. */
-static IdkMsg *leaf_take(IdkInStream *s, int with_msgs)
+IdkMsg *idk_leaf_take(IdkInStream *s, int with_msgs)
 {
     IdkTask *host = leaf_host(&s->base);
     int i;
@@ -74,7 +74,7 @@ static IdkMsg *leaf_take(IdkInStream *s, int with_msgs)
     return NULL;
 }
 
-static void leaf_unwatch(IdkInStream *s)
+void idk_leaf_unwatch(IdkInStream *s)
 {
     IdkTask *host = leaf_host(&s->base);
     int k;
@@ -117,10 +117,10 @@ static int leaf_take_and_finish(IdkStream *s, int with_msgs)
     IdkMsg *m;
     if (s->r_state != IDK_PENDING)
         return 0;
-    m = leaf_take((IdkInStream *)s, with_msgs);
+    m = idk_leaf_take((IdkInStream *)s, with_msgs);
     if (m == NULL)
         return 0;
-    leaf_unwatch((IdkInStream *)s);
+    idk_leaf_unwatch((IdkInStream *)s);
     Py_INCREF(s);
     idk_msg_consume(m);
     leaf_finish(s, m->m_throw ? IDK_RAISED : IDK_RETURNED, m->m_payload);
@@ -265,7 +265,7 @@ static void next_on_input(IdkStream *s, int which)
 }
 
 static const IdkKind next_kind = {
-    "next", idk_in_attach, idk_in_detach, NULL, idk_in_input, next_on_input, NULL
+    "next", idk_in_attach, idk_in_detach, NULL, idk_in_input, next_on_input, NULL, 1
 };
 
 PyObject *idk_next_new(void)
@@ -294,7 +294,7 @@ static void event_on_input(IdkStream *s, int which)
 
 static const IdkKind event_kind = {
     "event", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    event_on_input, NULL
+    event_on_input, NULL, 1
 };
 
 PyObject *idk_event_new(void)
@@ -313,7 +313,7 @@ int idk_event_complete(IdkStream *ev, int state, PyObject *value)
 {
     if (ev->r_state != IDK_PENDING)
         return 0;
-    leaf_unwatch((IdkInStream *)ev);
+    idk_leaf_unwatch((IdkInStream *)ev);
     leaf_finish(ev, state, value);
     if (Py_TYPE(ev) == &IdkSleep_Type)
         idk_timer_stop(&((IdkSleep *)ev)->sl_timer);
@@ -402,7 +402,7 @@ static void sleep_on_input(IdkStream *s, int which)
 
 static const IdkKind sleep_kind = {
     "sleep", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    sleep_on_input, NULL
+    sleep_on_input, NULL, 1
 };
 
 /* sleep(delay[, exc]): an Event that succeeds (or raises exc) after delay
@@ -468,10 +468,10 @@ static void send_on_input(IdkStream *s, int which)
     (void)which;
     if (s->r_state != IDK_PENDING || sd->s_msg->m_state != IDK_OFFERED)
         return;
-    m = leaf_take(&sd->base, 0);
+    m = idk_leaf_take(&sd->base, 0);
     if (m == NULL)
         return;
-    leaf_unwatch(&sd->base);
+    idk_leaf_unwatch(&sd->base);
     idk_msg_withdraw(sd->s_msg);
     Py_INCREF(s);
     idk_msg_consume(m);
@@ -484,7 +484,7 @@ static void send_on_consumed(IdkStream *s, IdkMsg *m)
 {
     PyObject *args = PyTuple_New(0);
     (void)m;
-    leaf_unwatch((IdkInStream *)s);
+    idk_leaf_unwatch((IdkInStream *)s);
     if (args != NULL)
         leaf_finish(s, IDK_RETURNED, args);
     Py_XDECREF(args);
@@ -492,7 +492,7 @@ static void send_on_consumed(IdkStream *s, IdkMsg *m)
 
 static const IdkKind send_kind = {
     "send", leaf_attach_no_msgs, leaf_detach_no_msgs, send_output, idk_in_input,
-    send_on_input, send_on_consumed
+    send_on_input, send_on_consumed, 1
 };
 
 PyObject *idk_send_new(PyObject *args)
@@ -537,7 +537,7 @@ static void delivery_on_target_done(IdkStream *target, PyObject *ctx)
     if (d->base.base.r_state != IDK_PENDING)
         return;
     idk_msg_withdraw(d->d_msg);
-    leaf_unwatch(&d->base);
+    idk_leaf_unwatch(&d->base);
     if (target->r_state == IDK_RAISED) {
         leaf_finish(&d->base.base, IDK_RAISED, target->r_value);
         return;
@@ -562,7 +562,7 @@ static void delivery_on_consumed(IdkStream *s, IdkMsg *m)
     IdkDelivery *d = (IdkDelivery *)s;
     PyObject *args = PyTuple_New(0);
     (void)m;
-    leaf_unwatch(&d->base);
+    idk_leaf_unwatch(&d->base);
     delivery_stop_listening(d);
     if (args != NULL)
         leaf_finish(s, IDK_RETURNED, args);
@@ -579,7 +579,7 @@ static void delivery_on_input(IdkStream *s, int which)
     m = idk_in_take(&d->base, 0, -1);
     if (m == NULL)
         return;
-    leaf_unwatch(&d->base);
+    idk_leaf_unwatch(&d->base);
     idk_msg_withdraw(d->d_msg);
     delivery_stop_listening(d);
     Py_INCREF(s);
@@ -591,7 +591,7 @@ static void delivery_on_input(IdkStream *s, int which)
 
 static const IdkKind delivery_kind = {
     "delivery", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    delivery_on_input, delivery_on_consumed
+    delivery_on_input, delivery_on_consumed, 0
 };
 
 PyObject *idk_delivery_new(IdkStream *target, int which, int is_throw,

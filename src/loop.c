@@ -82,7 +82,7 @@ static int ready_grow(IdkLoop *loop)
         return -1;
     }
     for (i = 0; i < loop->l_rcount; i++)
-        ring[i] = loop->l_ready[(loop->l_rhead + i) % loop->l_rcap];
+        ring[i] = loop->l_ready[(loop->l_rhead + i) & (loop->l_rcap - 1)];
     PyMem_Free(loop->l_ready);
     loop->l_ready = ring;
     loop->l_rhead = 0;
@@ -97,7 +97,7 @@ int idk_loop_schedule(IdkTask *t)
         return 0;
     if (loop->l_rcount == loop->l_rcap && ready_grow(loop) < 0)
         return -1;
-    loop->l_ready[(loop->l_rhead + loop->l_rcount) % loop->l_rcap] = t;
+    loop->l_ready[(loop->l_rhead + loop->l_rcount) & (loop->l_rcap - 1)] = t;
     loop->l_rcount++;
     t->t_scheduled = 1;
     Py_INCREF(t);
@@ -109,7 +109,7 @@ int idk_loop_schedule(IdkTask *t)
 static IdkTask *ready_pop(IdkLoop *loop)
 {
     IdkTask *t = loop->l_ready[loop->l_rhead];
-    loop->l_rhead = (loop->l_rhead + 1) % loop->l_rcap;
+    loop->l_rhead = (loop->l_rhead + 1) & (loop->l_rcap - 1);
     loop->l_rcount--;
     t->t_scheduled = 0;
     return t;
@@ -221,6 +221,7 @@ static IdkLoop *loop_create(void)
     loop->l_thread = 0;
     loop->l_running = 0;
     loop->l_steps_since_poll = 0;
+    loop->l_polls = 0;
     loop->l_batch_left = 0;
     loop->l_tstate = NULL;
     idk_vec_init(&loop->l_fired);
@@ -266,6 +267,7 @@ static int loop_poll(IdkLoop *loop)
 {
     int flags = loop->l_rcount > 0 ? EVRUN_NOWAIT : EVRUN_ONCE;
     loop->l_steps_since_poll = 0;
+    loop->l_polls++;
     ev_run(loop->l_ev, flags);
     idk_sleep_fired_flush(loop);
     return PyErr_CheckSignals();

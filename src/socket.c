@@ -15,6 +15,12 @@
  *    an active timer's), and holds a reference to its IoSocket.
  *  - A new op joins the queue behind existing waiters instead of trying its
  *    syscall first, so waiters of one direction are served in FIFO order.
+ *  - A read that got less than it asked for found the socket's buffer empty.
+ *    Until the loop polls again, a new recv/recv_into (with a timeout other
+ *    than 0) waits for readiness without trying first: the try would fail
+ *    with EAGAIN in the common request/response case, and the level-triggered
+ *    watcher reports data that came in meanwhile at the next poll (libuv
+ *    reads the same way).
  *  - An op that is interrupted (throw, timeout, close) leaves the queue before
  *    finishing; recv/recv_into/accept have then consumed nothing, and a
  *    sendall keeps the count of bytes it had sent (op.sent).
@@ -46,10 +52,12 @@ typedef struct {
     ev_io w[2];
     int active[2];
     IdkIoOp *head[2], *tail[2];     /* waiting ops, one reference each */
+    unsigned long drained_at;       /* loop poll count + 1 of the last short read, or 0 */
 } IdkIoSock;
 
 struct IdkIoOp {
     IdkInStream base;
+    IdkTask *l_host;                /* as IdkLeaf: the task hosting it, or NULL */
     IdkIoSock *sock;                /* owned */
     IdkIoOp *prev, *next;
     int queued;
@@ -267,7 +275,7 @@ static void op_finish(IdkIoOp *op, int state, PyObject *value)
     if (s->r_state != IDK_PENDING)
         return;
     Py_INCREF(op);
-    idk_in_unwatch(&op->base);
+    idk_leaf_unwatch(&op->base);
     op_dequeue(op);
     idk_timer_stop(&op->timer);
     op_release(op);
@@ -322,6 +330,24 @@ static void op_raise_current(IdkIoOp *op)
 
 /* ---- the syscalls: 1 = finished (either way), 0 = would block --------------------------- */
 
+static unsigned long loop_polls(void)
+{
+    return idk_loop != NULL ? idk_loop->l_polls : 0;
+}
+
+/* After a successful read of n bytes: a short one drained the socket. */
+static void read_done(IdkIoOp *op, ssize_t n)
+{
+    op->sock->drained_at = n > 0 && n < op->size ? loop_polls() + 1 : 0;
+}
+
+/* Known to be empty since the last poll (see the invariants at the top). */
+static int read_would_block(IdkIoOp *op, double timeout)
+{
+    return (op->kind == OP_RECV || op->kind == OP_RECV_INTO) && timeout != 0.0
+        && op->sock->drained_at == loop_polls() + 1;
+}
+
 static int try_recv(IdkIoOp *op)
 {
     int fd = op->sock->fd;
@@ -349,6 +375,7 @@ static int try_recv(IdkIoOp *op)
         op_raise_errno(op, e, NULL);
         return 1;
     }
+    read_done(op, n);
     op_return1(op, PyBytes_FromStringAndSize(buf, n));
     if (buf != recv_static)
         PyMem_Free(buf);
@@ -369,6 +396,7 @@ static int try_recv_into(IdkIoOp *op)
         op_raise_errno(op, errno, NULL);
         return 1;
     }
+    read_done(op, n);
     op_return1(op, PyLong_FromSsize_t(n));
     return 1;
 }
@@ -533,15 +561,13 @@ static void op_on_input(IdkStream *s, int which)
 {
     IdkIoOp *op = (IdkIoOp *)s;
     IdkMsg *m;
-    int k;
     (void)which;
     if (s->r_state != IDK_PENDING)
         return;
-    m = idk_in_take(&op->base, 0, -1);
+    m = idk_leaf_take(&op->base, 0);
     if (m == NULL)
         return;
-    for (k = 0; k < IDK_NCHANS; k++)
-        op->base.in[k].c_watch = 0;
+    idk_leaf_unwatch(&op->base);
     Py_INCREF(s);
     op_dequeue(op);          /* cancelled: nothing more is read or written */
     idk_msg_consume(m);
@@ -563,7 +589,7 @@ static void op_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk)
 }
 
 static const IdkKind op_kind = {
-    "socket", op_attach, op_detach, NULL, idk_in_input, op_on_input, NULL
+    "socket", op_attach, op_detach, NULL, idk_in_input, op_on_input, NULL, 1
 };
 
 /* ---- creating ops --------------------------------------------------------------------------- */
@@ -612,6 +638,7 @@ static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
     idk_in_init(&op->base);
     op->base.in[IDK_SIGS].c_watch = 1;
     op->base.in[IDK_BROKEN].c_watch = 1;
+    op->l_host = NULL;
     op->sock = (IdkIoSock *)idk_newref((PyObject *)s);
     op->prev = op->next = NULL;
     op->queued = 0;
@@ -633,7 +660,7 @@ static PyObject *op_start(IdkIoOp *op, double timeout)
         op_raise_errno(op, EBADF, "socket is closed");
         return (PyObject *)op;
     }
-    if (s->head[op->dir] == NULL && op_try(op))
+    if (s->head[op->dir] == NULL && !read_would_block(op, timeout) && op_try(op))
         return (PyObject *)op;
     if (timeout == 0.0) {
         PyObject *exc = exc_timeout();
