@@ -172,6 +172,67 @@ def test_send_rejects_text():
     run(main())
 
 
+def test_recv_arguments_by_position_and_keyword():
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            yield a.sendall(data=b"hello", flags=0, timeout=5)
+            assert (yield b.recv(bufsize=2, timeout=None)) == b"he"
+            assert (yield b.recv(3, 0, 5.0)) == b"llo"
+            buf = bytearray(8)
+            yield a.send(b"abcd", 0)
+            assert (yield b.recv_into(buf, nbytes=2, timeout=5)) == 2
+            assert bytes(buf[:2]) == b"ab"
+            for call, text in [(lambda: b.recv(), "missing required argument 'bufsize'"),
+                               (lambda: b.recv(1, bogus=1), "unexpected keyword argument 'bogus'"),
+                               (lambda: b.recv(1, 0, None, 4), "at most 3 arguments"),
+                               (lambda: b.recv(1, bufsize=2), "multiple values for argument"),
+                               (lambda: a.sendall(), "missing required argument 'data'"),
+                               (lambda: b.recv_into(), "missing required argument 'buffer'"),
+                               (lambda: b.recv(1, timeout=-1), "non-negative")]:
+                with pytest.raises((TypeError, ValueError)) as info:
+                    call()
+                assert text in str(info.value)
+            with pytest.raises(TypeError):
+                b.recv("many")
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
+def test_data_arriving_after_a_short_read_is_received():
+    # A short read means the buffer was empty: the next recv of the same turn
+    # waits for readiness instead of trying (socket.c), and must still see
+    # what arrived in between, with a timeout or without, and try at once
+    # with timeout=0.
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        @idiokit.stream
+        def main():
+            raw.sendall(b"abc")
+            assert (yield sock.recv(100, timeout=10)) == b"abc"     # short
+            raw.sendall(b"def")
+            assert (yield sock.recv(100, timeout=10)) == b"def"
+            raw.sendall(b"ghi")
+            assert (yield sock.recv(100)) == b"ghi"                 # short
+            raw.sendall(b"jkl")
+            time.sleep(0.05)
+            assert (yield sock.recv(100, timeout=0)) == b"jkl"      # tried at once
+            buf = bytearray(100)
+            raw.sendall(b"mn")
+            assert (yield sock.recv_into(buf, timeout=10)) == 2     # short
+            raw.sendall(b"op")
+            assert (yield sock.recv_into(buf, timeout=10)) == 2
+            assert bytes(buf[:2]) == b"op"
+            with pytest.raises(socket.SocketTimeout):
+                yield sock.recv(100, timeout=0.05)                  # nothing left
+        run(main())
+    finally:
+        run(sock.close())
+        raw.close()
+
+
 # ---- UDP and Unix sockets -----------------------------------------------------------------
 
 def test_udp_sendto_recvfrom_with_timeout():
