@@ -16,11 +16,13 @@
  *  - A new op joins the queue behind existing waiters instead of trying its
  *    syscall first, so waiters of one direction are served in FIFO order.
  *  - A read that got less than it asked for found the socket's buffer empty.
- *    Until the loop polls again, a new recv/recv_into (with a timeout other
- *    than 0) waits for readiness without trying first: the try would fail
- *    with EAGAIN in the common request/response case, and the level-triggered
- *    watcher reports data that came in meanwhile at the next poll (libuv
- *    reads the same way).
+ *    Whether a recv/recv_into started before the loop polls again should try
+ *    first is learnt per socket: a try that fails with EAGAIN there (the peer
+ *    has not answered yet: request/response traffic) makes the socket wait
+ *    for readiness at once after short reads, re-checked by trying every
+ *    8th time; a try that succeeds (a busy peer) keeps trying first.  The
+ *    level-triggered watcher reports data that came in meanwhile at the next
+ *    poll, so waiting loses nothing; timeout=0 always tries.
  *  - An op that is interrupted (throw, timeout, close) leaves the queue before
  *    finishing; recv/recv_into/accept have then consumed nothing, and a
  *    sendall keeps the count of bytes it had sent (op.sent).
@@ -53,6 +55,8 @@ typedef struct {
     int active[2];
     IdkIoOp *head[2], *tail[2];     /* waiting ops, one reference each */
     unsigned long drained_at;       /* loop poll count + 1 of the last short read, or 0 */
+    unsigned char read_waits;       /* after a short read: wait rather than try */
+    unsigned char read_probe;       /* counts those waits: every 8th tries anyway */
 } IdkIoSock;
 
 struct IdkIoOp {
@@ -341,13 +345,6 @@ static void read_done(IdkIoOp *op, ssize_t n)
     op->sock->drained_at = n > 0 && n < op->size ? loop_polls() + 1 : 0;
 }
 
-/* Known to be empty since the last poll (see the invariants at the top). */
-static int read_would_block(IdkIoOp *op, double timeout)
-{
-    return (op->kind == OP_RECV || op->kind == OP_RECV_INTO) && timeout != 0.0
-        && op->sock->drained_at == loop_polls() + 1;
-}
-
 static int try_recv(IdkIoOp *op)
 {
     int fd = op->sock->fd;
@@ -525,6 +522,28 @@ static int op_try(IdkIoOp *op)
     }
 }
 
+/* A read started after a short read, before the loop polled again. */
+static int read_after_short_read(IdkIoOp *op, double timeout)
+{
+    return (op->kind == OP_RECV || op->kind == OP_RECV_INTO) && timeout != 0.0
+        && op->sock->drained_at == loop_polls() + 1;
+}
+
+/* Try the syscall first, unless the socket has learnt to wait after short
+ * reads (see the invariants at the top).  1 if the op finished. */
+static int op_try_first(IdkIoOp *op, double timeout)
+{
+    IdkIoSock *s = op->sock;
+    int done;
+    if (!read_after_short_read(op, timeout))
+        return op_try(op);
+    if (s->read_waits && (++s->read_probe & 7) != 0)
+        return 0;
+    done = op_try(op);
+    s->read_waits = !done;
+    return done;
+}
+
 /* ---- events: readiness, timeout, interruption -------------------------------------------- */
 
 static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
@@ -660,7 +679,7 @@ static PyObject *op_start(IdkIoOp *op, double timeout)
         op_raise_errno(op, EBADF, "socket is closed");
         return (PyObject *)op;
     }
-    if (s->head[op->dir] == NULL && !read_would_block(op, timeout) && op_try(op))
+    if (s->head[op->dir] == NULL && op_try_first(op, timeout))
         return (PyObject *)op;
     if (timeout == 0.0) {
         PyObject *exc = exc_timeout();

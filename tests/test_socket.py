@@ -202,26 +202,37 @@ def test_recv_arguments_by_position_and_keyword():
 
 
 def test_data_arriving_after_a_short_read_is_received():
-    # A short read means the buffer was empty: the next recv of the same turn
-    # waits for readiness instead of trying (socket.c), and must still see
-    # what arrived in between, with a timeout or without, and try at once
-    # with timeout=0.
+    # After a short read, a recv started before the loop polls again may wait
+    # for readiness instead of trying (socket.c learns which per socket): it
+    # must still see what arrived in between, whichever way it goes, and
+    # timeout=0 always tries at once.
     sock, raw = idiokit_and_raw_pair()
     try:
         @idiokit.stream
+        def later(data):
+            yield idiokit.sleep(0.01)
+            raw.sendall(data)
+
+        @idiokit.stream
         def main():
             raw.sendall(b"abc")
-            assert (yield sock.recv(100, timeout=10)) == b"abc"     # short
+            assert (yield sock.recv(100, timeout=10)) == b"abc"     # short read
             raw.sendall(b"def")
-            assert (yield sock.recv(100, timeout=10)) == b"def"
+            assert (yield sock.recv(100, timeout=10)) == b"def"     # tried: data
+            for i in range(20):
+                sender = later(b"%d" % i)
+                assert (yield sock.recv(100, timeout=10)) == b"%d" % i   # EAGAIN, waited
+                yield sender
+                raw.sendall(b"x%d" % i)         # arrives before the next recv
+                assert (yield sock.recv(100, timeout=10)) == b"x%d" % i
             raw.sendall(b"ghi")
-            assert (yield sock.recv(100)) == b"ghi"                 # short
+            assert (yield sock.recv(100)) == b"ghi"
             raw.sendall(b"jkl")
             time.sleep(0.05)
             assert (yield sock.recv(100, timeout=0)) == b"jkl"      # tried at once
             buf = bytearray(100)
             raw.sendall(b"mn")
-            assert (yield sock.recv_into(buf, timeout=10)) == 2     # short
+            assert (yield sock.recv_into(buf, timeout=10)) == 2
             raw.sendall(b"op")
             assert (yield sock.recv_into(buf, timeout=10)) == 2
             assert bytes(buf[:2]) == b"op"
