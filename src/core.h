@@ -19,6 +19,7 @@
 #define IDK_CORE_H
 
 #include "compat.h"
+#include <pthread.h>
 #include <ev.h>
 
 typedef struct IdkStream IdkStream;
@@ -300,7 +301,8 @@ struct IdkLoop {
     ev_io l_sigwake;                 /* the read end of the signal wake-up pipe */
     int l_sigfd[2];
     PyObject *l_posted;              /* list of (callable, arg) from threads */
-    unsigned long l_thread;          /* thread running the loop, if running */
+    pthread_t l_thread;              /* thread running the loop, if running */
+    int l_poll_nowait;               /* the poll under way does not block */
     int l_running;
     unsigned int l_steps_since_poll;
     unsigned long l_polls;           /* polls so far (see socket.c's drained_at) */

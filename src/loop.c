@@ -31,16 +31,20 @@ static void loop_on_fork_child(void)
 
 /* ---- GIL around the poll ------------------------------------------------------------ */
 
+/* libev calls these around its poll syscall: other threads run while it
+ * blocks.  A poll that cannot block (tasks are ready) keeps the GIL. */
 static void loop_release_gil(struct ev_loop *ev)
 {
     IdkLoop *loop = (IdkLoop *)ev_userdata(ev);
-    loop->l_tstate = PyEval_SaveThread();
+    if (!loop->l_poll_nowait)
+        loop->l_tstate = PyEval_SaveThread();
 }
 
 static void loop_acquire_gil(struct ev_loop *ev)
 {
     IdkLoop *loop = (IdkLoop *)ev_userdata(ev);
-    PyEval_RestoreThread(loop->l_tstate);
+    if (loop->l_tstate != NULL)
+        PyEval_RestoreThread(loop->l_tstate);
     loop->l_tstate = NULL;
 }
 
@@ -140,7 +144,7 @@ int idk_loop_on_thread(void)
     IdkLoop *loop = idk_loop;
     if (loop == NULL || !loop->l_running)
         return 1;
-    return loop->l_thread == (unsigned long)PyThread_get_thread_ident();
+    return pthread_equal(loop->l_thread, pthread_self());
 }
 
 int idk_loop_post(PyObject *call)
@@ -218,7 +222,7 @@ static IdkLoop *loop_create(void)
     loop->l_rhead = loop->l_rcount = loop->l_rcap = 0;
     loop->l_sigfd[0] = loop->l_sigfd[1] = -1;
     loop->l_posted = PyList_New(0);
-    loop->l_thread = 0;
+    loop->l_poll_nowait = 0;
     loop->l_running = 0;
     loop->l_steps_since_poll = 0;
     loop->l_polls = 0;
@@ -268,7 +272,9 @@ static int loop_poll(IdkLoop *loop)
     int flags = loop->l_rcount > 0 ? EVRUN_NOWAIT : EVRUN_ONCE;
     loop->l_steps_since_poll = 0;
     loop->l_polls++;
+    loop->l_poll_nowait = flags == EVRUN_NOWAIT;
     ev_run(loop->l_ev, flags);
+    loop->l_poll_nowait = 0;
     idk_sleep_fired_flush(loop);
     return PyErr_CheckSignals();
 }
@@ -287,7 +293,7 @@ static PyObject *loop_run_until(IdkLoop *loop, IdkStream *main)
     main->r_observed = 1;
     Py_INCREF(main);
     loop->l_running = 1;
-    loop->l_thread = (unsigned long)PyThread_get_thread_ident();
+    loop->l_thread = pthread_self();
     while (main->r_state == IDK_PENDING && loop->l_error == NULL) {
         if (loop->l_rcount > 0)
             loop_run_batch(loop);
@@ -299,7 +305,6 @@ static PyObject *loop_run_until(IdkLoop *loop, IdkStream *main)
             break;
     }
     loop->l_running = 0;
-    loop->l_thread = 0;
     Py_DECREF(main);
     if (PyErr_Occurred())
         return NULL;
