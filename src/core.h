@@ -229,7 +229,11 @@ static inline int IdkStream_Check(PyObject *o)
 extern const IdkKind idk_proxy_kind;
 
 /* Follow proxies to the stream that owns the protocol; borrowed. */
-IdkStream *idk_stream_resolve(IdkStream *s);
+IdkStream *idk_stream_resolve_slow(IdkStream *s);
+static inline IdkStream *idk_stream_resolve(IdkStream *s)
+{
+    return s->kind != &idk_proxy_kind ? s : idk_stream_resolve_slow(s);
+}
 void idk_stream_init(IdkStream *s, const IdkKind *kind);
 /* Set the result once; runs listeners.  Steals nothing.  0 if already set. */
 int idk_stream_finish(IdkStream *s, int state, PyObject *value);

@@ -26,7 +26,7 @@ void idk_stream_init(IdkStream *s, const IdkKind *kind)
     idk_stats.streams++;
 }
 
-IdkStream *idk_stream_resolve(IdkStream *s)
+IdkStream *idk_stream_resolve_slow(IdkStream *s)
 {
     int depth = 0;
     while (s->kind == &idk_proxy_kind) {
