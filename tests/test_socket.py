@@ -19,7 +19,7 @@ from idiokit.timer import timeout, Timeout
 
 from support.util import run
 from support.peers import (listener, tcp_pair, idiokit_and_raw_pair,
-                           reset_on_close, recv_exactly)
+                           reset_on_close, recv_exactly, full_listener, fill_send_buffer)
 
 
 def closing(*socks):
@@ -228,6 +228,197 @@ def test_data_arriving_after_a_short_read_is_received():
             with pytest.raises(socket.SocketTimeout):
                 yield sock.recv(100, timeout=0.05)                  # nothing left
         run(main())
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+# ---- every waiting method: per-call timeout, default timeout, poll, override ----------
+
+def abstract_unix_name(tag):
+    """An address in Linux's abstract Unix namespace (no file to clean up)."""
+    return "\0idiokit-test-%d-%s" % (os.getpid(), tag)
+
+
+@idiokit.stream
+def blocked_accept():
+    lsock = yield listener()
+    address = yield lsock.getsockname()
+
+    @idiokit.stream
+    def unblock(make):
+        client = stdsocket.create_connection(address, timeout=10)
+        conn, addr = yield make(timeout=10)
+        assert addr == client.getsockname()
+        yield conn.close()
+        client.close()
+    idiokit.stop(lsock, lambda **kw: lsock.accept(**kw), unblock, [lsock], [])
+
+
+@idiokit.stream
+def blocked_connect():
+    blocked, fillers = full_listener()
+    sock = socket.Socket()
+    address = blocked.getsockname()
+    yield idiokit.sleep(0)
+    # Nothing unblocks it: the listener's queue stays full (connect_ex then says EALREADY).
+    idiokit.stop(sock, lambda **kw: sock.connect(address, **kw), None, [sock],
+                 [blocked] + fillers)
+
+
+@idiokit.stream
+def blocked_recv(into):
+    a, b = yield tcp_pair()
+    buf = bytearray(16)
+
+    def make(**kw):
+        return a.recv_into(buf, **kw) if into else a.recv(16, **kw)
+
+    @idiokit.stream
+    def unblock(make):
+        yield b.sendall(b"data")
+        got = yield make(timeout=10)
+        assert (bytes(buf[:got]) if into else got) == b"data"
+    idiokit.stop(a, make, unblock, [a, b], [])
+
+
+@idiokit.stream
+def blocked_recvfrom():
+    a = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+    b = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+    yield a.bind(("127.0.0.1", 0))
+    yield b.bind(("127.0.0.1", 0))
+    address = yield a.getsockname()
+
+    @idiokit.stream
+    def unblock(make):
+        yield b.sendto(b"data", address)
+        data, addr = yield make(timeout=10)
+        assert data == b"data"
+        assert addr == (yield b.getsockname())
+    idiokit.stop(a, lambda **kw: a.recvfrom(16, **kw), unblock, [a, b], [])
+
+
+@idiokit.stream
+def blocked_send(all):
+    # A Unix stream pair: its send buffer stays full until the peer reads
+    # (no late acks open it again, as they can on TCP).
+    a, b = socket.socketpair()
+    filled = yield fill_send_buffer(a)
+    data = b"s" * 1000
+
+    def make(**kw):
+        return a.sendall(data, **kw) if all else a.send(data, **kw)
+
+    @idiokit.stream
+    def unblock(make):
+        yield recv_exactly(b, filled)
+        result = yield make(timeout=10)
+        assert result == (None if all else len(data))
+        assert (yield recv_exactly(b, len(data))) == data
+    idiokit.stop(a, make, unblock, [a, b], [])
+
+
+@idiokit.stream
+def blocked_sendto():
+    # Unix datagrams: the sender blocks while the receiver's queue is full.
+    name = abstract_unix_name("sendto")
+    r = socket.Socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    w = socket.Socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    yield r.bind(name)
+    yield w.connect(name)
+    queued = 0
+    while True:
+        try:
+            yield w.sendto(b"q", name, timeout=0)
+            queued += 1
+        except socket.SocketTimeout:
+            break
+
+    @idiokit.stream
+    def unblock(make):
+        assert (yield r.recvfrom(16, timeout=10))[0] == b"q"
+        assert (yield make(timeout=10)) == 4
+        for _ in range(queued - 1):
+            assert (yield r.recvfrom(16, timeout=10))[0] == b"q"
+        assert (yield r.recvfrom(16, timeout=10))[0] == b"last"
+    idiokit.stop(w, lambda **kw: w.sendto(b"last", name, **kw), unblock, [r, w], [])
+
+
+BLOCKED = {
+    "accept": blocked_accept,
+    "connect": blocked_connect,
+    "recv": lambda: blocked_recv(False),
+    "recv_into": lambda: blocked_recv(True),
+    "recvfrom": blocked_recvfrom,
+    "send": lambda: blocked_send(False),
+    "sendall": lambda: blocked_send(True),
+    "sendto": blocked_sendto,
+}
+
+
+@pytest.mark.parametrize("method", sorted(BLOCKED))
+def test_every_waiting_method_times_out_per_call_by_default_and_when_polled(method):
+    """Each waiting method, blocked: a per-call timeout, the socket's default
+    (settimeout) and timeout=0 (try once) raise SocketTimeout; an explicit
+    per-call timeout (None or longer) overrides the default; a timed-out call
+    leaves nothing queued, and the same call then succeeds once unblocked."""
+    @idiokit.stream
+    def main():
+        sock, make, unblock, socks, raws = yield BLOCKED[method]()
+        try:
+            with pytest.raises(socket.SocketTimeout):
+                yield make(timeout=0.05)
+            with pytest.raises(socket.SocketTimeout):
+                yield make(timeout=0)
+            sock.settimeout(0.05)
+            with pytest.raises(socket.SocketTimeout):
+                yield make()
+            for override in (None, 30):
+                # The default would raise SocketTimeout after 0.05 s; the
+                # call's own timeout wins, so only the outer Timeout ends it.
+                with pytest.raises(Timeout):
+                    yield timeout(0.3, make(timeout=override))
+            assert sock.waiting == 0
+            sock.settimeout(None)
+            if unblock is not None:
+                yield unblock(make)
+            assert sock.waiting == 0
+        finally:
+            yield closing(*socks)
+            for raw in raws:
+                raw.close()
+    run(main())
+
+
+def test_sendall_timeout_covers_the_whole_call_not_each_wait():
+    """A reader drains steadily, so every wait of the sendall is short; the
+    timeout still ends the call once it has run that long in total, and the
+    reader gets exactly the bytes op.sent reports."""
+    sock, raw = idiokit_and_raw_pair()
+    received = []
+    try:
+        raw.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_RCVBUF, 16384)
+
+        def reader():
+            while True:
+                data = raw.recv(16384)
+                if not data:
+                    return
+                received.append(data)
+                time.sleep(0.005)
+        thread = threading.Thread(target=reader)
+        thread.start()
+        payload = os.urandom(64 * 1024 * 1024)     # ~20 s at the reader's pace
+        op = sock.sendall(payload, timeout=0.3)
+        start = time.time()
+        with pytest.raises(socket.SocketTimeout):
+            run(op)
+        assert time.time() - start < 10
+        assert 0 < op.sent < len(payload)
+        run(sock.shutdown(socket.SHUT_WR))
+        thread.join(30)
+        assert b"".join(received) == payload[:op.sent]
     finally:
         run(sock.close())
         raw.close()

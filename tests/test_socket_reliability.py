@@ -19,22 +19,7 @@ from idiokit import socket
 from idiokit.timer import timeout, Timeout
 
 from support.util import run
-from support.peers import listener, recv_exactly
-
-
-def full_listener():
-    """A stdlib listener whose accept queue is full, so a new connect stays in flight (the
-    kernel drops its SYNs) until it is cancelled. Returns (listener, fillers)."""
-    lsock = stdsocket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(0)
-    fillers = []
-    for _ in range(4):
-        filler = stdsocket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(lsock.getsockname())
-        fillers.append(filler)
-    return lsock, fillers
+from support.peers import listener, recv_exactly, full_listener
 
 
 def cancelled_connect(address, how):
