@@ -7,6 +7,7 @@ from __future__ import absolute_import
 import errno
 import os
 import socket as stdsocket
+import sys
 import tempfile
 import threading
 import time
@@ -84,12 +85,18 @@ def test_tcp_ipv4_echo_recv_send_sendall_recv_into():
     echo_roundtrip(socket.AF_INET, "127.0.0.1")
 
 
-def test_tcp_ipv6_echo():
+def have_ipv6():
     try:
         probe = stdsocket.socket(stdsocket.AF_INET6)
         probe.bind(("::1", 0))
         probe.close()
     except (OSError, stdsocket.error):
+        return False
+    return True
+
+
+def test_tcp_ipv6_echo():
+    if not have_ipv6():
         pytest.skip("no IPv6 loopback on this machine")
     echo_roundtrip(socket.AF_INET6, "::1")
 
@@ -231,6 +238,42 @@ def test_data_arriving_after_a_short_read_is_received():
     finally:
         run(sock.close())
         raw.close()
+
+
+def test_non_waiting_methods_work_and_raise_socket_errors():
+    """bind, listen, getsockname, getpeername, getsockopt, setsockopt and
+    shutdown are streams; their stdlib errors come out as SocketError with
+    the errno."""
+    @idiokit.stream
+    def main():
+        a = socket.Socket()
+        b = socket.Socket()
+        try:
+            bind = a.bind(("127.0.0.1", 0))
+            assert isinstance(bind, idiokit.Stream)
+            assert (yield bind) is None
+            yield a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            assert (yield a.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)) >= 65536
+            assert (yield a.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)) == socket.SOCK_STREAM
+            address = yield a.getsockname()
+            with pytest.raises(socket.SocketError) as info:
+                yield b.bind(address)
+            assert info.value.args[0] == errno.EADDRINUSE
+            with pytest.raises(socket.SocketError) as info:
+                yield b.getpeername()
+            assert info.value.args[0] == errno.ENOTCONN
+            with pytest.raises(socket.SocketError) as info:
+                yield b.shutdown(socket.SHUT_RDWR)
+            assert info.value.args[0] == errno.ENOTCONN
+            with pytest.raises(socket.SocketError) as info:
+                yield b.getsockopt(socket.SOL_SOCKET, -12345)
+            assert info.value.args[0] == errno.ENOPROTOOPT
+            yield a.listen(1)
+            yield b.connect(address, timeout=5)
+            assert (yield b.getpeername()) == address
+        finally:
+            yield closing(a, b)
+    run(main())
 
 
 # ---- every waiting method: per-call timeout, default timeout, poll, override ----------
@@ -447,6 +490,26 @@ def test_udp_sendto_recvfrom_with_timeout():
     run(main())
 
 
+def test_udp_ipv6_sendto_recvfrom():
+    if not have_ipv6():
+        pytest.skip("no IPv6 loopback on this machine")
+
+    @idiokit.stream
+    def main():
+        a = socket.Socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        b = socket.Socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        try:
+            yield a.bind(("::1", 0))
+            yield b.bind(("::1", 0))
+            yield b.sendto(b"six", (yield a.getsockname()))
+            data, addr = yield a.recvfrom(100, timeout=5)
+            assert data == b"six"
+            assert addr[:2] == (yield b.getsockname())[:2]
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
 def test_socketpair_and_unix_listener():
     path = os.path.join(tempfile.mkdtemp(), "sock")
 
@@ -517,6 +580,56 @@ def test_close_wakes_every_waiter_promptly_and_the_fd_number_is_reused_cleanly()
             yield c.recv(10, timeout=0.05)
         yield closing(c, d)
     run(main())
+
+
+def test_close_wakes_a_connect_in_flight():
+    """F1 for connect: a connect still in flight (the listener's queue is
+    full) gets SocketError(EBADF, "... closed") once another task closes
+    the socket."""
+    blocked, fillers = full_listener()
+    try:
+        @idiokit.stream
+        def main():
+            sock = socket.Socket()
+            connecting = sock.connect(blocked.getsockname())
+            yield idiokit.sleep(0.02)
+            assert sock.waiting == 1
+            yield sock.close()
+            with pytest.raises(socket.SocketError) as info:
+                yield connecting
+            assert info.value.args[0] == errno.EBADF
+            assert "closed" in info.value.args[1]
+        run(main())
+    finally:
+        blocked.close()
+        for filler in fillers:
+            filler.close()
+
+
+def test_socket_dropped_without_close_closes_its_fd():
+    """F3: a Socket dropped without close() closes its fd (through the stdlib
+    socket it owns, which warns with ResourceWarning on Python 3); so does
+    an accepted one."""
+    import gc
+    import warnings
+
+    @idiokit.stream
+    def make_and_drop():
+        a, b = yield tcp_pair()
+        fds = (a.fileno(), b.fileno())
+        idiokit.stop(fds)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fds = run(make_and_drop())
+        for _ in range(3):
+            gc.collect()
+    for fd in fds:
+        with pytest.raises(OSError) as info:
+            os.fstat(fd)
+        assert info.value.errno == errno.EBADF
+    if sys.version_info[0] >= 3:
+        assert len([w for w in caught if w.category is ResourceWarning]) >= 2  # noqa: F821
 
 
 def test_use_after_close_and_double_close():
@@ -610,6 +723,44 @@ def test_cancelled_accept_loses_no_connection():
             yield conn.close()
         finally:
             yield closing(lsock, client)
+    run(main())
+
+
+def test_accept_cancelled_as_a_client_arrives_loses_no_connection():
+    """C2: accept is interrupted just as a client's connection becomes
+    acceptable (before the loop polls, in the turn after, or once the accept
+    has finished); the connection is then either the interrupted accept's
+    result or still waiting for the next accept, and no fd is leaked (the
+    leak guard counts them)."""
+    @idiokit.stream
+    def main():
+        lsock = yield listener()
+        address = yield lsock.getsockname()
+        outcomes = set()
+        try:
+            for i in range(50):
+                accepting = lsock.accept()
+                yield idiokit.sleep(0)
+                client = stdsocket.create_connection(address, timeout=10)
+                if i % 3 == 1:
+                    yield idiokit.sleep(0)       # the watcher may fire first
+                elif i % 3 == 2:
+                    yield idiokit.sleep(0.02)    # the accept has finished
+                accepting.throw(Timeout())
+                try:
+                    conn, _ = yield accepting
+                    outcomes.add("returned")
+                except Timeout:
+                    conn, _ = yield lsock.accept(timeout=10)
+                    outcomes.add("kept")
+                client.sendall(str(i).encode("ascii"))
+                assert (yield conn.recv(10, timeout=10)) == str(i).encode("ascii")
+                yield conn.close()
+                client.close()
+            assert lsock.waiting == 0
+            assert outcomes == set(["kept", "returned"])
+        finally:
+            yield lsock.close()
     run(main())
 
 
