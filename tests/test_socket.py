@@ -18,7 +18,7 @@ import idiokit
 from idiokit import socket
 from idiokit.timer import timeout, Timeout
 
-from support.util import run
+from support.util import run, returning
 from support.peers import (listener, tcp_pair, idiokit_and_raw_pair,
                            reset_on_close, recv_exactly, full_listener, fill_send_buffer)
 
@@ -550,6 +550,148 @@ def test_fromfd_duplicates_and_leaves_the_callers_fd_open():
     finally:
         raw_a.close()
         raw_b.close()
+
+
+# ---- bad arguments (F4) -------------------------------------------------------------------
+
+def outcome(call):
+    """The exception class a call raises, at once or when its stream is run
+    (None if it succeeds)."""
+    try:
+        result = call()
+        if isinstance(result, idiokit.Stream):
+            run(result)
+    except Exception as error:
+        return type(error)
+    return None
+
+
+def check_outcomes(cases):
+    wrong = []
+    for name, call, expected in cases:
+        got = outcome(call)
+        if got is None or not issubclass(got, expected):
+            wrong.append("%s: expected %s, got %s" % (name, expected, got))
+    assert not wrong, "\n".join(wrong)
+    assert run(returning("alive")) == "alive"
+
+
+SOCKERR = socket.SocketError
+
+
+def test_bad_arguments_to_every_method_raise_clean_errors():
+    """F4: wrong types, None, negative, huge and closed fds, huge sizes: a
+    TypeError, ValueError, OverflowError (as the stdlib gives for
+    out-of-range integers) or SocketError, at the call or from its stream;
+    never a crash, a hang or a leak."""
+    sock = socket.Socket()
+    udp = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rfd, wfd = os.pipe()
+    os.close(rfd)
+    os.close(wfd)
+    closed_fd = socket._core.IoSocket(None, rfd)
+    try:
+        check_outcomes([
+            ("recv()", lambda: sock.recv(), TypeError),
+            ("recv(None)", lambda: sock.recv(None), TypeError),
+            ("recv('x')", lambda: sock.recv("x"), TypeError),
+            ("recv(2**64)", lambda: sock.recv(2 ** 64), OverflowError),
+            ("recv(2**31) unconnected", lambda: sock.recv(2 ** 31, timeout=0), SOCKERR),
+            ("recv(1, 'x')", lambda: sock.recv(1, "x"), TypeError),
+            ("recv(1, 2**40)", lambda: sock.recv(1, 2 ** 40), OverflowError),
+            ("recv(timeout='x')", lambda: sock.recv(1, timeout="x"), TypeError),
+            ("recv(timeout=nan)", lambda: sock.recv(1, timeout=float("nan")), ValueError),
+            ("recv_into(None)", lambda: sock.recv_into(None), TypeError),
+            ("recv_into(buf, -1)", lambda: sock.recv_into(bytearray(4), -1), ValueError),
+            ("recv_into(buf, 2**31)", lambda: sock.recv_into(bytearray(4), 2 ** 31, timeout=0),
+             SOCKERR),
+            ("send(None)", lambda: sock.send(None), TypeError),
+            ("send(5)", lambda: sock.send(5), TypeError),
+            ("sendall(None)", lambda: sock.sendall(None), TypeError),
+            ("sendall(b'x', 'x')", lambda: sock.sendall(b"x", "x"), TypeError),
+            ("send unconnected", lambda: sock.send(b"x", timeout=0), SOCKERR),
+            ("sendto(b'x', None)", lambda: udp.sendto(b"x", None), TypeError),
+            ("sendto(u'x', addr)", lambda: udp.sendto(u"x", ("127.0.0.1", 9)), TypeError),
+            ("sendto(b'x', 'x', addr)", lambda: udp.sendto(b"x", "x", ("127.0.0.1", 9)),
+             TypeError),
+            ("recvfrom('x')", lambda: udp.recvfrom("x"), TypeError),
+            ("recvfrom(timeout=-1)", lambda: udp.recvfrom(1, timeout=-1), ValueError),
+            ("connect(None)", lambda: sock.connect(None), TypeError),
+            ("connect(port 'x')", lambda: sock.connect(("127.0.0.1", "x")), TypeError),
+            ("connect(port -1)", lambda: sock.connect(("127.0.0.1", -1)), OverflowError),
+            ("accept(timeout=-1)", lambda: sock.accept(timeout=-1), ValueError),
+            ("accept unlistened", lambda: sock.accept(timeout=0), SOCKERR),
+            ("bind(None)", lambda: sock.bind(None), TypeError),
+            ("listen('x')", lambda: sock.listen("x"), TypeError),
+            ("shutdown(99)", lambda: sock.shutdown(99), SOCKERR),
+            ("setsockopt()", lambda: sock.setsockopt(), TypeError),
+            ("getsockopt(None, None)", lambda: sock.getsockopt(None, None), TypeError),
+            ("settimeout('x')", lambda: sock.settimeout("x"), ValueError),
+            ("settimeout(-1)", lambda: sock.settimeout(-1), ValueError),
+            ("timeout = 'x'", lambda: setattr(sock, "timeout", "x"), TypeError),
+            ("Socket(999)", lambda: socket.Socket(999), SOCKERR),
+            ("Socket(AF_INET, 999)", lambda: socket.Socket(socket.AF_INET, 999), SOCKERR),
+            ("Socket('x')", lambda: socket.Socket("x"), TypeError),
+            ("fromfd(-1)", lambda: socket.fromfd(-1, socket.AF_INET, socket.SOCK_STREAM),
+             EnvironmentError),
+            ("fromfd(closed)", lambda: socket.fromfd(rfd, socket.AF_INET, socket.SOCK_STREAM),
+             EnvironmentError),
+            ("IoSocket()", lambda: socket._core.IoSocket(), TypeError),
+            ("IoSocket(None, -1)", lambda: socket._core.IoSocket(None, -1), ValueError),
+            ("IoSocket(None, 'x')", lambda: socket._core.IoSocket(None, "x"), TypeError),
+            ("IoSocket(None, 2**40)", lambda: socket._core.IoSocket(None, 2 ** 40),
+             OverflowError),
+            ("IoSocket(closed fd).recv", lambda: closed_fd.recv(1, timeout=1), SOCKERR),
+            ("IoSocket(closed fd).send", lambda: closed_fd.send(b"x", timeout=1), SOCKERR),
+            ("IoSocket(huge fd).recv", lambda: socket._core.IoSocket(None, 10 ** 6).recv(1),
+             SOCKERR),
+        ])
+        assert sock.gettimeout() is None and sock.waiting == 0
+        assert run(sock.recv(0)) == b""
+        assert run(sock.recv_into(bytearray(0))) == 0
+    finally:
+        run(closing(sock, udp))
+
+
+def test_every_method_of_a_closed_socket_raises_socket_error():
+    sock = socket.Socket()
+    udp = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+    run(closing(sock, udp))
+    assert sock.fileno() == -1 and sock.closed
+    check_outcomes([(name, call, SOCKERR) for name, call in [
+        ("recv", lambda: sock.recv(1)),
+        ("recv_into", lambda: sock.recv_into(bytearray(1))),
+        ("send", lambda: sock.send(b"x")),
+        ("sendall", lambda: sock.sendall(b"x")),
+        ("accept", lambda: sock.accept()),
+        ("connect", lambda: sock.connect(("127.0.0.1", 9))),
+        ("recvfrom", lambda: udp.recvfrom(1)),
+        ("sendto", lambda: udp.sendto(b"x", ("127.0.0.1", 9))),
+        ("bind", lambda: sock.bind(("127.0.0.1", 0))),
+        ("listen", lambda: sock.listen(1)),
+        ("getsockname", lambda: sock.getsockname()),
+        ("getpeername", lambda: sock.getpeername()),
+        ("getsockopt", lambda: sock.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)),
+        ("setsockopt", lambda: sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)),
+        ("shutdown", lambda: sock.shutdown(socket.SHUT_RDWR)),
+    ]])
+
+
+class Uninitialised(socket.Socket):
+    def __init__(self):
+        pass                    # never calls socket.Socket.__init__
+
+
+def test_a_subclass_that_skips_init_is_a_closed_socket_for_the_c_methods():
+    sock = Uninitialised()
+    assert sock.fileno() == -1
+    check_outcomes([(name, call, SOCKERR) for name, call in [
+        ("recv", lambda: sock.recv(1)),
+        ("recv_into", lambda: sock.recv_into(bytearray(1))),
+        ("send", lambda: sock.send(b"x")),
+        ("sendall", lambda: sock.sendall(b"x")),
+    ]])
+    run(sock.close())
 
 
 # ---- close and lifecycle (F1, F2, F3) ----------------------------------------------------------
