@@ -3,6 +3,8 @@
 # process, so each test runs its program in a child process.
 from __future__ import absolute_import
 
+import sys
+
 import pytest
 
 from support.procs import run_py
@@ -459,3 +461,72 @@ c = Coro(consumer)
 Coro(producer)
 print(c.value(10))
 """, "(False, 'item')")
+# BUG (idiokit/asyncoro.py): Condition.wait re-acquires its RLock from the
+# _cond_wait stream, where AsynCoro.cur_coro() is None, so the lock's owner
+# becomes None instead of the waiting coroutine. Then (a) every coroutine
+# woken by notify_all "re-enters" the lock at once (owner None is None), and
+# the last release raises RuntimeError("release of an unlocked lock"); (b)
+# the waiter cannot re-acquire its own RLock after wait returns.
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="BUG: Condition.wait re-acquires the lock with owner None "
+                          "(idiokit/asyncoro.py _cond_wait)")
+def test_condition_wait_reacquires_the_lock_for_its_coroutine():
+    check("""
+cond = asyncoro.Condition()
+inside = [0, 0]
+
+def waiter(coro=None):
+    yield cond.acquire()
+    yield cond.wait()
+    inside[0] += 1
+    inside[1] = max(inside)
+    yield coro.sleep(0.01)
+    inside[0] -= 1
+    cond.release()
+
+def reentrant(coro=None):
+    yield cond.acquire()
+    woke = yield cond.wait(0.01)
+    again = yield cond.acquire(timeout=0.2)     # an RLock: re-entrant for its owner
+    cond.release()
+    cond.release()
+    raise StopIteration((woke, again))
+
+def main(coro=None):
+    ws = [Coro(waiter) for _ in range(2)]
+    yield coro.sleep(0.05)
+    yield cond.acquire()
+    cond.notify_all()
+    cond.release()
+    for w in ws:
+        yield w.finish()
+    raise StopIteration(inside[1])
+
+print(Coro(main).value(10), Coro(reentrant).value(10))
+""", "1 (False, True)")
+
+
+# BUG on Python 2.7 (idiokit/asyncoro.py _finished): `raise coro._exc`
+# re-raises the failed Coro's exception instance without the traceback it
+# was raised with (2.7 exceptions carry none), so the joiner's traceback
+# lacks the frame that raised (checklist C3). Python 3 keeps __traceback__.
+@pytest.mark.xfail(sys.version_info[0] < 3, strict=True, raises=AssertionError,
+                   reason="BUG on 2.7: finish() loses the failing frame's traceback")
+def test_finish_keeps_the_raising_frame_in_the_traceback():
+    check("""
+import logging, traceback
+logging.disable(logging.CRITICAL)
+
+def bad(coro=None):
+    yield coro.sleep(0.01)
+    raise KeyError("boom")
+
+def joiner(coro=None):
+    try:
+        yield Coro(bad).finish()
+    except KeyError:
+        frames = [f[2] for f in traceback.extract_tb(sys.exc_info()[2])]
+        raise StopIteration("bad" in frames)
+
+print(Coro(joiner).value(10))
+""", "True")
