@@ -1063,6 +1063,47 @@ def test_slow_reader_gets_a_sendall_exactly():
         raw.close()
 
 
+def test_sendall_to_a_slow_reader_buffers_nothing_in_user_space():
+    """N3: while a slow reader takes 8 MiB, the process's resident memory
+    never grows by more than twice the payload (sendall sends from the
+    caller's buffer: no copy, no queue of chunks)."""
+    import hashlib
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * page
+
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        payload = os.urandom(8 * 1024 * 1024)
+        digest = hashlib.sha1()
+        peak = [0]
+        count = [0]
+
+        def slow_reader():
+            while True:
+                data = raw.recv(65536)
+                if not data:
+                    return
+                digest.update(data)
+                count[0] += len(data)
+                peak[0] = max(peak[0], rss())
+                time.sleep(0.001)
+        before = rss()
+        thread = threading.Thread(target=slow_reader)
+        thread.start()
+        run(sock.sendall(payload, timeout=60))
+        run(sock.shutdown(socket.SHUT_WR))
+        thread.join(60)
+        assert count[0] == len(payload)
+        assert digest.hexdigest() == hashlib.sha1(payload).hexdigest()
+        assert peak[0] - before < 2 * len(payload), (before, peak[0])
+    finally:
+        run(sock.close())
+        raw.close()
+
+
 def test_recv_returns_partial_data_from_a_byte_by_byte_writer():
     sock, raw = idiokit_and_raw_pair()
     try:
