@@ -8,6 +8,7 @@ from __future__ import absolute_import
 
 import errno
 import os
+import sys
 import resource
 import socket as stdsocket
 import struct
@@ -18,23 +19,9 @@ import idiokit
 from idiokit import socket
 from idiokit.timer import timeout, Timeout
 
+from support.procs import run_py
 from support.util import run
-from support.peers import listener, recv_exactly
-
-
-def full_listener():
-    """A stdlib listener whose accept queue is full, so a new connect stays in flight (the
-    kernel drops its SYNs) until it is cancelled. Returns (listener, fillers)."""
-    lsock = stdsocket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(0)
-    fillers = []
-    for _ in range(4):
-        filler = stdsocket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(lsock.getsockname())
-        fillers.append(filler)
-    return lsock, fillers
+from support.peers import listener, recv_exactly, full_listener
 
 
 def cancelled_connect(address, how):
@@ -215,3 +202,126 @@ def _reset_under_load():
         except Timeout:
             pass
         yield lsock.close()
+
+
+def test_a_reset_peer_never_kills_a_process_whose_sigpipe_is_default():
+    """N2: Python ignores SIGPIPE at start-up, which would hide a send without
+    MSG_NOSIGNAL; a program that restores the default action (as command
+    line tools do) must still get a SocketError from send/sendall to a peer
+    that reset or closed, over TCP and over a Unix stream pair, never die."""
+    rc, out, err = run_py("""
+        import errno, signal, socket as stdsocket, struct, sys
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        import idiokit
+        from idiokit import socket
+        from support.peers import idiokit_and_raw_pair
+
+        sock, raw = idiokit_and_raw_pair()
+
+        @idiokit.stream
+        def main():
+            raw.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_LINGER, struct.pack("ii", 1, 0))
+            raw.close()
+            for how in ("sendall", "send", "sendall"):
+                try:
+                    while True:
+                        yield getattr(sock, how)(b"x" * 65536, timeout=10)
+                except socket.SocketError as error:
+                    print("tcp %s %s" % (how, errno.errorcode[error.args[0]]))
+            yield sock.close()
+            a, b = socket.socketpair()
+            yield b.close()
+            for how in ("send", "sendall"):
+                try:
+                    yield getattr(a, how)(b"x", timeout=10)
+                except socket.SocketError as error:
+                    print("unix %s %s" % (how, errno.errorcode[error.args[0]]))
+            yield a.close()
+        idiokit.main_loop(main(), catch_signals=())
+        print("alive")
+    """, timeout=30)
+    assert rc == 0, (rc, out, err)          # -13 would be death by SIGPIPE
+    lines = out.split("\n")
+    assert lines[0] in ("tcp sendall ECONNRESET", "tcp sendall EPIPE"), out
+    assert lines[1:5] == ["tcp send EPIPE", "tcp sendall EPIPE",
+                          "unix send EPIPE", "unix sendall EPIPE"], out
+    assert lines[5] == "alive", out
+
+
+def test_loop_and_socket_fds_are_not_inherited_by_children():
+    """F5: after the loop, a timer, the thread pool, a DNS channel, listening,
+    accepted and connected sockets have all been used, a child started with
+    close_fds=False (and a plain fork + exec) sees none of the loop's fds
+    (epoll, eventfd, pipes) and, on Python 3, none of the sockets (PEP 446;
+    on Python 2 the stdlib makes sockets inheritable, accepted ones included)."""
+    rc, out, err = run_py("""
+        import os, subprocess, sys
+        import idiokit
+        from idiokit import socket, dns
+        from support.peers import tcp_pair
+
+        def parse(listing):
+            # `ls -l /proc/self/fd` of the child: "... 3 -> target" for each fd
+            # above 2, leaving out the directory ls reads.
+            found = []
+            for line in listing.decode().splitlines():
+                if " -> " not in line:
+                    continue
+                left, target = line.split(" -> ", 1)
+                if int(left.split()[-1]) > 2 and not target.startswith("/proc/"):
+                    found.append(target)
+            return sorted(found)
+
+        def child_fds():
+            return parse(subprocess.check_output(["ls", "-l", "/proc/self/fd"],
+                                                 close_fds=False))
+
+        def fork_exec_fds():
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.dup2(w, 1)
+                os.close(w)
+                os.close(r)
+                os.execv("/bin/ls", ["ls", "-l", "/proc/self/fd"])
+            os.close(w)
+            data = b""
+            while True:
+                chunk = os.read(r, 4096)
+                if not chunk:
+                    break
+                data += chunk
+            os.close(r)
+            os.waitpid(pid, 0)
+            return parse(data)
+
+        @idiokit.stream
+        def main():
+            a, b = yield tcp_pair()
+            yield b.sendall(b"x")
+            yield a.recv(1)
+            yield idiokit.sleep(0.01)
+            yield idiokit.thread(int, "1")
+            resolver = dns.Resolver(servers=[("127.0.0.1", 9)], timeout=0.05, tries=1)
+            try:
+                yield dns.a("example.invalid", resolver=resolver)
+            except Exception:
+                pass
+            fds = yield idiokit.thread(child_fds)
+            forked = fork_exec_fds()
+            yield a.close()
+            yield b.close()
+            idiokit.stop(fds, forked)
+
+        fds, forked = idiokit.main_loop(main(), catch_signals=())
+        for line in fds:
+            print("inherited %s" % line)
+        for line in forked:
+            print("forked %s" % line)
+    """, timeout=30)
+    assert rc == 0, err
+    lines = out.splitlines()
+    internal = [line for line in lines if "socket:" not in line]
+    assert internal == [], out
+    if sys.version_info[0] >= 3:
+        assert lines == [], out

@@ -51,6 +51,34 @@ def reset_on_close(raw):
     raw.setsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
+def full_listener():
+    """A stdlib listener whose accept queue is full, so a new connect stays in flight (the
+    kernel drops its SYNs) until it is cancelled. Returns (listener, fillers)."""
+    lsock = stdsocket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(0)
+    fillers = []
+    for _ in range(4):
+        filler = stdsocket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(lsock.getsockname())
+        fillers.append(filler)
+    return lsock, fillers
+
+
+@idiokit.stream
+def fill_send_buffer(sock):
+    """Send with timeout=0 until the kernel takes no more: sock's send
+    direction is then blocked until its peer reads. Returns the count sent."""
+    total = 0
+    chunk = b"f" * 65536
+    while True:
+        try:
+            total += yield sock.send(chunk, timeout=0)
+        except socket.SocketTimeout:
+            idiokit.stop(total)
+
+
 @idiokit.stream
 def recv_exactly(sock, count, chunk=65536):
     parts = []
