@@ -207,6 +207,7 @@ class Coro(object):
         self._daemon = False
         self._value = None
         self._exc = None
+        self._exc_tb = None
         self._ended = threading.Event()
         self.stream = None
         self._sched = _scheduler()
@@ -221,8 +222,9 @@ class Coro(object):
 
     # -- the life of the coroutine --
 
-    def _ended_with(self, value, exc):
+    def _ended_with(self, value, exc, tb=None):
         self._value, self._exc = value, exc
+        self._exc_tb = tb if _PY2 else None    # 3.x: exc.__traceback__
         if exc is not None and not isinstance(exc, GeneratorExit):
             _log.error("coroutine %s failed: %r", self.name, exc,
                        exc_info=(type(exc), exc, getattr(exc, "__traceback__", None)))
@@ -357,7 +359,9 @@ def _finished_after(event, coro):
 def _finished(coro):
     yield _core.sleep(0)
     if coro._exc is not None:
-        raise coro._exc
+        # with the traceback it was raised with (2.7 exceptions carry none)
+        exc = coro._exc
+        _core.reraise((type(exc), exc, coro._exc_tb) if _PY2 else exc)
     stop(coro._value)
 
 
@@ -367,14 +371,17 @@ def _drive(coro):
     other values handed back at the next turn."""
     sched = coro._sched
     stack = [coro._gen]
-    value, exc, last = None, None, None
+    value, exc, tb, last = None, None, None, None
     while stack:
         gen = stack[-1]
         sched._current = coro
         try:
             if exc is not None:
                 pending, exc = exc, None
-                got = gen.throw(pending)
+                if _PY2:    # 2.7 exceptions carry no traceback: pass it along
+                    got = gen.throw(type(pending), pending, tb)
+                else:
+                    got = gen.throw(pending)
             else:
                 got = gen.send(value)
         except Exception as error:
@@ -385,11 +392,11 @@ def _drive(coro):
                 if result is not None and not stack:
                     last = result
             else:
-                value, exc = None, error
+                value, exc, tb = None, error, sys.exc_info()[2]
             continue
         except GeneratorExit as error:
             stack.pop()
-            value, exc = None, error
+            value, exc, tb = None, error, sys.exc_info()[2]
             continue
         finally:
             sched._current = None
@@ -400,13 +407,13 @@ def _drive(coro):
             try:
                 value = yield got
             except (Exception, GeneratorExit) as error:
-                value, exc = None, _for_coro(error)
+                value, exc, tb = None, _for_coro(error), sys.exc_info()[2]
         else:
             last = got
             yield _core.sleep(0)
             value = got
     if exc is not None:
-        coro._ended_with(None, exc)
+        coro._ended_with(None, exc, tb)
     else:
         coro._ended_with(value if value is not None else last, None)
 
@@ -602,9 +609,12 @@ class Lock(object):
         self._waiters = collections.deque()
 
     def acquire(self, blocking=True, timeout=None):
+        return self._acquire_for(AsynCoro.cur_coro(), blocking, timeout)
+
+    def _acquire_for(self, me, blocking=True, timeout=None):
         if not self._locked:
             self._locked = True
-            self._owner = AsynCoro.cur_coro()
+            self._owner = me
             return _done(True)
         if not blocking:
             return _done(False)
@@ -631,12 +641,11 @@ class RLock(Lock):
         Lock.__init__(self)
         self._depth = 0
 
-    def acquire(self, blocking=True, timeout=None):
-        me = AsynCoro.cur_coro()
+    def _acquire_for(self, me, blocking=True, timeout=None):
         if self._locked and self._owner is me:
             self._depth += 1
             return _done(True)
-        return _rlock_acquired(self, Lock.acquire(self, blocking, timeout), me)
+        return _rlock_acquired(self, Lock._acquire_for(self, me, blocking, timeout), me)
 
     def release(self):
         if self._depth > 1:
@@ -693,7 +702,7 @@ class Condition(object):
         waiter = _Waiter(timeout, False)
         self._waiters.append(waiter)
         self._lock.release()
-        return _cond_wait(self, waiter)
+        return _cond_wait(self, waiter, AsynCoro.cur_coro())
 
     def notify(self, n=1):
         while n > 0 and self._waiters:
@@ -707,9 +716,12 @@ class Condition(object):
 
 
 @stream
-def _cond_wait(cond, waiter):
+def _cond_wait(cond, waiter, me):
+    """Wait to be notified, then take the lock back for `me`, the waiting
+    coroutine (this stream runs outside it: cur_coro() is None here)."""
     woken = yield waiter.event
-    yield cond._lock.acquire()
+    acquire_for = getattr(cond._lock, "_acquire_for", None)
+    yield acquire_for(me) if acquire_for is not None else cond._lock.acquire()
     stop(woken)
 
 

@@ -13,6 +13,7 @@ themselves live in C (idiokit._core.IoSocket, src/socket.c).
 """
 from __future__ import absolute_import
 
+import errno
 import os
 import sys
 import socket as _stdsocket
@@ -152,9 +153,21 @@ class Socket(_IO):
     type = property(lambda self: self._type)
     proto = property(lambda self: self._proto)
 
+    # A subclass whose __init__ skips ours has these slots unset: it is a
+    # closed socket for the Python methods too, as for the C ones.
+    _UNSET_SLOTS = frozenset(("_sock", "_family", "_type", "_proto", "_wrap"))
+
+    def __getattr__(self, name):
+        if name in Socket._UNSET_SLOTS:
+            raise SocketError(errno.EBADF, "socket is closed")
+        raise AttributeError(name)
+
     def __repr__(self):
-        return "<idiokit.socket.Socket fd=%d family=%r type=%r>" % (
-            self.fileno(), self._family, self._type)
+        try:
+            return "<idiokit.socket.Socket fd=%d family=%r type=%r>" % (
+                self.fileno(), self._family, self._type)
+        except SocketError:
+            return "<idiokit.socket.Socket closed, uninitialised>"
 
     def settimeout(self, timeout):
         self.timeout = _check_timeout(timeout)

@@ -801,6 +801,12 @@ static IdkIoOp *op_new_with_buffer(IdkIoSock *s, int kind, int dir, PyObject *ob
         return NULL;
     if (PyObject_GetBuffer(obj, &op->view, flags) < 0) {
         Py_DECREF(op);
+        if ((flags & PyBUF_WRITABLE) && PyErr_ExceptionMatches(PyExc_BufferError)) {
+            /* as the stdlib says it: a read-only buffer is the wrong type */
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "recv_into() argument 'buffer' must be read-write "
+                         "bytes-like object, not %.100s", Py_TYPE(obj)->tp_name);
+        }
         return NULL;
     }
     op->has_view = 1;

@@ -461,15 +461,11 @@ c = Coro(consumer)
 Coro(producer)
 print(c.value(10))
 """, "(False, 'item')")
-# BUG (idiokit/asyncoro.py): Condition.wait re-acquires its RLock from the
-# _cond_wait stream, where AsynCoro.cur_coro() is None, so the lock's owner
-# becomes None instead of the waiting coroutine. Then (a) every coroutine
-# woken by notify_all "re-enters" the lock at once (owner None is None), and
-# the last release raises RuntimeError("release of an unlocked lock"); (b)
-# the waiter cannot re-acquire its own RLock after wait returns.
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="BUG: Condition.wait re-acquires the lock with owner None "
-                          "(idiokit/asyncoro.py _cond_wait)")
+
+
+# Condition.wait takes the lock back for the waiting coroutine (the re-acquire
+# runs in a helper stream, outside it): notify_all lets one waiter in at a
+# time, and the waiter can re-enter its own RLock afterwards.
 def test_condition_wait_reacquires_the_lock_for_its_coroutine():
     check("""
 cond = asyncoro.Condition()
@@ -506,12 +502,8 @@ print(Coro(main).value(10), Coro(reentrant).value(10))
 """, "1 (False, True)")
 
 
-# BUG on Python 2.7 (idiokit/asyncoro.py _finished): `raise coro._exc`
-# re-raises the failed Coro's exception instance without the traceback it
-# was raised with (2.7 exceptions carry none), so the joiner's traceback
-# lacks the frame that raised (checklist C3). Python 3 keeps __traceback__.
-@pytest.mark.xfail(sys.version_info[0] < 3, strict=True, raises=AssertionError,
-                   reason="BUG on 2.7: finish() loses the failing frame's traceback")
+# finish() of a failed Coro raises its exception with the traceback it was
+# raised with, on 2.7 too, where exceptions carry none (checklist C3).
 def test_finish_keeps_the_raising_frame_in_the_traceback():
     check("""
 import logging, traceback
