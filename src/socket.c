@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -56,6 +57,7 @@ typedef struct {
     int active[2];
     IdkIoOp *head[2], *tail[2];     /* waiting ops, one reference each */
     unsigned long drained_at;       /* loop poll count + 1 of the last short read, or 0 */
+    Py_ssize_t last_read;           /* bytes the last read got (large: see try_recv_direct) */
     unsigned char read_waits;       /* after a short read: wait rather than try */
     unsigned char read_probe;       /* counts those waits: every 8th tries anyway */
 } IdkIoSock;
@@ -344,13 +346,71 @@ static unsigned long loop_polls(void)
 static void read_done(IdkIoOp *op, ssize_t n)
 {
     op->sock->drained_at = n > 0 && n < op->size ? loop_polls() + 1 : 0;
+    op->sock->last_read = n;
+}
+
+/* recv(2) with EINTR retried. */
+static ssize_t recv_retry(int fd, char *buf, Py_ssize_t size, int flags)
+{
+    ssize_t n;
+    do
+        n = recv(fd, buf, size, flags);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* A failed read: 0 if it would block, else the op fails (1). */
+static int read_failed(IdkIoOp *op, int err)
+{
+    if (errno_would_block(err))
+        return 0;
+    op_raise_errno(op, err, NULL);
+    return 1;
+}
+
+/* Large reads go straight into the bytes object, sized by FIONREAD: one
+ * ioctl instead of copying tens of KiB out of the scratch buffer.  Taken
+ * when the socket's last read was large; -1 when not taken (nothing much
+ * waiting, or flags), else as try_recv. */
+#define RECV_DIRECT_MIN (32 * 1024)
+
+static int try_recv_direct(IdkIoOp *op)
+{
+    int avail = 0;
+    Py_ssize_t want;
+    PyObject *bytes;
+    ssize_t n;
+    if (op->flags != 0 || op->size < RECV_DIRECT_MIN || op->sock->last_read < RECV_DIRECT_MIN
+            || ioctl(op->sock->fd, FIONREAD, &avail) < 0 || avail < RECV_DIRECT_MIN)
+        return -1;
+    want = avail < op->size ? avail : op->size;
+    if ((bytes = PyBytes_FromStringAndSize(NULL, want)) == NULL) {
+        op_raise_current(op);
+        return 1;
+    }
+    n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes), want, 0);
+    if (n < 0) {
+        int err = errno;
+        Py_DECREF(bytes);
+        return read_failed(op, err);
+    }
+    read_done(op, n);
+    if (n < want) {          /* the queue shrank: only if someone else read */
+        PyObject *part = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
+        Py_DECREF(bytes);
+        bytes = part;
+    }
+    op_return1(op, bytes);
+    return 1;
 }
 
 static int try_recv(IdkIoOp *op)
 {
-    int fd = op->sock->fd;
     char *buf = recv_static;
     ssize_t n;
+    int direct = try_recv_direct(op);
+    if (direct >= 0)
+        return direct;
     if (op->size > RECV_STATIC_SIZE) {
         buf = PyMem_Malloc(op->size);
         if (buf == NULL) {
@@ -359,19 +419,12 @@ static int try_recv(IdkIoOp *op)
             return 1;
         }
     }
-    for (;;) {
-        n = recv(fd, buf, op->size, op->flags);
-        if (n >= 0 || errno != EINTR)
-            break;
-    }
+    n = recv_retry(op->sock->fd, buf, op->size, op->flags);
     if (n < 0) {
-        int e = errno;
+        int err = errno;
         if (buf != recv_static)
             PyMem_Free(buf);
-        if (errno_would_block(e))
-            return 0;
-        op_raise_errno(op, e, NULL);
-        return 1;
+        return read_failed(op, err);
     }
     read_done(op, n);
     op_return1(op, PyBytes_FromStringAndSize(buf, n));
@@ -382,18 +435,9 @@ static int try_recv(IdkIoOp *op)
 
 static int try_recv_into(IdkIoOp *op)
 {
-    ssize_t n;
-    for (;;) {
-        n = recv(op->sock->fd, op->view.buf, op->size, op->flags);
-        if (n >= 0 || errno != EINTR)
-            break;
-    }
-    if (n < 0) {
-        if (errno_would_block(errno))
-            return 0;
-        op_raise_errno(op, errno, NULL);
-        return 1;
-    }
+    ssize_t n = recv_retry(op->sock->fd, op->view.buf, op->size, op->flags);
+    if (n < 0)
+        return read_failed(op, errno);
     read_done(op, n);
     op_return1(op, PyLong_FromSsize_t(n));
     return 1;

@@ -478,6 +478,41 @@ def test_sendall_timeout_covers_the_whole_call_not_each_wait():
         raw.close()
 
 
+def test_large_reads_are_exact_whatever_their_size_and_end_cleanly():
+    # After a large read, recv sizes the next one by FIONREAD and reads into
+    # the bytes object directly (socket.c): sizes above, at and below the
+    # amount waiting, a bufsize smaller than it, then end of input.
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        payload = os.urandom(3 * 1024 * 1024)
+
+        def writer():
+            raw.sendall(payload)
+            raw.shutdown(stdsocket.SHUT_WR)
+        thread = threading.Thread(target=writer)
+        thread.start()
+
+        @idiokit.stream
+        def main():
+            chunks, sizes = [], [262144, 100000, 40000, 70000, 262144 * 2]
+            while True:
+                bufsize = sizes[len(chunks) % len(sizes)]
+                data = yield sock.recv(bufsize, timeout=30)
+                if not data:
+                    break
+                assert len(data) <= bufsize
+                chunks.append(data)
+            idiokit.stop(chunks)
+        chunks = run(main())
+        thread.join()
+        assert b"".join(chunks) == payload
+        assert max(len(c) for c in chunks) > 32 * 1024
+        assert run(sock.recv(65536, timeout=1)) == b""         # end of input stays
+    finally:
+        run(sock.close())
+        raw.close()
+
+
 # ---- UDP and Unix sockets -----------------------------------------------------------------
 
 def test_udp_sendto_recvfrom_with_timeout():
