@@ -7,6 +7,10 @@
  * connect, and `call` for recvfrom/sendto through the stdlib) is a SocketOp
  * stream: it tries its syscall at once and waits on the watcher only on
  * EAGAIN/EWOULDBLOCK/EINTR/ENOBUFS, under an optional monotonic timeout.
+ * SocketOps are hostable leaves (core.h): the one task waiting on an op
+ * serves it its channels.  They come from a freelist and stay out of the
+ * cyclic GC while they hold nothing that could lead back to them.  Reads
+ * copy out of a static scratch buffer, except large ones (try_recv_direct).
  *
  * Invariants:
  *  - A direction's watcher is active iff that direction has waiters; every

@@ -91,13 +91,16 @@ def run_server(python, script, args, client, client_args, cpu, client_cpu, timeo
         cargs = dict(client_args)
         cargs["port"] = ready["port"]
         cargv = _pinned(client_cpu, _script_argv(python, client, cargs))
+        cpu_before = _cpu_seconds(server.pid)
         try:
             proc = subprocess.run(cargv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"ok": False, "error": "client timed out after %g s" % timeout}
+        cpu_after = _cpu_seconds(server.pid)
         data = _last_json(proc.stdout)
         if proc.returncode != 0 or data is None:
             return {"ok": False, "error": _why(proc.returncode, proc.stderr, "client")}
+        _add_server_cpu(data, cpu_before, cpu_after)
         if server.poll() is not None:
             return {"ok": False, "error": "server died during the run: %s" % _tail(server.stderr)}
     finally:
@@ -107,6 +110,28 @@ def run_server(python, script, args, client, client_args, cpu, client_cpu, timeo
         for key, value in final.items():
             data["server_" + key] = value
     return {"ok": True, "data": data}
+
+
+def _cpu_seconds(pid):
+    """(user, system) CPU seconds of a process so far, from /proc; None if unreadable."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        tick = float(os.sysconf("SC_CLK_TCK"))
+        return int(fields[11]) / tick, int(fields[12]) / tick
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _add_server_cpu(data, before, after):
+    """The server's CPU time per request during the client's run (user and in all):
+    what the server itself spends, less sensitive than the rate to the other core."""
+    requests = data.get("requests")
+    if before is None or after is None or not requests:
+        return
+    user, system = after[0] - before[0], after[1] - before[1]
+    data["server_cpu_us"] = (user + system) / requests * 1e6
+    data["server_user_us"] = user / requests * 1e6
 
 
 def _wait_ready(server, timeout):
