@@ -21,10 +21,11 @@
  *    syscall first, so waiters of one direction are served in FIFO order.
  *  - A read that got less than it asked for found the socket's buffer empty.
  *    Whether a recv/recv_into started before the loop polls again should try
- *    first is learnt per socket: a try that fails with EAGAIN there (the peer
- *    has not answered yet: request/response traffic) makes the socket wait
- *    for readiness at once after short reads, re-checked by trying every
- *    8th time; a try that succeeds (a busy peer) keeps trying first.  The
+ *    first is learnt per socket: two tries in a row that fail with EAGAIN
+ *    there (the peer has not answered yet: request/response traffic) make
+ *    the socket wait for readiness at once after short reads, re-checked by
+ *    trying every 8th time; a try that succeeds (a busy peer) keeps or puts
+ *    it back on trying first.  The
  *    level-triggered watcher reports data that came in meanwhile at the next
  *    poll, so waiting loses nothing; timeout=0 always tries.
  *  - An op that is interrupted (throw, timeout, close) leaves the queue before
@@ -63,6 +64,7 @@ typedef struct {
     unsigned long drained_at;       /* loop poll count + 1 of the last short read, or 0 */
     Py_ssize_t last_read;           /* bytes the last read got (large: see try_recv_direct) */
     unsigned char read_waits;       /* after a short read: wait rather than try */
+    unsigned char read_fails;       /* tries after short reads that failed in a row (to 2) */
     unsigned char read_probe;       /* counts those waits: every 8th tries anyway */
 } IdkIoSock;
 
@@ -589,7 +591,10 @@ static int op_try_first(IdkIoOp *op, double timeout)
     if (s->read_waits && (++s->read_probe & 7) != 0)
         return 0;
     done = op_try(op);
-    s->read_waits = !done;
+    if (done)
+        s->read_fails = s->read_waits = 0;
+    else if (s->read_fails < 2 && ++s->read_fails == 2)
+        s->read_waits = 1;
     return done;
 }
 

@@ -124,6 +124,12 @@ def test_resets_in_the_middle_of_sendall_under_load():
 @idiokit.stream
 def _reset_under_load():
     lsock = yield listener()
+    # Fixed, small buffers on the server's side (accepted sockets inherit
+    # them): with autotuning (tcp_wmem and tcp_rmem go up to 4 and 32 MiB
+    # here) a server that reads fast absorbed a reset client's whole 4 MiB,
+    # and its sendall did not block as the test needs.
+    yield lsock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    yield lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     yield lsock.listen(2048)
     address = yield lsock.getsockname()
     errors, served = [], [0]
