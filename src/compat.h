@@ -420,9 +420,8 @@ static inline int idk_is_finalizing(void)
  *     impl(self, PyObject *const *args, Py_ssize_t nargs, IdkKw kw)
  * and exposed through IDK_FAST_METHOD: METH_FASTCALL | METH_KEYWORDS on 3.7+
  * (no argument tuple per call), a METH_VARARGS | METH_KEYWORDS wrapper on 2.7.
- * kw carries keywords in the calling convention's form; idk_kw_none() tells
- * the common keyword-free call, idk_kw_unpack() rebuilds (tuple, dict) for
- * the general parser. */
+ * kw carries keywords in the calling convention's form; idk_kw_next() walks
+ * them (nothing to walk in the common keyword-free call). */
 typedef struct {
     PyObject *names;   /* 3.7+: kwnames (values follow the positional ones) */
     PyObject *dict;    /* 2.7: the keyword dict */
@@ -447,12 +446,6 @@ typedef struct {
                     kw);                                                                    \
     }
 #endif
-
-static inline int idk_kw_none(IdkKw kw)
-{
-    return (kw.names == NULL || PyTuple_GET_SIZE(kw.names) == 0)
-        && (kw.dict == NULL || PyDict_Size(kw.dict) == 0);
-}
 
 /* Walk the keywords: *pos starts at 0; 1 with a borrowed (key, value), 0 at the end. */
 static inline int idk_kw_next(IdkKw kw, PyObject *const *args, Py_ssize_t nargs,

@@ -765,7 +765,7 @@ static int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const
     }
     for (i = 0; i < nnames; i++)
         out[i] = i < nargs ? args[i] : NULL;
-    while (!idk_kw_none(kw) && idk_kw_next(kw, args, nargs, &pos, &key, &value)) {
+    while (idk_kw_next(kw, args, nargs, &pos, &key, &value)) {
         for (i = 0; i < nnames && !idk_name_is(key, names[i]); i++)
             ;
         if (i == nnames) {
