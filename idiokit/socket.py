@@ -110,6 +110,18 @@ def _raw_from_fd(fd, family, type, proto):
 _IO = _core.IoSocket
 
 
+class _Closed(object):
+    """The stdlib socket of a Socket whose __init__ never ran: every use
+    raises SocketError(EBADF)."""
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        raise SocketError(errno.EBADF, "socket is closed")
+
+
+_CLOSED = _Closed()
+
+
 class Socket(_IO):
     """Socket(family=AF_INET, type=SOCK_STREAM, proto=0): a non-blocking
     socket.  `_sock` wraps an existing stdlib socket (which keeps owning
@@ -145,29 +157,34 @@ class Socket(_IO):
 
     @classmethod
     def _from_raw(cls, sock, family, type, proto):
-        self = cls.__new__(cls)
+        self = _IO.__new__(cls)     # _init sets every slot
         self._init(sock, family, type, proto)
         return self
 
-    family = property(lambda self: self._family)
-    type = property(lambda self: self._type)
-    proto = property(lambda self: self._proto)
+    # A subclass whose __init__ skips ours still gets these defaults from
+    # __new__: a closed socket for the Python methods too, as for the C ones.
+    # (No __getattr__ here: one would put every attribute lookup, conn.recv
+    # included, on CPython's slow path.)
+    def __new__(cls, *args, **kwargs):
+        self = _IO.__new__(cls)
+        self._sock = _CLOSED
+        self._family = self._type = self._proto = self._wrap = None
+        return self
 
-    # A subclass whose __init__ skips ours has these slots unset: it is a
-    # closed socket for the Python methods too, as for the C ones.
-    _UNSET_SLOTS = frozenset(("_sock", "_family", "_type", "_proto", "_wrap"))
-
-    def __getattr__(self, name):
-        if name in Socket._UNSET_SLOTS:
+    def _initialised(self, value):
+        if self._sock is _CLOSED:
             raise SocketError(errno.EBADF, "socket is closed")
-        raise AttributeError(name)
+        return value
+
+    family = property(lambda self: self._initialised(self._family))
+    type = property(lambda self: self._initialised(self._type))
+    proto = property(lambda self: self._initialised(self._proto))
 
     def __repr__(self):
-        try:
-            return "<idiokit.socket.Socket fd=%d family=%r type=%r>" % (
-                self.fileno(), self._family, self._type)
-        except SocketError:
+        if self._sock is _CLOSED:
             return "<idiokit.socket.Socket closed, uninitialised>"
+        return "<idiokit.socket.Socket fd=%d family=%r type=%r>" % (
+            self.fileno(), self._family, self._type)
 
     def settimeout(self, timeout):
         self.timeout = _check_timeout(timeout)
