@@ -184,7 +184,8 @@ struct IdkStream {
     unsigned char r_state;
     unsigned char r_observed;  /* someone waits on or read the result */
     unsigned char r_untracked; /* a GC type kept out of the GC while pending */
-    PyObject *r_value;     /* args tuple (RETURNED) or exc (RAISED) */
+    unsigned char r_single;    /* RETURNED one value: r_value is it, not (it,) */
+    PyObject *r_value;     /* args tuple (RETURNED) or exc (RAISED); see r_single */
     int r_nlisteners, r_caplisteners;
     IdkListener *r_listeners;
     IdkListener r_inl[1];
@@ -238,6 +239,14 @@ void idk_stream_init(IdkStream *s, const IdkKind *kind);
 /* Set the result once; runs listeners.  Steals nothing.  0 if already set. */
 int idk_stream_finish(IdkStream *s, int state, PyObject *value);
 int idk_stream_return(IdkStream *s, PyObject *args);
+/* Return one value without making the (value,) tuple: r_value holds the value
+ * and r_single is set.  Whoever reads r_value of a RETURNED stream either
+ * handles r_single or asks idk_stream_value() for the args tuple. */
+int idk_stream_finish1(IdkStream *s, PyObject *value);
+/* The args tuple (RETURNED) or the exc (RAISED); new reference or NULL. */
+PyObject *idk_stream_value(IdkStream *s);
+/* Finish s with done's result, in the same form.  0 if s already had one. */
+int idk_stream_finish_like(IdkStream *s, IdkStream *done);
 int idk_stream_raise(IdkStream *s, PyObject *exc);
 /* Listen for the result (called at once, synchronously, if already set). */
 int idk_stream_listen(IdkStream *s, IdkListenFn fn, PyObject *ctx);
@@ -274,6 +283,8 @@ IdkMsg *idk_in_take(IdkInStream *s, int with_msgs, int which);
 PyObject *idk_peel(PyObject *args);
 /* An exc for `cls(*args)`; new reference or NULL. */
 PyObject *idk_exc_new(PyObject *cls, PyObject *args);
+/* cls(*args) for the args a stream returned; new reference or NULL. */
+PyObject *idk_exc_from_returned(PyObject *cls, IdkStream *done);
 /* Normalize what `throw(*args)` accepts into an exc; new ref or NULL. */
 PyObject *idk_exc_from_throw_args(PyObject *args);
 
@@ -312,6 +323,7 @@ struct IdkLoop {
     unsigned long l_polls;           /* polls so far (see socket.c's drained_at) */
     size_t l_batch_left;             /* steps left in the running batch */
     PyThreadState *l_tstate;         /* saved while the poll runs unlocked */
+    int l_unlocked;                  /* the poll releases or released the GIL */
     IdkVec l_fired;                  /* timers fired in this poll */
     PyObject *l_error;               /* an exc to raise out of run() */
 };
@@ -338,6 +350,7 @@ struct IdkTask {
     unsigned char t_is_coro;
     unsigned char t_scheduled;
     unsigned char t_resume_throw; /* resume with an exc rather than args */
+    unsigned char t_resume_single; /* resume with t_resume itself, not peeled */
     unsigned char t_live;     /* unfinished: holds a reference to itself */
     unsigned char t_gc_hidden;    /* unfinished: the task is out of the GC */
     unsigned char t_gen_hidden;   /* unfinished: t_gen is out of the GC */

@@ -542,7 +542,7 @@ static void delivery_on_target_done(IdkStream *target, PyObject *ctx)
         leaf_finish(&d->base.base, IDK_RAISED, target->r_value);
         return;
     }
-    exc = idk_exc_new(IdkExc_BrokenPipe, target->r_value);
+    exc = idk_exc_from_returned(IdkExc_BrokenPipe, target);
     if (exc == NULL) {
         exc = idk_exc_fetch();
     }

@@ -36,8 +36,10 @@ static void loop_on_fork_child(void)
 static void loop_release_gil(struct ev_loop *ev)
 {
     IdkLoop *loop = (IdkLoop *)ev_userdata(ev);
-    if (!loop->l_poll_nowait)
+    if (!loop->l_poll_nowait) {
+        loop->l_unlocked = 1;   /* set while the GIL is still ours */
         loop->l_tstate = PyEval_SaveThread();
+    }
 }
 
 static void loop_acquire_gil(struct ev_loop *ev)
@@ -46,6 +48,7 @@ static void loop_acquire_gil(struct ev_loop *ev)
     if (loop->l_tstate != NULL)
         PyEval_RestoreThread(loop->l_tstate);
     loop->l_tstate = NULL;
+    loop->l_unlocked = 0;
 }
 
 /* ---- errors from callbacks ------------------------------------------------------------ */
@@ -105,7 +108,10 @@ int idk_loop_schedule(IdkTask *t)
     loop->l_rcount++;
     t->t_scheduled = 1;
     Py_INCREF(t);
-    if (loop->l_running && !idk_loop_on_thread())
+    /* We hold the GIL: the loop's thread is either blocked in (or about to
+     * enter, or just leaving) its poll, and needs waking, or it will see the
+     * queue before it polls again. */
+    if (loop->l_unlocked)
         ev_async_send(loop->l_ev, &loop->l_async);
     return 0;
 }
@@ -228,6 +234,7 @@ static IdkLoop *loop_create(void)
     loop->l_polls = 0;
     loop->l_batch_left = 0;
     loop->l_tstate = NULL;
+    loop->l_unlocked = 0;
     idk_vec_init(&loop->l_fired);
     loop->l_error = NULL;
     if (loop->l_posted == NULL || ready_grow(loop) < 0)

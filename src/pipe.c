@@ -58,7 +58,7 @@ static void pipe_maybe_finish(IdkPipe *p)
         return;
     Py_INCREF(p);
     pipe_unwire(p);
-    idk_stream_finish(&p->base, right->r_state, right->r_value);
+    idk_stream_finish_like(&p->base, right);
     Py_DECREF(p);
 }
 
@@ -82,7 +82,7 @@ static void pipe_on_left(IdkStream *left, PyObject *ctx)
         if (left->r_state == IDK_RAISED) {
             pipe_push_end(&p->p_in[IDK_SIGS], left->r_value);
         } else {
-            PyObject *eoi = idk_exc_new(PyExc_StopIteration, left->r_value);
+            PyObject *eoi = idk_exc_from_returned(PyExc_StopIteration, left);
             if (eoi == NULL)
                 eoi = idk_exc_fetch();
             pipe_push_end(&p->p_in[IDK_MSGS], eoi);
@@ -99,7 +99,7 @@ static void pipe_on_right(IdkStream *right, PyObject *ctx)
         if (right->r_state == IDK_RAISED) {
             pipe_push_end(&p->p_in[IDK_BROKEN], right->r_value);
         } else {
-            PyObject *bp = idk_exc_new(IdkExc_BrokenPipe, right->r_value);
+            PyObject *bp = idk_exc_from_returned(IdkExc_BrokenPipe, right);
             if (bp == NULL)
                 bp = idk_exc_fetch();
             pipe_push_end(&p->p_in[IDK_BROKEN], bp);
@@ -228,7 +228,15 @@ static void fork_finish(IdkFork *f, int state, PyObject *value)
 
 static void fork_on_target_done(IdkStream *target, PyObject *ctx)
 {
-    fork_finish((IdkFork *)ctx, target->r_state, target->r_value);
+    PyObject *value = idk_stream_value(target);
+    if (value == NULL) {
+        PyObject *exc = idk_exc_fetch();
+        fork_finish((IdkFork *)ctx, IDK_RAISED, exc);
+        Py_DECREF(exc);
+        return;
+    }
+    fork_finish((IdkFork *)ctx, target->r_state, value);
+    Py_DECREF(value);
 }
 
 /* A signal or broken item closes only the fork. */

@@ -266,25 +266,34 @@ static void op_release(IdkIoOp *op)
     Py_CLEAR(op->args);
 }
 
-/* A result tuple of bytes, ints and None, which cannot refer to anything. */
-static int result_is_atomic(PyObject *value)
+/* Bytes, ints and None cannot refer to anything. */
+static int value_is_atomic(PyObject *v)
+{
+    return PyBytes_CheckExact(v) || PyLong_CheckExact(v) || v == Py_None;
+}
+
+static int args_are_atomic(PyObject *args)
 {
     Py_ssize_t i;
-    if (!PyTuple_CheckExact(value))
+    if (!PyTuple_CheckExact(args))
         return 0;
-    for (i = 0; i < PyTuple_GET_SIZE(value); i++) {
-        PyObject *item = PyTuple_GET_ITEM(value, i);
-        if (!PyBytes_CheckExact(item) && !PyLong_CheckExact(item) && item != Py_None)
+    for (i = 0; i < PyTuple_GET_SIZE(args); i++) {
+        if (!value_is_atomic(PyTuple_GET_ITEM(args, i)))
             return 0;
     }
     return 1;
 }
 
+/* How an op finishes: raised (value: the exc), returned args (value: the
+ * tuple) or returned one value (value: itself, no tuple; see core.h). */
+enum { OP_RAISED, OP_RETURNED_ARGS, OP_RETURNED_ONE };
+
 /* Finish once: leave the queue, stop the timer, drop the buffers, unlink the
  * channels, then set the result.  Steals nothing. */
-static void op_finish(IdkIoOp *op, int state, PyObject *value)
+static void op_finish(IdkIoOp *op, int how, PyObject *value)
 {
     IdkStream *s = &op->base.base;
+    int atomic;
     if (s->r_state != IDK_PENDING)
         return;
     Py_INCREF(op);
@@ -292,53 +301,52 @@ static void op_finish(IdkIoOp *op, int state, PyObject *value)
     op_dequeue(op);
     idk_timer_stop(&op->timer);
     op_release(op);
-    if (s->r_untracked && !(state == IDK_RETURNED && result_is_atomic(value))) {
+    atomic = how == OP_RETURNED_ONE ? value_is_atomic(value)
+             : how == OP_RETURNED_ARGS && args_are_atomic(value);
+    if (s->r_untracked && !atomic) {
         s->r_untracked = 0;     /* an exception, a socket: may lead back to the op */
         PyObject_GC_Track(op);
     }
-    idk_in_finish(&op->base, state, value);
+    idk_in_clear(&op->base);
+    if (how == OP_RETURNED_ONE)
+        idk_stream_finish1(s, value);
+    else
+        idk_stream_finish(s, how == OP_RAISED ? IDK_RAISED : IDK_RETURNED, value);
     Py_DECREF(op);
 }
 
-static void op_return1(IdkIoOp *op, PyObject *value)   /* steals value */
+static void op_raise(IdkIoOp *op, PyObject *exc)   /* steals exc */
+{
+    op_finish(op, OP_RAISED, exc);
+    Py_DECREF(exc);
+}
+
+/* Return value (stolen), or raise the current error if it is NULL.  None is
+ * returned as no args, as the original's sockets do. */
+static void op_return1(IdkIoOp *op, PyObject *value)
 {
     PyObject *args;
-    if (value == NULL) {
-        PyObject *exc = idk_exc_fetch();
-        op_finish(op, IDK_RAISED, exc);
-        Py_DECREF(exc);
-        return;
+    if (value == NULL)
+        op_raise(op, idk_exc_fetch());
+    else if (value != Py_None)
+        op_finish(op, OP_RETURNED_ONE, value);
+    else if ((args = PyTuple_New(0)) == NULL)
+        op_raise(op, idk_exc_fetch());
+    else {
+        op_finish(op, OP_RETURNED_ARGS, args);
+        Py_DECREF(args);
     }
-    if (value == Py_None) {
-        args = PyTuple_New(0);
-        Py_DECREF(value);
-    } else if ((args = PyTuple_New(1)) != NULL) {
-        PyTuple_SET_ITEM(args, 0, value);     /* steals value */
-    } else {
-        Py_DECREF(value);
-    }
-    if (args == NULL) {
-        PyObject *exc = idk_exc_fetch();
-        op_finish(op, IDK_RAISED, exc);
-        Py_DECREF(exc);
-        return;
-    }
-    op_finish(op, IDK_RETURNED, args);
-    Py_DECREF(args);
+    Py_XDECREF(value);
 }
 
 static void op_raise_errno(IdkIoOp *op, int err, const char *text)
 {
-    PyObject *exc = exc_errno(err, text);
-    op_finish(op, IDK_RAISED, exc);
-    Py_DECREF(exc);
+    op_raise(op, exc_errno(err, text));
 }
 
 static void op_raise_current(IdkIoOp *op)
 {
-    PyObject *exc = exc_fetch_converted();
-    op_finish(op, IDK_RAISED, exc);
-    Py_DECREF(exc);
+    op_raise(op, exc_fetch_converted());
 }
 
 /* ---- the syscalls: 1 = finished (either way), 0 = would block --------------------------- */
@@ -622,12 +630,8 @@ static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
 static void op_on_timer(PyObject *owner)
 {
     IdkIoOp *op = (IdkIoOp *)owner;
-    PyObject *exc;
-    if (op->base.base.r_state != IDK_PENDING)
-        return;
-    exc = exc_timeout();
-    op_finish(op, IDK_RAISED, exc);
-    Py_DECREF(exc);
+    if (op->base.base.r_state == IDK_PENDING)
+        op_raise(op, exc_timeout());
 }
 
 static void op_on_input(IdkStream *s, int which)
@@ -644,7 +648,7 @@ static void op_on_input(IdkStream *s, int which)
     Py_INCREF(s);
     op_dequeue(op);          /* cancelled: nothing more is read or written */
     idk_msg_consume(m);
-    op_finish(op, IDK_RAISED, m->m_payload);
+    op_finish(op, OP_RAISED, m->m_payload);
     idk_msg_decref(m);
     Py_DECREF(s);
 }
@@ -685,7 +689,9 @@ static int parse_timeout(PyObject *o, double *t)
 
 /* Ops are made per call: their memory is reused through a freelist, and
  * they stay out of the cyclic GC while they carry nothing that could lead
- * back to them (see op_finish). */
+ * back to them (see op_finish).  A recycled op keeps what op_dealloc left:
+ * empty, unlinked channels and a stopped timer that fires op_on_timer on
+ * the same memory, so only a fresh one needs those set up. */
 #define OP_FREELIST 64
 static IdkIoOp *op_free[OP_FREELIST];
 static int op_nfree = 0;
@@ -696,8 +702,11 @@ static IdkIoOp *op_alloc(void)
     if (op_nfree > 0)
         return (IdkIoOp *)PyObject_Init((PyObject *)op_free[--op_nfree], &IdkIoOp_Type);
     op = (IdkIoOp *)IdkIoOp_Type.tp_alloc(&IdkIoOp_Type, 0);
-    if (op != NULL)
-        PyObject_GC_UnTrack(op);   /* tp_alloc tracked it */
+    if (op == NULL)
+        return NULL;
+    PyObject_GC_UnTrack(op);   /* tp_alloc tracked it */
+    idk_in_init(&op->base);
+    idk_timer_init(&op->timer, (PyObject *)op, op_on_timer);
     return op;
 }
 
@@ -708,7 +717,6 @@ static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
         return NULL;
     idk_stream_init(&op->base.base, &op_kind);
     op->base.base.r_untracked = 1;
-    idk_in_init(&op->base);
     op->base.in[IDK_SIGS].c_watch = 1;
     op->base.in[IDK_BROKEN].c_watch = 1;
     op->l_host = NULL;
@@ -721,7 +729,6 @@ static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
     op->obj = op->args = NULL;
     op->has_view = 0;
     op->size = op->done = 0;
-    idk_timer_init(&op->timer, (PyObject *)op, op_on_timer);
     return op;
 }
 
@@ -736,9 +743,7 @@ static PyObject *op_start(IdkIoOp *op, double timeout)
     if (s->head[op->dir] == NULL && op_try_first(op, timeout))
         return (PyObject *)op;
     if (timeout == 0.0) {
-        PyObject *exc = exc_timeout();
-        op_finish(op, IDK_RAISED, exc);
-        Py_DECREF(exc);
+        op_raise(op, exc_timeout());
         return (PyObject *)op;
     }
     if (idk_loop_get() == NULL || (timeout > 0 && idk_timer_start(&op->timer, timeout) < 0)) {
@@ -1179,10 +1184,14 @@ static int op_clear(IdkIoOp *op)
     return 0;
 }
 
+/* Leaves the channels empty and the timer stopped, as op_alloc expects of a
+ * recycled op (op_clear does the rest, with what the result holds). */
 static void op_dealloc(IdkIoOp *op)
 {
     PyObject_GC_UnTrack(op);
-    op_clear(op);
+    idk_timer_stop(&op->timer);
+    op_release(op);
+    idk_in_clear(&op->base);
     Py_CLEAR(op->sock);
     idk_stream_base_release(&op->base.base);
     if (IDK_FREELISTS && op_nfree < OP_FREELIST)

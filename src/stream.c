@@ -18,6 +18,7 @@ void idk_stream_init(IdkStream *s, const IdkKind *kind)
     s->r_state = IDK_PENDING;
     s->r_observed = 0;
     s->r_untracked = 0;
+    s->r_single = 0;
     s->r_value = NULL;
     s->r_nlisteners = 0;
     s->r_caplisteners = 1;
@@ -71,6 +72,30 @@ int idk_stream_finish(IdkStream *s, int state, PyObject *value)
     listeners_run(s);
     Py_DECREF(s);
     return 1;
+}
+
+int idk_stream_finish1(IdkStream *s, PyObject *value)
+{
+    s = idk_stream_resolve(s);
+    if (s->r_state != IDK_PENDING)
+        return 0;
+    s->r_single = 1;
+    return idk_stream_finish(s, IDK_RETURNED, value);
+}
+
+PyObject *idk_stream_value(IdkStream *s)
+{
+    s = idk_stream_resolve(s);
+    if (s->r_single)
+        return PyTuple_Pack(1, s->r_value);
+    return idk_newref(s->r_value);
+}
+
+int idk_stream_finish_like(IdkStream *s, IdkStream *done)
+{
+    done = idk_stream_resolve(done);
+    return done->r_single ? idk_stream_finish1(s, done->r_value)
+                          : idk_stream_finish(s, done->r_state, done->r_value);
 }
 
 int idk_stream_return(IdkStream *s, PyObject *args)
@@ -282,6 +307,16 @@ PyObject *idk_exc_new(PyObject *cls, PyObject *args)
     return exc;
 }
 
+PyObject *idk_exc_from_returned(PyObject *cls, IdkStream *done)
+{
+    PyObject *args = idk_stream_value(done), *exc;
+    if (args == NULL)
+        return NULL;
+    exc = idk_exc_new(cls, args);
+    Py_DECREF(args);
+    return exc;
+}
+
 static int is_exc_class(PyObject *o)
 {
     return PyType_Check(o) && PyType_IsSubtype((PyTypeObject *)o,
@@ -363,8 +398,12 @@ static PyObject *rv_get(ResultView *rv, PyObject *unused)
         PyErr_SetString(PyExc_ValueError, "value not set");
         return NULL;
     }
-    if (s->r_state == IDK_RETURNED)
-        return Py_BuildValue("(OO)", Py_False, s->r_value);
+    if (s->r_state == IDK_RETURNED) {
+        PyObject *args = idk_stream_value(s), *r;
+        r = args ? Py_BuildValue("(OO)", Py_False, args) : NULL;
+        Py_XDECREF(args);
+        return r;
+    }
     {
         PyObject *info = idk_exc_info(s->r_value), *r;
         r = info ? Py_BuildValue("(OO)", Py_True, info) : NULL;
@@ -449,9 +488,16 @@ static PyObject *stream_result(IdkStream *self, PyObject *unused)
 static PyObject *stream_outcome(IdkStream *self, PyObject *unused)
 {
     IdkStream *s = idk_stream_resolve(self);
+    PyObject *value, *r;
     (void)unused;
     s->r_observed = 1;
-    return Py_BuildValue("(iO)", s->r_state, s->r_value ? s->r_value : Py_None);
+    if (s->r_state == IDK_PENDING)
+        return Py_BuildValue("(iO)", s->r_state, Py_None);
+    if ((value = idk_stream_value(s)) == NULL)
+        return NULL;
+    r = Py_BuildValue("(iO)", s->r_state, value);
+    Py_DECREF(value);
+    return r;
 }
 
 PyObject *idk_await_new(PyObject *stream);

@@ -108,6 +108,7 @@ PyObject *idk_task_new(PyObject *gen)
     t->t_is_coro = idk_is_coroutine(gen);
     t->t_scheduled = 0;
     t->t_resume_throw = 0;
+    t->t_resume_single = 0;
     t->t_resume = NULL;
     t->t_live = 0;
     task_gc_hide(t);
@@ -199,6 +200,14 @@ static void task_bad_yield(IdkTask *t)
 
 /* ---- waiting on a child ------------------------------------------------------------ */
 
+/* The next step sends in (or throws) done's result. */
+static void task_resume_with(IdkTask *t, IdkStream *done)
+{
+    Py_XSETREF(t->t_resume, idk_newref(done->r_value));
+    t->t_resume_throw = done->r_state == IDK_RAISED;
+    t->t_resume_single = done->r_single;
+}
+
 static void task_on_child_done(IdkStream *child, PyObject *ctx)
 {
     IdkTask *t = (IdkTask *)ctx;
@@ -212,8 +221,7 @@ static void task_on_child_done(IdkStream *child, PyObject *ctx)
         idk_stream_detach(cur, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
                           &t->base.in[IDK_BROKEN]);
     task_unforward(t);
-    Py_XSETREF(t->t_resume, idk_newref(child->r_value));
-    t->t_resume_throw = child->r_state == IDK_RAISED;
+    task_resume_with(t, child);
     if (idk_loop_schedule(t) < 0) {
         PyObject *exc = idk_exc_fetch();
         idk_loop_report(exc);
@@ -240,8 +248,7 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
         /* Already finished: its stored result, next turn, no wiring. */
         IdkStream *done = idk_stream_resolve((IdkStream *)obj);
         done->r_observed = 1;
-        Py_XSETREF(t->t_resume, idk_newref(done->r_value));
-        t->t_resume_throw = done->r_state == IDK_RAISED;
+        task_resume_with(t, done);
         if (idk_loop_schedule(t) < 0)
             task_fail_current_error(t);
         return;
@@ -298,9 +305,10 @@ static PyObject *task_coro_exc(PyObject *exc)
 void idk_task_step(IdkTask *t)
 {
     PyObject *resume = t->t_resume, *out = NULL, *value;
-    int throw_ = t->t_resume_throw, r;
+    int throw_ = t->t_resume_throw, single = t->t_resume_single, r;
     t->t_resume = NULL;
     t->t_resume_throw = 0;
+    t->t_resume_single = 0;
     if (t->t_gen == NULL || t->base.base.r_state != IDK_PENDING) {
         Py_XDECREF(resume);
         return;
@@ -310,7 +318,10 @@ void idk_task_step(IdkTask *t)
         r = exc == NULL ? IDK_SEND_ERROR : idk_iter_throw(t->t_gen, exc, &out);
         Py_XDECREF(exc);
     } else {
-        value = resume != NULL ? idk_peel(resume) : idk_newref(Py_None);
+        if (resume == NULL)
+            value = idk_newref(Py_None);
+        else
+            value = single ? idk_newref(resume) : idk_peel(resume);
         if (idk_mapiter_check(t->t_gen)) {
             out = idk_mapiter_send(t->t_gen, value);
             r = out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
