@@ -234,13 +234,6 @@ IdkChan *idk_in_input(IdkStream *base, int which)
     return &((IdkInStream *)base)->in[which];
 }
 
-void idk_in_clear(IdkInStream *s)
-{
-    int k;
-    for (k = 0; k < IDK_NCHANS; k++)
-        idk_chan_clear(&s->in[k]);
-}
-
 void idk_in_unwatch(IdkInStream *s)
 {
     int k;
