@@ -268,6 +268,12 @@ class Socket(_IO):
         _IO.close(self)
 
 
+if not _PY2:
+    # recv, recv_into, send and sendall as descriptors of Socket itself:
+    # CPython specialises a C method's call only on the descriptor's exact
+    # type (Python 2 keeps its send/sendall wrappers above).
+    _core._own_fast_methods(Socket)
+
 type_of = type
 
 

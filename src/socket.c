@@ -1231,9 +1231,40 @@ static PyObject *mod_socket_setup(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* _own_fast_methods(cls): cls (an IoSocket subclass) gets descriptors of its
+ * own for the per-call methods.  CPython specialises a call of a C method
+ * only when the descriptor's type is exactly the instance's type; with
+ * IoSocket's own descriptors every conn.recv(...) on an idiokit.socket.Socket
+ * took the generic path (a subtype check and a vectorcall on each call). */
+static PyObject *mod_own_fast_methods(PyObject *self, PyObject *cls)
+{
+    PyMethodDef *def;
+    (void)self;
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &IdkIoSock_Type)) {
+        PyErr_SetString(PyExc_TypeError, "_own_fast_methods() wants a subclass of IoSocket");
+        return NULL;
+    }
+    for (def = iosock_methods; def->ml_name != NULL; def++) {
+        PyObject *descr;
+        int r;
+        if (def->ml_flags != IDK_FAST_FLAGS)
+            continue;
+        if ((descr = PyDescr_NewMethod((PyTypeObject *)cls, def)) == NULL)
+            return NULL;
+        r = PyObject_SetAttrString(cls, def->ml_name, descr);
+        Py_DECREF(descr);
+        if (r < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef socket_module_methods[] = {
     {"_socket_setup", mod_socket_setup, METH_VARARGS,
      "_socket_setup(SocketError, SocketTimeout, convert): the classes the socket ops raise."},
+    {"_own_fast_methods", mod_own_fast_methods, METH_O,
+     "_own_fast_methods(cls): cls gets its own descriptors of recv, recv_into, send and "
+     "sendall, so that CPython specialises their calls on cls's instances."},
     {NULL, NULL, 0, NULL}
 };
 
