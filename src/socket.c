@@ -24,7 +24,7 @@
  *    first is learnt per socket: two tries in a row that fail with EAGAIN
  *    there (the peer has not answered yet: request/response traffic) make
  *    the socket wait for readiness at once after short reads, re-checked by
- *    trying every 8th time; a try that succeeds (a busy peer) keeps or puts
+ *    trying every 32nd time; a try that succeeds (a busy peer) keeps or puts
  *    it back on trying first.  The
  *    level-triggered watcher reports data that came in meanwhile at the next
  *    poll, so waiting loses nothing; timeout=0 always tries.
@@ -65,7 +65,7 @@ typedef struct {
     Py_ssize_t last_read;           /* bytes the last read got (large: see try_recv_direct) */
     unsigned char read_waits;       /* after a short read: wait rather than try */
     unsigned char read_fails;       /* tries after short reads that failed in a row (to 2) */
-    unsigned char read_probe;       /* counts those waits: every 8th tries anyway */
+    unsigned char read_probe;       /* counts those waits: every 32nd tries anyway */
 } IdkIoSock;
 
 struct IdkIoOp {
@@ -596,7 +596,7 @@ static int op_try_first(IdkIoOp *op, double timeout)
     int done;
     if (!read_after_short_read(op, timeout))
         return op_try(op);
-    if (s->read_waits && (++s->read_probe & 7) != 0)
+    if (s->read_waits && (++s->read_probe & 31) != 0)
         return 0;
     done = op_try(op);
     if (done)
