@@ -798,7 +798,10 @@ static int arg_ssize(PyObject *o, Py_ssize_t *out)
 {
     if (o == NULL)
         return 0;
-    *out = PyNumber_AsSsize_t(o, PyExc_OverflowError);
+    if (PyLong_CheckExact(o))
+        *out = PyLong_AsSsize_t(o);
+    else
+        *out = PyNumber_AsSsize_t(o, PyExc_OverflowError);
     return *out == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
@@ -851,12 +854,21 @@ static PyObject *iosock_recv_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_
     return op_start(op, timeout);
 }
 
-/* A new op that holds a buffer view of `obj` (writable for reads). */
+/* A new op that holds a buffer view of `obj` (writable for reads).  Data
+ * to send in a bytes object is only referenced: its memory stays put while
+ * the op holds it, and the buffer protocol would cost more than the rest
+ * of a small send's setup. */
 static IdkIoOp *op_new_with_buffer(IdkIoSock *s, int kind, int dir, PyObject *obj, int flags)
 {
     IdkIoOp *op = op_new(s, kind, dir);
     if (op == NULL)
         return NULL;
+    if (!(flags & PyBUF_WRITABLE) && PyBytes_CheckExact(obj)) {
+        op->obj = idk_newref(obj);
+        op->view.buf = PyBytes_AS_STRING(obj);
+        op->view.len = PyBytes_GET_SIZE(obj);
+        return op;
+    }
     if (PyObject_GetBuffer(obj, &op->view, flags) < 0) {
         Py_DECREF(op);
         if ((flags & PyBUF_WRITABLE) && PyErr_ExceptionMatches(PyExc_BufferError)) {

@@ -287,6 +287,44 @@ def test_non_waiting_methods_work_and_raise_socket_errors():
     run(main())
 
 
+@idiokit.stream
+def _drain():
+    while True:            # end of input ends it with the upstream's result
+        yield idiokit.next()
+
+
+def test_an_operation_result_reads_the_same_everywhere():
+    # A socket op keeps its one value without the (value,) args tuple that
+    # other streams store; every reader of the result still sees those args.
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            yield b.sendall(b"x")
+            op = a.recv(10)
+            assert (yield op) == b"x"
+            assert (yield op) == b"x"                       # the stored result again
+            assert op.result().unsafe_get() == (False, (b"x",))
+            assert op._outcome() == (1, (b"x",))
+            assert (yield op.fork()) == b"x"
+            with pytest.raises(idiokit.BrokenPipe) as info:
+                yield op.send("too late")
+            assert info.value.args == (b"x",)
+
+            yield b.sendall(b"y")
+            assert (yield idiokit.sleep(0) | a.recv(10)) == b"y"     # a pipe's right side
+            yield b.sendall(b"z")
+            assert (yield a.recv(10) | _drain()) == b"z"             # end of input's args
+            assert (yield b.sendall(b"w")) is None
+            sent = b.sendall(b"v")
+            yield sent
+            assert sent.result().unsafe_get() == (False, ())
+            yield recv_exactly(a, 2)
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
 # ---- every waiting method: per-call timeout, default timeout, poll, override ----------
 
 def abstract_unix_name(tag):
