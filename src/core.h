@@ -177,6 +177,11 @@ struct IdkKind {
     /* 1: laid out as an IdkLeaf, so that the one task waiting on it may
      * host it (see IdkLeaf below); left out (0) in the other kinds. */
     unsigned char hostable;
+    /* A hosted leaf that scheduled its host task itself, to act in the
+     * task's turn rather than in a loop callback (socket.c's reads): called
+     * when that turn comes, before the task resumes.  If the leaf finishes
+     * there, the task resumes with its result in the same turn. */
+    void (*on_turn)(IdkStream *s);
 };
 
 struct IdkStream {
@@ -357,6 +362,7 @@ struct IdkTask {
     unsigned char t_scheduled;
     unsigned char t_resume_throw; /* resume with an exc rather than args */
     unsigned char t_resume_single; /* resume with t_resume itself, not peeled */
+    unsigned char t_in_turn;  /* its child's on_turn runs: no scheduling */
     unsigned char t_live;     /* unfinished: holds a reference to itself */
     unsigned char t_gc_hidden;    /* unfinished: the task is out of the GC */
     unsigned char t_gen_hidden;   /* unfinished: t_gen is out of the GC */

@@ -265,7 +265,7 @@ static void next_on_input(IdkStream *s, int which)
 }
 
 static const IdkKind next_kind = {
-    "next", idk_in_attach, idk_in_detach, NULL, idk_in_input, next_on_input, NULL, 1
+    "next", idk_in_attach, idk_in_detach, NULL, idk_in_input, next_on_input, NULL, 1, NULL
 };
 
 PyObject *idk_next_new(void)
@@ -294,7 +294,7 @@ static void event_on_input(IdkStream *s, int which)
 
 static const IdkKind event_kind = {
     "event", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    event_on_input, NULL, 1
+    event_on_input, NULL, 1, NULL
 };
 
 PyObject *idk_event_new(void)
@@ -402,7 +402,7 @@ static void sleep_on_input(IdkStream *s, int which)
 
 static const IdkKind sleep_kind = {
     "sleep", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    sleep_on_input, NULL, 1
+    sleep_on_input, NULL, 1, NULL
 };
 
 /* sleep(delay[, exc]): an Event that succeeds (or raises exc) after delay
@@ -492,7 +492,7 @@ static void send_on_consumed(IdkStream *s, IdkMsg *m)
 
 static const IdkKind send_kind = {
     "send", leaf_attach_no_msgs, leaf_detach_no_msgs, send_output, idk_in_input,
-    send_on_input, send_on_consumed, 1
+    send_on_input, send_on_consumed, 1, NULL
 };
 
 PyObject *idk_send_new(PyObject *args)
@@ -591,7 +591,7 @@ static void delivery_on_input(IdkStream *s, int which)
 
 static const IdkKind delivery_kind = {
     "delivery", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    delivery_on_input, delivery_on_consumed, 0
+    delivery_on_input, delivery_on_consumed, 0, NULL
 };
 
 PyObject *idk_delivery_new(IdkStream *target, int which, int is_throw,

@@ -140,7 +140,7 @@ static IdkChan *pipe_input(IdkStream *s, int which)
 }
 
 static const IdkKind pipe_kind = {
-    "pipe", pipe_attach, pipe_detach, pipe_output, pipe_input, NULL, NULL, 0
+    "pipe", pipe_attach, pipe_detach, pipe_output, pipe_input, NULL, NULL, 0, NULL
 };
 
 PyObject *idk_pipe_new(IdkStream *left, IdkStream *right)
@@ -267,7 +267,7 @@ static IdkOutput *fork_output(IdkStream *s)
 }
 
 static const IdkKind fork_kind = {
-    "fork", idk_in_attach, idk_in_detach, fork_output, idk_in_input, fork_on_input, NULL, 0
+    "fork", idk_in_attach, idk_in_detach, fork_output, idk_in_input, fork_on_input, NULL, 0, NULL
 };
 
 PyObject *idk_fork_new(IdkStream *target)
@@ -315,7 +315,7 @@ static void fork_dealloc(IdkFork *f)
 
 /* ---- Proxy -------------------------------------------------------------------------- */
 
-const IdkKind idk_proxy_kind = {"proxy", NULL, NULL, NULL, NULL, NULL, NULL, 0};
+const IdkKind idk_proxy_kind = {"proxy", NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL};
 
 static PyObject *proxy_tp_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {

@@ -74,6 +74,7 @@ struct IdkIoOp {
     IdkIoSock *sock;                /* owned */
     IdkIoOp *prev, *next;
     int queued;
+    int ready_seen;                 /* readiness reported; read in the task's turn */
     int kind, dir, flags;
     IdkTimer timer;
     PyObject *obj;                  /* send data / buffer owner / callable */
@@ -608,6 +609,32 @@ static int op_try_first(IdkIoOp *op, double timeout)
 
 /* ---- events: readiness, timeout, interruption -------------------------------------------- */
 
+/* A read that one task waits on is done in that task's turn, not here: when
+ * many sockets are ready at once, each task then sends what it read while
+ * the data is still in the cache, instead of after every other ready
+ * socket's read (100 KiB x 100 connections: the kernel's copies took twice
+ * as long).  1 if the op is left for its task's turn. */
+static int read_in_turn(IdkIoOp *op)
+{
+    if ((op->kind != OP_RECV && op->kind != OP_RECV_INTO) || op->l_host == NULL)
+        return 0;
+    op->ready_seen = 1;
+    if (idk_loop_schedule(op->l_host) < 0) {
+        PyErr_Clear();         /* out of memory: read now instead */
+        return 0;
+    }
+    return 1;
+}
+
+static void op_on_turn(IdkStream *s)
+{
+    IdkIoOp *op = (IdkIoOp *)s;
+    if (s->r_state != IDK_PENDING || !op->ready_seen || op->sock->head[op->dir] != op)
+        return;
+    op->ready_seen = 0;
+    (void)op_try(op);     /* not done: the watcher reports the next readiness */
+}
+
 static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
 {
     IdkIoSock *s = (IdkIoSock *)w->data;
@@ -618,6 +645,8 @@ static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
     while (s->head[dir] != NULL) {
         IdkIoOp *op = s->head[dir];
         int done;
+        if (read_in_turn(op))
+            break;
         Py_INCREF(op);
         done = op_try(op);
         Py_DECREF(op);
@@ -666,7 +695,7 @@ static void op_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk)
 }
 
 static const IdkKind op_kind = {
-    "socket", op_attach, op_detach, NULL, idk_in_input, op_on_input, NULL, 1
+    "socket", op_attach, op_detach, NULL, idk_in_input, op_on_input, NULL, 1, op_on_turn
 };
 
 /* ---- creating ops --------------------------------------------------------------------------- */
@@ -723,6 +752,7 @@ static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
     op->sock = (IdkIoSock *)idk_newref((PyObject *)s);
     op->prev = op->next = NULL;
     op->queued = 0;
+    op->ready_seen = 0;
     op->kind = kind;
     op->dir = dir;
     op->flags = 0;

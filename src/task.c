@@ -38,7 +38,7 @@ static void task_on_input(IdkStream *s, int which)
 }
 
 static const IdkKind task_kind = {
-    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, task_on_input, NULL, 0
+    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, task_on_input, NULL, 0, NULL
 };
 
 /* ---- liveness: an unfinished task keeps itself alive ------------------------ */
@@ -109,6 +109,7 @@ PyObject *idk_task_new(PyObject *gen)
     t->t_scheduled = 0;
     t->t_resume_throw = 0;
     t->t_resume_single = 0;
+    t->t_in_turn = 0;
     t->t_resume = NULL;
     t->t_live = 0;
     task_gc_hide(t);
@@ -222,7 +223,7 @@ static void task_on_child_done(IdkStream *child, PyObject *ctx)
                           &t->base.in[IDK_BROKEN]);
     task_unforward(t);
     task_resume_with(t, child);
-    if (idk_loop_schedule(t) < 0) {
+    if (!t->t_in_turn && idk_loop_schedule(t) < 0) {
         PyObject *exc = idk_exc_fetch();
         idk_loop_report(exc);
         Py_DECREF(exc);
@@ -302,10 +303,30 @@ static PyObject *task_coro_exc(PyObject *exc)
     return eoi;
 }
 
+/* A task stepped while it waits: the leaf it waits on scheduled it to act in
+ * its turn (IdkKind.on_turn).  1 if the task goes on waiting. */
+static int task_still_waiting(IdkTask *t)
+{
+    IdkStream *cur = t->t_current;
+    if (cur->kind->on_turn != NULL) {
+        Py_INCREF(cur);
+        t->t_in_turn = 1;
+        cur->kind->on_turn(cur);
+        t->t_in_turn = 0;
+        Py_DECREF(cur);
+    }
+    return t->t_current != NULL;
+}
+
 void idk_task_step(IdkTask *t)
 {
-    PyObject *resume = t->t_resume, *out = NULL, *value;
-    int throw_ = t->t_resume_throw, single = t->t_resume_single, r;
+    PyObject *resume, *out = NULL, *value;
+    int throw_, single, r;
+    if (t->t_current != NULL && task_still_waiting(t))
+        return;
+    resume = t->t_resume;
+    throw_ = t->t_resume_throw;
+    single = t->t_resume_single;
     t->t_resume = NULL;
     t->t_resume_throw = 0;
     t->t_resume_single = 0;

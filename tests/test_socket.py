@@ -325,6 +325,35 @@ def test_an_operation_result_reads_the_same_everywhere():
     run(main())
 
 
+def test_reads_that_wait_deliver_through_every_kind_of_waiter():
+    # A read that a task waits on directly is done in that task's turn; one
+    # waited on through a pipe or a fork is done when the poll reports
+    # readiness.  Either way the data arrives whole, and a second reader
+    # queued behind the first gets the next data.
+    @idiokit.stream
+    def later(sock, data):
+        yield idiokit.sleep(0.02)
+        yield sock.sendall(data)
+
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            later(b, b"direct")
+            assert (yield a.recv(100)) == b"direct"
+            later(b, b"piped")
+            assert (yield a.recv(100) | _drain()) == b"piped"
+            later(b, b"forked")
+            assert (yield a.recv(100).fork()) == b"forked"
+            first, second = a.recv(3), a.recv(100)
+            later(b, b"onetwo")
+            assert (yield first) == b"one"
+            assert (yield second) == b"two"
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
 # ---- every waiting method: per-call timeout, default timeout, poll, override ----------
 
 def abstract_unix_name(tag):
