@@ -15,6 +15,7 @@ from __future__ import absolute_import
 
 import errno
 import os
+from operator import index as _index
 import sys
 import socket as _stdsocket
 import _socket
@@ -205,7 +206,8 @@ class Socket(_IO):
             return _IO.sendall(self, _check_data(data), flags, self._t(timeout))
 
     def recvfrom(self, bufsize, flags=0, timeout=_DEFAULT):
-        return self.call(0, self._sock.recvfrom, (max(bufsize, 0), flags), self._t(timeout))
+        bufsize = max(_index(bufsize), 0)   # Python 2's max() took None for 0
+        return self.call(0, self._sock.recvfrom, (bufsize, flags), self._t(timeout))
 
     def sendto(self, data, flags_or_address, address=_DEFAULT, timeout=_DEFAULT):
         data = _check_data(data)
@@ -279,8 +281,10 @@ type_of = type
 
 def fromfd(fd, family, type, proto=0):
     """A Socket on a duplicate of fd (the caller keeps owning fd)."""
-    with _wrapped():
+    try:
         dup = os.dup(fd)
+    except OSError as error:    # on Python 2 an OSError is no socket.error
+        raise SocketError(error.errno, error.strerror)
     return Socket._from_raw(_raw_from_fd(dup, family, type, proto), family, type, proto)
 
 
