@@ -61,12 +61,15 @@ static void listeners_run(IdkStream *s)
         PyMem_Free(ls);
 }
 
-int idk_stream_finish(IdkStream *s, int state, PyObject *value)
+/* Set the result once (single: r_value is the one returned value) and run
+ * the listeners, which see it complete.  0 if it was already set. */
+static int stream_settle(IdkStream *s, int state, PyObject *value, int single)
 {
     s = idk_stream_resolve(s);
     if (s->r_state != IDK_PENDING)
         return 0;
     s->r_state = state;
+    s->r_single = (unsigned char)single;
     s->r_value = idk_newref(value);
     Py_INCREF(s);
     listeners_run(s);
@@ -74,13 +77,14 @@ int idk_stream_finish(IdkStream *s, int state, PyObject *value)
     return 1;
 }
 
+int idk_stream_finish(IdkStream *s, int state, PyObject *value)
+{
+    return stream_settle(s, state, value, 0);
+}
+
 int idk_stream_finish1(IdkStream *s, PyObject *value)
 {
-    s = idk_stream_resolve(s);
-    if (s->r_state != IDK_PENDING)
-        return 0;
-    s->r_single = 1;
-    return idk_stream_finish(s, IDK_RETURNED, value);
+    return stream_settle(s, IDK_RETURNED, value, 1);
 }
 
 PyObject *idk_stream_value(IdkStream *s)
@@ -94,8 +98,7 @@ PyObject *idk_stream_value(IdkStream *s)
 int idk_stream_finish_like(IdkStream *s, IdkStream *done)
 {
     done = idk_stream_resolve(done);
-    return done->r_single ? idk_stream_finish1(s, done->r_value)
-                          : idk_stream_finish(s, done->r_state, done->r_value);
+    return stream_settle(s, done->r_state, done->r_value, done->r_single);
 }
 
 int idk_stream_return(IdkStream *s, PyObject *args)
