@@ -337,6 +337,10 @@ struct IdkLoop {
     int l_unlocked;                  /* the poll releases or released the GIL */
     IdkVec l_fired;                  /* timers fired in this poll */
     PyObject *l_error;               /* an exc to raise out of run() */
+    int l_syserr;                    /* errno of a failed backend syscall, or 0 */
+    const char *l_syserr_what;       /* libev's words for it (a static string) */
+    int l_in_poll;                   /* inside ev_run (see loop_on_syserr) */
+    PyObject *l_coro;                /* the asyncoro Coro being stepped (borrowed) */
 };
 
 extern IdkLoop *idk_loop;            /* the process's loop */

@@ -18,6 +18,8 @@
 #include <pthread.h>
 #include <unistd.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #define IDK_POLL_EVERY 64
 
@@ -49,6 +51,41 @@ static void loop_acquire_gil(struct ev_loop *ev)
         PyEval_RestoreThread(loop->l_tstate);
     loop->l_tstate = NULL;
     loop->l_unlocked = 0;
+}
+
+/* ---- a failed backend syscall -------------------------------------------------------- */
+
+/* libev calls this when a syscall it cannot do without fails.  In the poll
+ * (epoll_wait failing with something other than EINTR, for instance after the
+ * user closed the backend's fd) it runs without the GIL: note the error and
+ * stop the loop, and loop_poll raises it as OSError; libev retries the poll
+ * on the next run.  Anywhere else libev would retry in a loop of its own
+ * (creating its wake-up pipe), so there we do what libev does without a
+ * callback: say what failed and abort. */
+static void loop_on_syserr(const char *what)
+{
+    IdkLoop *loop = idk_loop;
+    int err = errno != 0 ? errno : EIO;
+    if (loop == NULL || !loop->l_in_poll) {
+        perror(what);
+        abort();
+    }
+    loop->l_syserr = err;
+    loop->l_syserr_what = what;
+    ev_break(loop->l_ev, EVBREAK_ALL);
+}
+
+static int loop_raise_syserr(IdkLoop *loop)
+{
+    int err = loop->l_syserr;
+    PyObject *value;
+    loop->l_syserr = 0;
+    value = Py_BuildValue("(is)", err, loop->l_syserr_what ? loop->l_syserr_what : "libev");
+    if (value != NULL) {
+        PyErr_SetObject(PyExc_OSError, value);
+        Py_DECREF(value);
+    }
+    return -1;
 }
 
 /* ---- errors from callbacks ------------------------------------------------------------ */
@@ -237,6 +274,10 @@ static IdkLoop *loop_create(void)
     loop->l_unlocked = 0;
     idk_vec_init(&loop->l_fired);
     loop->l_error = NULL;
+    loop->l_syserr = 0;
+    loop->l_syserr_what = NULL;
+    loop->l_in_poll = 0;
+    loop->l_coro = NULL;
     if (loop->l_posted == NULL || ready_grow(loop) < 0)
         goto fail;
     loop->l_ev = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
@@ -249,6 +290,7 @@ static IdkLoop *loop_create(void)
         PyErr_SetFromErrno(PyExc_OSError);
         goto fail;
     }
+    ev_set_syserr_cb(loop_on_syserr);
     ev_set_userdata(loop->l_ev, loop);
     ev_set_loop_release_cb(loop->l_ev, loop_release_gil, loop_acquire_gil);
     ev_async_init(&loop->l_async, loop_on_async);
@@ -280,9 +322,13 @@ static int loop_poll(IdkLoop *loop)
     loop->l_steps_since_poll = 0;
     loop->l_polls++;
     loop->l_poll_nowait = flags == EVRUN_NOWAIT;
+    loop->l_in_poll = 1;
     ev_run(loop->l_ev, flags);
+    loop->l_in_poll = 0;
     loop->l_poll_nowait = 0;
     idk_sleep_fired_flush(loop);
+    if (loop->l_syserr != 0)
+        return loop_raise_syserr(loop);
     return PyErr_CheckSignals();
 }
 
