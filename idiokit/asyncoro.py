@@ -10,8 +10,10 @@ the scheduler waits for every non-daemon Coro to finish, as asyncoro does.
 Rules kept from asyncoro: Coro(func, *args, **kwargs) passes itself as the
 `coro` keyword when func declares `coro` with a default; a Coro's value is
 its return value (also `raise StopIteration(v)`, even under PEP 479) or its
-last yielded value; socket timeouts raise socket.timeout.
-Not provided: the distributed parts, Channel, monitor(), deliver(), TLS.
+last yielded value; socket timeouts raise socket.timeout.  The generators
+are stepped in C (src/corodrive.c), so no Python code of this module runs
+per yield.  Not provided: the distributed parts (peers, remote coroutines)
+and TLS for AsyncSocket (until idiokit.ssl exists).
 """
 from __future__ import absolute_import
 
@@ -22,7 +24,6 @@ import logging
 import socket as _stdsocket
 import sys
 import threading
-import types
 
 from . import _core
 from .idiokit import stream, stop, Event as _IdkEvent
@@ -47,7 +48,6 @@ class AsynCoro(object):
         self._forever = _IdkEvent()
         self._live = 0
         self._cond = threading.Condition()
-        self._current = None
         self._thread = threading.Thread(target=self._run, name="asyncoro")
         self._thread.daemon = True
         self._thread.start()
@@ -62,8 +62,7 @@ class AsynCoro(object):
 
     @staticmethod
     def cur_coro():
-        inst = AsynCoro._instance
-        return inst._current if inst is not None else None
+        return _core.coro_current()
 
     def _run(self):
         _core.run(self._forever)
@@ -164,16 +163,6 @@ def _declares_coro(func):
     return "coro" in kwdefaults
 
 
-def _stop_value(exc):
-    """The value of a generator's StopIteration, also under PEP 479."""
-    if isinstance(exc, StopIteration):
-        return True, (exc.args[0] if exc.args else None)
-    cause = getattr(exc, "__cause__", None)
-    if isinstance(exc, RuntimeError) and isinstance(cause, StopIteration):
-        return True, (cause.args[0] if cause.args else None)
-    return False, None
-
-
 def _for_coro(exc):
     """Socket errors as asyncoro programs expect them (socket.timeout)."""
     if isinstance(exc, SocketTimeout):
@@ -218,7 +207,8 @@ class Coro(object):
         return "<Coro %s>" % (self.name,)
 
     def _start(self, _):
-        self.stream = _drive(self)
+        # the C driver (src/corodrive.c) steps the generators: no Python per yield
+        self.stream = _core.coro_drive(self, self._gen, self._ended_with, _for_coro)
 
     # -- the life of the coroutine --
 
@@ -363,59 +353,6 @@ def _finished(coro):
         exc = coro._exc
         _core.reraise((type(exc), exc, coro._exc_tb) if _PY2 else exc)
     stop(coro._value)
-
-
-@stream
-def _drive(coro):
-    """Run coro's generator: sub-generators on a stack, streams waited for,
-    other values handed back at the next turn."""
-    sched = coro._sched
-    stack = [coro._gen]
-    value, exc, tb, last = None, None, None, None
-    while stack:
-        gen = stack[-1]
-        sched._current = coro
-        try:
-            if exc is not None:
-                pending, exc = exc, None
-                if _PY2:    # 2.7 exceptions carry no traceback: pass it along
-                    got = gen.throw(type(pending), pending, tb)
-                else:
-                    got = gen.throw(pending)
-            else:
-                got = gen.send(value)
-        except Exception as error:
-            stack.pop()
-            stopped, result = _stop_value(error)
-            if stopped:
-                value = result
-                if result is not None and not stack:
-                    last = result
-            else:
-                value, exc, tb = None, error, sys.exc_info()[2]
-            continue
-        except GeneratorExit as error:
-            stack.pop()
-            value, exc, tb = None, error, sys.exc_info()[2]
-            continue
-        finally:
-            sched._current = None
-        if isinstance(got, types.GeneratorType):
-            stack.append(got)
-            value = None
-        elif isinstance(got, _core.Stream):
-            try:
-                value = yield got
-            except (Exception, GeneratorExit) as error:
-                value, exc, tb = None, _for_coro(error), sys.exc_info()[2]
-        else:
-            last = got
-            yield _core.sleep(0)
-            value = got
-    if exc is not None:
-        coro._ended_with(None, exc, tb)
-    else:
-        coro._ended_with(value if value is not None else last, None)
 
 
 class MonitorException(Exception):

@@ -303,7 +303,7 @@ PyObject *idk_exc_from_throw_args(PyObject *args);
 
 extern PyTypeObject IdkTask_Type, IdkNext_Type, IdkEvent_Type, IdkSend_Type,
     IdkPipe_Type, IdkFork_Type, IdkProxy_Type, IdkSleep_Type, IdkDelivery_Type,
-    IdkMapIter_Type, IdkAwait_Type, IdkLoop_Type, IdkTimeout_Type;
+    IdkMapIter_Type, IdkAwait_Type, IdkLoop_Type, IdkTimeout_Type, IdkCoroDrive_Type;
 
 PyObject *idk_task_new(PyObject *gen);
 PyObject *idk_pipe_new(IdkStream *left, IdkStream *right);
@@ -375,6 +375,10 @@ struct IdkTask {
 void idk_task_step(IdkTask *t);
 int idk_mapiter_check(PyObject *o);
 PyObject *idk_mapiter_send(PyObject *it, PyObject *value);
+PyObject *idk_sleep_new(double delay, PyObject *exc);
+PyObject *idk_sleep_turn_new(void);
+int idk_corodrive_check(PyObject *o);
+int idk_corodrive_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out);
 
 /* A leaf (next, send, Event, sleep, a socket operation) waited on by a single task reads that
  * task's channels directly ("hosting") instead of linking its own channels

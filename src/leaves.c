@@ -405,10 +405,7 @@ static const IdkKind sleep_kind = {
     sleep_on_input, NULL, 1, NULL
 };
 
-/* sleep(delay[, exc]): an Event that succeeds (or raises exc) after delay
- * seconds of monotonic time; delay <= 0 is done at once, so yielding it
- * costs one turn of the ready queue. */
-PyObject *idk_sleep_new(double delay, PyObject *exc)
+static IdkSleep *sleep_alloc(PyObject *exc)
 {
     IdkSleep *sl = (IdkSleep *)leaf_alloc(&IdkSleep_Type, &sleep_kind, 0);
     if (sl == NULL)
@@ -417,6 +414,17 @@ PyObject *idk_sleep_new(double delay, PyObject *exc)
     if (exc == NULL)
         leaf_untracked(&sl->base);   /* with an exception it may be in cycles */
     idk_timer_init(&sl->sl_timer, (PyObject *)sl, sleep_fire);
+    return sl;
+}
+
+/* sleep(delay[, exc]): an Event that succeeds (or raises exc) after delay
+ * seconds of monotonic time; delay <= 0 is done at once, so yielding it
+ * costs one turn of the ready queue. */
+PyObject *idk_sleep_new(double delay, PyObject *exc)
+{
+    IdkSleep *sl = sleep_alloc(exc);
+    if (sl == NULL)
+        return NULL;
     if (delay > 0 || exc != NULL) {
         if (idk_timer_start(&sl->sl_timer, delay > 0 ? delay : 0.0) < 0) {
             Py_DECREF(sl);
@@ -431,6 +439,17 @@ PyObject *idk_sleep_new(double delay, PyObject *exc)
         idk_event_complete((IdkStream *)sl, IDK_RETURNED, args);
         Py_DECREF(args);
     }
+    return (PyObject *)sl;
+}
+
+/* A sleep(0) that is not done at once but at the loop's next poll, so that a
+ * throw() into the task waiting on it interrupts it (asyncoro's plain yield
+ * point: other coroutines and I/O run, and terminate() gets through). */
+PyObject *idk_sleep_turn_new(void)
+{
+    IdkSleep *sl = sleep_alloc(NULL);
+    if (sl != NULL && idk_timer_start(&sl->sl_timer, 0.0) < 0)
+        Py_CLEAR(sl);
     return (PyObject *)sl;
 }
 

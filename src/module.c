@@ -17,6 +17,9 @@ int idk_leaf_types_ready(void);
 int idk_pipe_types_ready(void);
 int idk_timer_types_ready(void);
 int idk_mapiter_type_ready(void);
+int idk_corodrive_type_ready(void);
+PyObject *idk_corodrive_func(PyObject *self, PyObject *args);
+PyObject *idk_coro_current_func(PyObject *self, PyObject *unused);
 int idk_loop_type_ready(void);
 int idk_streamfunc_type_ready(void);
 PyObject *idk_stream_function(PyObject *self, PyObject *func);
@@ -142,6 +145,10 @@ static PyMethodDef module_methods[] = {
     {"timeout", idk_timeout_arm, METH_VARARGS, "timeout(delay, stream, exc) -> stream"},
     {"map", (PyCFunction)(void (*)(void))idk_map_func, METH_VARARGS | METH_KEYWORDS,
      "map(func, *args, **kw): a flat-map stream; func None consumes."},
+    {"coro_drive", idk_corodrive_func, METH_VARARGS,
+     "coro_drive(coro, gen, ended, translate): the stream running an asyncoro Coro."},
+    {"coro_current", idk_coro_current_func, METH_NOARGS,
+     "The asyncoro Coro whose generator is running, or None."},
     {"reraise", mod_reraise, METH_O, "Raise a stored exception."},
     {"set_logger", mod_set_logger, METH_O, "The logger for unobserved failures."},
     {"_debug_stats", idk_debug_stats, METH_NOARGS, "Live object counters."},
@@ -153,6 +160,7 @@ static int module_add_types(PyObject *m)
     if (idk_stream_types_ready() < 0 || idk_task_type_ready() < 0
             || idk_leaf_types_ready() < 0 || idk_pipe_types_ready() < 0
             || idk_timer_types_ready() < 0 || idk_mapiter_type_ready() < 0
+            || idk_corodrive_type_ready() < 0
             || idk_loop_type_ready() < 0 || idk_streamfunc_type_ready() < 0)
         return -1;
     Py_INCREF(&IdkStream_Type);

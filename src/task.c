@@ -1,5 +1,5 @@
 /* task.c: IdkTask, a stream that steps a generator, a coroutine or any
- * iterator with send/throw (the C map() iterator).
+ * iterator with send/throw (the C map() iterator, asyncoro's Coro driver).
  *
  * Invariants:
  *  - A task is stepped only from the loop's ready queue, never re-entrantly.
@@ -334,7 +334,9 @@ void idk_task_step(IdkTask *t)
         Py_XDECREF(resume);
         return;
     }
-    if (throw_) {
+    if (throw_ && idk_corodrive_check(t->t_gen)) {
+        r = idk_corodrive_step(t->t_gen, NULL, resume, &out);
+    } else if (throw_) {
         PyObject *exc = t->t_is_coro ? task_coro_exc(resume) : idk_newref(resume);
         r = exc == NULL ? IDK_SEND_ERROR : idk_iter_throw(t->t_gen, exc, &out);
         Py_XDECREF(exc);
@@ -346,6 +348,8 @@ void idk_task_step(IdkTask *t)
         if (idk_mapiter_check(t->t_gen)) {
             out = idk_mapiter_send(t->t_gen, value);
             r = out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
+        } else if (idk_corodrive_check(t->t_gen)) {
+            r = idk_corodrive_step(t->t_gen, value, NULL, &out);
         } else {
             r = idk_iter_send(t->t_gen, value, &out);
         }

@@ -195,7 +195,6 @@ PyObject *idk_timeout_arm(PyObject *self, PyObject *args)
 }
 
 /* _core.sleep(delay[, exc]) */
-PyObject *idk_sleep_new(double delay, PyObject *exc);
 
 PyObject *idk_sleep_func(PyObject *self, PyObject *args)
 {

@@ -522,3 +522,52 @@ def joiner(coro=None):
 
 print(Coro(joiner).value(10))
 """, "True")
+
+
+def test_sub_coroutines_errors_cur_coro_and_throw_at_a_yield_point():
+    # The Coro's generators run on the C driver (src/corodrive.c): nested
+    # sub-generators pass values and errors up, cur_coro() is the Coro in each
+    # of them, and terminate() reaches a coroutine waiting at a plain yield.
+    check("""
+def deepest(coro=None):
+    assert asyncoro.AsynCoro.cur_coro() is me[0]
+    yield asyncoro.AsynCoro.cur_coro().sleep(0.001)
+    raise KeyError("deep")
+
+def middle(coro=None):
+    try:
+        yield deepest()
+    except KeyError as error:
+        raise StopIteration("caught " + error.args[0])
+
+def top(coro=None):
+    me[0] = coro
+    got = yield middle()
+    assert asyncoro.AsynCoro.cur_coro() is coro
+    try:
+        yield deepest()
+    except KeyError:
+        got += " again"
+    raise StopIteration(got)
+
+me = [None]
+print(Coro(top).value(10).replace(" ", "_"), asyncoro.AsynCoro.cur_coro())
+
+def spinner(coro=None):
+    try:
+        while True:
+            yield "spin"                  # a plain yield point, one loop turn each
+    except GeneratorExit:
+        raise StopIteration("stopped")
+s = Coro(spinner)
+time.sleep(0.05)
+s.terminate()
+print(s.value(10), s.is_alive())
+
+def plain_in_sub(coro=None):
+    yield "inner"
+
+def outer(coro=None):
+    yield plain_in_sub()                  # the sub-coroutine's plain yield is the last value
+print(Coro(outer).value(10))
+""", "caught_deep_again None stopped False inner")

@@ -1,0 +1,331 @@
+/* corodrive.c: the iterator a task steps to run an asyncoro Coro's
+ * generator, so that no Python code of ours runs per yield of a Coro.
+ *
+ * The Coro's generators form a stack: yielding a generator runs it as a
+ * sub-coroutine, whose return value (or StopIteration value, also under PEP
+ * 479) is sent back to its caller.  Yielding a stream (a socket operation,
+ * sleep, receive, ...) hands it to the task, which waits for it and steps the
+ * driver with its result.  Yielding anything else is a yield point: the
+ * driver waits until the loop's next poll and sends the value back (a
+ * throw() meanwhile, such as terminate(), is thrown in instead).  A stream's
+ * error is thrown into the innermost generator after `translate` (the
+ * asyncoro module's socket.timeout mapping); an error leaving a generator is
+ * thrown into its caller.
+ *
+ * While a generator steps, loop->l_coro is the Coro (asyncoro's cur_coro()).
+ * When the stack is empty the driver calls ended(value, exc, tb) once: value
+ * is the outermost generator's return value if not None, else the last plain
+ * yield (or non-None return of the outermost), as asyncoro reports it.
+ */
+#include "core.h"
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *cd_coro;       /* the Coro: the current coroutine while stepping */
+    PyObject *cd_stack;      /* list of generators, the innermost last */
+    PyObject *cd_last;       /* the outermost's last plain yield or return, or NULL */
+    PyObject *cd_pending;    /* the plain value to send back after its turn, or NULL */
+    PyObject *cd_ended;      /* ended(value, exc, tb), called once */
+    PyObject *cd_translate;  /* translate(exception) -> the exception to throw */
+} CoroDrive;
+
+int idk_corodrive_check(PyObject *o)
+{
+    return Py_TYPE(o) == &IdkCoroDrive_Type;
+}
+
+/* ---- exceptions -------------------------------------------------------------------- */
+
+/* The exc to throw into the coroutine for a stream's error exc (borrowed);
+ * new reference.  If translating fails, that error is thrown instead. */
+static PyObject *cd_translated(CoroDrive *cd, PyObject *exc)
+{
+    PyObject *value = idk_exc_value(exc), *info, *mapped, *r;
+    mapped = PyObject_CallFunctionObjArgs(cd->cd_translate, value, NULL);
+    if (mapped == NULL)
+        return idk_exc_fetch();
+    if (mapped == value) {
+        Py_DECREF(mapped);
+        return idk_newref(exc);
+    }
+    info = idk_exc_info(exc);
+    r = info != NULL ? idk_exc_with_tb(mapped, PyTuple_GET_ITEM(info, 2)) : idk_exc_fetch();
+    Py_XDECREF(info);
+    Py_DECREF(mapped);
+    return r;
+}
+
+/* A generator ended with exc: its return value if exc is a StopIteration
+ * (or PEP 479's RuntimeError caused by one), new reference; else NULL. */
+static PyObject *cd_stop_value(PyObject *exc)
+{
+    PyObject *stop = idk_exc_value(exc), *args, *value;
+    if (!PyErr_GivenExceptionMatches(stop, PyExc_StopIteration)
+            && (stop = idk_exc_pep479_cause(stop)) == NULL)
+        return NULL;
+    args = idk_exc_args(stop);
+    if (args == NULL || !PyTuple_Check(args) || PyTuple_GET_SIZE(args) == 0) {
+        PyErr_Clear();
+        value = idk_newref(Py_None);
+    } else {
+        value = idk_newref(PyTuple_GET_ITEM(args, 0));
+    }
+    Py_XDECREF(args);
+    return value;
+}
+
+/* ---- the stack -------------------------------------------------------------------------- */
+
+/* Step the innermost generator with value or exc (both borrowed). */
+static int cd_step_top(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **got)
+{
+    Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
+    PyObject *gen = idk_newref(PyList_GET_ITEM(cd->cd_stack, n - 1));
+    PyObject *saved = idk_loop->l_coro;
+    int r;
+    idk_loop->l_coro = cd->cd_coro;
+    if (exc != NULL)
+        r = idk_iter_throw(gen, exc, got);
+    else
+        r = idk_iter_send(gen, value, got);
+    idk_loop->l_coro = saved;
+    Py_DECREF(gen);
+    return r;
+}
+
+/* The innermost generator ended; a return value (new ref) or the exc. */
+static void cd_pop(CoroDrive *cd, PyObject **value, PyObject **exc)
+{
+    Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
+    if (PyList_SetSlice(cd->cd_stack, n - 1, n, NULL) < 0) {
+        Py_CLEAR(*value);
+        Py_XSETREF(*exc, idk_exc_fetch());
+        return;
+    }
+    if (*exc != NULL && (*value = cd_stop_value(*exc)) != NULL)
+        Py_CLEAR(*exc);
+    if (*value != NULL && *value != Py_None && PyList_GET_SIZE(cd->cd_stack) == 0)
+        Py_XSETREF(cd->cd_last, idk_newref(*value));
+}
+
+/* The coroutine yielded `got` (stolen).  Returns 1 with *out set if the task
+ * is to wait on it; 0 to go on stepping with *value or *exc. */
+static int cd_yielded(CoroDrive *cd, PyObject *got, PyObject **out, PyObject **value,
+                      PyObject **exc)
+{
+    if (IdkStream_Check(got)) {
+        *out = got;
+        return 1;
+    }
+    if (PyGen_Check(got)) {
+        int r = PyList_Append(cd->cd_stack, got);
+        Py_DECREF(got);
+        if (r < 0)
+            *exc = idk_exc_fetch();
+        else
+            *value = idk_newref(Py_None);
+        return 0;
+    }
+    /* A yield point: until the next poll, then the value comes back. */
+    if ((*out = idk_sleep_turn_new()) == NULL) {
+        Py_DECREF(got);
+        *exc = idk_exc_fetch();
+        return 0;
+    }
+    Py_XSETREF(cd->cd_last, idk_newref(got));
+    cd->cd_pending = got;
+    return 1;
+}
+
+/* The stack is empty: tell the Coro how it ended (errors in that call are
+ * reported, not raised: the coroutine has ended either way). */
+static int cd_end(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **out)
+{
+    PyObject *r, *info = NULL;
+    if (exc != NULL) {
+        info = idk_exc_info(exc);
+        r = info == NULL ? NULL : PyObject_CallFunctionObjArgs(
+            cd->cd_ended, Py_None, PyTuple_GET_ITEM(info, 1), PyTuple_GET_ITEM(info, 2), NULL);
+    } else {
+        PyObject *result = value != NULL && value != Py_None ? value
+                           : (cd->cd_last != NULL ? cd->cd_last : Py_None);
+        r = PyObject_CallFunctionObjArgs(cd->cd_ended, result, Py_None, NULL);
+    }
+    if (r == NULL) {
+        PyObject *error = idk_exc_fetch();
+        idk_loop_report(error);
+        Py_DECREF(error);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(info);
+    Py_CLEAR(cd->cd_last);
+    *out = idk_newref(Py_None);
+    return IDK_SEND_RETURN;
+}
+
+/* Step until the coroutine waits on a stream or ends; value and exc are
+ * owned, exactly one of them set. */
+static int cd_run(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **out)
+{
+    int r;
+    while (PyList_GET_SIZE(cd->cd_stack) > 0) {
+        PyObject *got = NULL;
+        r = cd_step_top(cd, value, exc, &got);
+        Py_CLEAR(value);
+        Py_CLEAR(exc);
+        if (r == IDK_SEND_YIELD) {
+            if (cd_yielded(cd, got, out, &value, &exc))
+                return IDK_SEND_YIELD;
+            continue;
+        }
+        if (r == IDK_SEND_RETURN)
+            value = got;
+        else
+            exc = idk_exc_fetch();
+        cd_pop(cd, &value, &exc);
+    }
+    r = cd_end(cd, value, exc, out);
+    Py_XDECREF(value);
+    Py_XDECREF(exc);
+    return r;
+}
+
+/* The task's step: send value (borrowed) or throw exc (borrowed idk exc). */
+int idk_corodrive_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
+{
+    CoroDrive *cd = (CoroDrive *)it;
+    PyObject *pending = cd->cd_pending;
+    cd->cd_pending = NULL;
+    if (PyList_GET_SIZE(cd->cd_stack) == 0) {
+        Py_XDECREF(pending);
+        PyErr_SetString(PyExc_RuntimeError, "the coroutine has ended");
+        return IDK_SEND_ERROR;
+    }
+    if (exc != NULL) {
+        Py_XDECREF(pending);
+        return cd_run(cd, NULL, cd_translated(cd, exc), out);
+    }
+    return cd_run(cd, pending != NULL ? pending : idk_newref(value), NULL, out);
+}
+
+/* ---- the Python face (for a task's close() on a bad yield, and repr) ----------------------- */
+
+static PyObject *cd_close(CoroDrive *cd, PyObject *unused)
+{
+    (void)unused;
+    while (PyList_GET_SIZE(cd->cd_stack) > 0) {
+        Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
+        PyObject *gen = idk_newref(PyList_GET_ITEM(cd->cd_stack, n - 1));
+        PyObject *r = PyList_SetSlice(cd->cd_stack, n - 1, n, NULL) < 0 ? NULL
+                      : PyObject_CallMethod(gen, "close", NULL);
+        Py_DECREF(gen);
+        if (r == NULL)
+            return NULL;
+        Py_DECREF(r);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *cd_get_name(CoroDrive *cd, void *closure)
+{
+    (void)closure;
+    return PyObject_GetAttrString(cd->cd_coro, "name");
+}
+
+static int cd_traverse(CoroDrive *cd, visitproc visit, void *arg)
+{
+    Py_VISIT(cd->cd_coro);
+    Py_VISIT(cd->cd_stack);
+    Py_VISIT(cd->cd_last);
+    Py_VISIT(cd->cd_pending);
+    Py_VISIT(cd->cd_ended);
+    Py_VISIT(cd->cd_translate);
+    return 0;
+}
+
+static int cd_clear(CoroDrive *cd)
+{
+    Py_CLEAR(cd->cd_coro);
+    Py_CLEAR(cd->cd_stack);
+    Py_CLEAR(cd->cd_last);
+    Py_CLEAR(cd->cd_pending);
+    Py_CLEAR(cd->cd_ended);
+    Py_CLEAR(cd->cd_translate);
+    return 0;
+}
+
+static void cd_dealloc(CoroDrive *cd)
+{
+    PyObject_GC_UnTrack(cd);
+    cd_clear(cd);
+    PyObject_GC_Del(cd);
+}
+
+static PyMethodDef cd_methods[] = {
+    {"close", (PyCFunction)cd_close, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyGetSetDef cd_getset[] = {
+    {"__name__", (getter)cd_get_name, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL}
+};
+
+PyTypeObject IdkCoroDrive_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.coro_driver",
+    .tp_basicsize = sizeof(CoroDrive)
+};
+
+/* _core.coro_drive(coro, gen, ended, translate) -> the stream running gen. */
+PyObject *idk_corodrive_func(PyObject *self, PyObject *args)
+{
+    PyObject *coro, *gen, *ended, *translate, *task;
+    CoroDrive *cd;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOO:coro_drive", &coro, &gen, &ended, &translate))
+        return NULL;
+    if (!PyGen_Check(gen)) {
+        idk_err_repr(PyExc_TypeError, "coro_drive() needs a generator, got ", gen, "");
+        return NULL;
+    }
+    if (idk_loop_get() == NULL)
+        return NULL;
+    cd = IDK_ALLOC(CoroDrive, &IdkCoroDrive_Type);
+    if (cd == NULL)
+        return NULL;
+    cd->cd_coro = idk_newref(coro);
+    cd->cd_stack = PyList_New(0);
+    cd->cd_last = NULL;
+    cd->cd_pending = NULL;
+    cd->cd_ended = idk_newref(ended);
+    cd->cd_translate = idk_newref(translate);
+    if (cd->cd_stack == NULL || PyList_Append(cd->cd_stack, gen) < 0) {
+        Py_DECREF(cd);
+        return NULL;
+    }
+    task = idk_task_new((PyObject *)cd);
+    Py_DECREF(cd);
+    return task;
+}
+
+/* _core.coro_current(): the Coro whose generator is stepping, or None. */
+PyObject *idk_coro_current_func(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    if (idk_loop != NULL && idk_loop->l_coro != NULL)
+        return idk_newref(idk_loop->l_coro);
+    Py_RETURN_NONE;
+}
+
+int idk_corodrive_type_ready(void)
+{
+    IdkCoroDrive_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
+    IdkCoroDrive_Type.tp_dealloc = (destructor)cd_dealloc;
+    IdkCoroDrive_Type.tp_traverse = (traverseproc)cd_traverse;
+    IdkCoroDrive_Type.tp_clear = (inquiry)cd_clear;
+    IdkCoroDrive_Type.tp_methods = cd_methods;
+    IdkCoroDrive_Type.tp_getset = cd_getset;
+    IdkCoroDrive_Type.tp_doc = "Runs an asyncoro Coro's generators (idiokit.asyncoro).";
+    return PyType_Ready(&IdkCoroDrive_Type);
+}
