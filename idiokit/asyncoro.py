@@ -455,8 +455,19 @@ def _delivered(channel, waiter, message):
 class AsyncSocket(_Socket):
     """AsyncSocket(sock): a standard socket made non-blocking.  accept,
     connect, recv, recvall, send, sendall, recvfrom, sendto (and
-    recv_msg/send_msg) are to be yielded; every other attribute is the
-    wrapped socket's own, called without yield."""
+    recv_msg/send_msg) are to be yielded; every other public attribute of
+    the wrapped socket's class is the wrapped socket's own, called without
+    yield (fileno, setblocking, makefile, ...).
+
+    asyncoro takes those through __getattr__; here they are properties made
+    for each wrapped class (see _delegating), because a class with a
+    __getattr__ puts every attribute lookup, conn.recv included, on CPython's
+    slow path: it cost 1,100 instructions per echo request."""
+
+    def __new__(cls, sock=None, *args, **kwargs):
+        if cls is AsyncSocket and sock is not None and type(sock) is not _stdsocket.socket:
+            cls = _delegating(type(sock))
+        return _Socket.__new__(cls)
 
     def __init__(self, sock, blocking=False, keyfile=None, certfile=None,
                  ssl_version=None):
@@ -470,11 +481,6 @@ class AsyncSocket(_Socket):
         self = _Socket._from_raw.__func__(cls, sock, family, type, proto)
         self._user_sock = sock
         return self
-
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._sock, name)
 
     def recvall(self, bufsize, timeout=None):
         return _recvall(self, bufsize)
@@ -513,6 +519,38 @@ class AsyncSocket(_Socket):
 
     def shutdown(self, how):
         return self._sock.shutdown(how)
+
+
+def _delegate(name):
+    def get(self):
+        return getattr(self._sock, name)
+    get.__name__ = name
+    return property(get, doc="The wrapped socket's %s." % name)
+
+
+def _add_delegates(cls, wrapped_type):
+    for name in dir(wrapped_type):
+        if not name.startswith("_") and not hasattr(cls, name):
+            setattr(cls, name, _delegate(name))
+    if not _PY2:    # conn.recv(...) etc. specialised by CPython (see idiokit.socket)
+        _core._own_fast_methods(cls)
+
+
+_delegating_classes = {}
+
+
+def _delegating(wrapped_type):
+    """The AsyncSocket subclass for wrapped sockets of a class other than
+    socket.socket (a subclass with methods of its own)."""
+    cls = _delegating_classes.get(wrapped_type)
+    if cls is None:
+        cls = type(AsyncSocket)("AsyncSocket", (AsyncSocket,), {"__module__": __name__})
+        _add_delegates(cls, wrapped_type)
+        _delegating_classes[wrapped_type] = cls
+    return cls
+
+
+_add_delegates(AsyncSocket, _stdsocket.socket)
 
 
 def _recvall(sock, bufsize):

@@ -571,3 +571,25 @@ def outer(coro=None):
     yield plain_in_sub()                  # the sub-coroutine's plain yield is the last value
 print(Coro(outer).value(10))
 """, "caught_deep_again None stopped False inner")
+
+
+def test_async_socket_takes_other_attributes_from_the_wrapped_socket():
+    # No __getattr__ (it slowed every lookup): the public attributes of the
+    # wrapped socket's class are properties, made once per class.
+    check("""
+class Tagged(socket.socket):
+    def tag(self):
+        return "tagged"
+
+plain = socket.socket()
+a = asyncoro.AsyncSocket(plain)
+t = asyncoro.AsyncSocket(Tagged())
+print(a.fileno() == plain.fileno(), t.tag(), isinstance(t, asyncoro.AsyncSocket),
+      type(a) is asyncoro.AsyncSocket, type(asyncoro.AsyncSocket(Tagged())) is type(t))
+try:
+    a.tag
+except AttributeError:
+    print("no-tag")
+a.close()
+t.close()
+""", "True tagged True True True no-tag")
