@@ -593,3 +593,30 @@ except AttributeError:
 a.close()
 t.close()
 """, "True tagged True True True no-tag")
+
+
+def test_coro_keyword_for_methods_keyword_only_and_undefaulted_parameters():
+    # Coro passes itself as coro= only when the function declares coro with a
+    # default: plain functions are read off their code object, the rest
+    # (bound methods) through inspect.
+    check("""
+class Server(object):
+    def run(self, x, coro=None):
+        yield coro.sleep(0)
+        raise StopIteration((x, isinstance(coro, Coro)))
+
+def undefaulted(coro):
+    yield 0
+    raise StopIteration(coro)
+
+print(Coro(Server().run, 1).value(10), Coro(undefaulted, "mine").value(10))
+if sys.version_info[0] >= 3:
+    exec('''
+def kwonly(*, coro=None):
+    yield 0
+    raise StopIteration(isinstance(coro, Coro))
+print(Coro(kwonly).value(10))
+''')
+else:
+    print(True)
+""", "(1, True) mine True")
