@@ -3,8 +3,9 @@
 
 The objects are fds or have fileno().  Readiness is watched with libev fd
 watchers on the loop (idiokit._core.select, src/io.c), so select never
-blocks the loop or uses a thread.  Exceptional conditions are not watched:
-xlist is always empty.
+blocks the loop or uses a thread.  `error` objects are in xlist when they
+have an exceptional condition (POLLPRI, such as TCP urgent data), as with
+select.select.
 """
 from __future__ import absolute_import
 
@@ -28,16 +29,14 @@ def _fd(obj):
 
 
 @stream
-def _select(read, write, timeout):
-    rfds = [_fd(obj) for obj in read]
-    wfds = [_fd(obj) for obj in write]
-    rready, wready = yield _core.select(rfds, wfds, timeout)
-    stop([read[i] for i in rready], [write[i] for i in wready], [])
+def _select(read, write, error, timeout):
+    fds = [[_fd(obj) for obj in objs] for objs in (read, write, error)]
+    ready = yield _core.select(fds[0], fds[1], fds[2], timeout)
+    stop(*[[objs[i] for i in indices] for objs, indices in zip((read, write, error), ready)])
 
 
 def select(read, write, error, timeout=None):
-    read, write = list(read), list(write)
-    list(error)
+    read, write, error = list(read), list(write), list(error)
     if timeout is not None:
         timeout = float(timeout)
-    return _select(read, write, timeout)
+    return _select(read, write, error, timeout)

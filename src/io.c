@@ -1,11 +1,17 @@
-/* io.c: fd readiness as a leaf stream: _core.select(rfds, wfds, timeout),
- * the engine of idiokit.select.select (issue 4).
+/* io.c: fd readiness as a leaf stream: _core.select(rfds, wfds, xfds,
+ * timeout), the engine of idiokit.select.select (issue 4).
  *
  * A Select first polls its fds once with poll(2) and a zero timeout; if any
  * is ready (or invalid) it finishes at once.  Otherwise it starts one ev_io
- * watcher per fd (counted in idk_stats.watchers) and an optional monotonic
- * timer; on any event it polls again, so the result lists every ready fd.
- * The result is (read_indices, write_indices): positions in the arguments.
+ * watcher per read or write fd (counted in idk_stats.watchers) and an
+ * optional monotonic timer; on any event it polls again, so the result lists
+ * every ready fd.  The result is (read_indices, write_indices,
+ * exceptional_indices): positions in the arguments.
+ *
+ * Exceptional conditions (POLLPRI: TCP urgent data, ...) have no libev
+ * watcher, so the xfds go into an epoll instance of the Select's own with
+ * EPOLLPRI, and one EV_READ watcher on that epoll fd wakes the Select (an
+ * epoll fd is readable while any of its fds has an event).
  *
  * Invariants:
  *  - Watchers are active only while the Select is pending; finishing,
@@ -17,13 +23,16 @@
 #include <errno.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 typedef struct {
     IdkInStream base;
     IdkTimer sel_timer;
-    int sel_nr, sel_n;          /* the first nr pollfds are the read set */
+    int sel_nr, sel_nrw, sel_n; /* pollfds: [0, nr) read, [nr, nrw) write, [nrw, n) except */
     struct pollfd *sel_pfds;
-    ev_io *sel_ws;
+    ev_io *sel_ws;              /* one per read/write fd, then the epoll fd's */
+    int sel_epfd;               /* the xfds' epoll instance, or -1 */
     int sel_active;
 } IdkSelect;
 
@@ -35,9 +44,13 @@ static void select_unwatch(IdkSelect *s)
     if (!s->sel_active)
         return;
     s->sel_active = 0;
-    for (i = 0; i < s->sel_n; i++) {
+    for (i = 0; i < s->sel_nrw + (s->sel_epfd >= 0); i++) {
         ev_io_stop(idk_loop->l_ev, &s->sel_ws[i]);
         idk_stats.watchers--;
+    }
+    if (s->sel_epfd >= 0) {
+        close(s->sel_epfd);
+        s->sel_epfd = -1;
     }
     Py_DECREF(s);
 }
@@ -61,11 +74,21 @@ static void select_finish_current_error(IdkSelect *s)
     Py_DECREF(exc);
 }
 
+/* What makes an fd of each set ready, as select(2) has it. */
+static const short ready_events[3] = {
+    POLLIN | POLLHUP | POLLERR, POLLOUT | POLLHUP | POLLERR, POLLPRI
+};
+
+static int set_start(IdkSelect *s, int set)
+{
+    return set == 0 ? 0 : set == 1 ? s->sel_nr : s->sel_nrw;
+}
+
 /* Poll once without waiting.  1: finished (ready fds, or an error). */
 static int select_check(IdkSelect *s, int finish_empty)
 {
     int i, n, any = 0;
-    PyObject *rl = NULL, *wl = NULL, *args;
+    PyObject *lists[3] = {NULL, NULL, NULL}, *args;
     do {
         n = poll(s->sel_pfds, s->sel_n, 0);
     } while (n < 0 && errno == EINTR);
@@ -84,16 +107,14 @@ static int select_check(IdkSelect *s, int finish_empty)
             return 1;
         }
     }
-    if ((rl = PyList_New(0)) == NULL || (wl = PyList_New(0)) == NULL)
+    if ((lists[0] = PyList_New(0)) == NULL || (lists[1] = PyList_New(0)) == NULL
+            || (lists[2] = PyList_New(0)) == NULL)
         goto error;
     for (i = 0; i < s->sel_n; i++) {
-        short re = s->sel_pfds[i].revents;
-        int read = i < s->sel_nr;
-        int ready = read ? (re & (POLLIN | POLLHUP | POLLERR)) != 0
-                         : (re & (POLLOUT | POLLHUP | POLLERR)) != 0;
-        if (ready) {
-            PyObject *idx = PyLong_FromLong(read ? i : i - s->sel_nr);
-            if (idx == NULL || PyList_Append(read ? rl : wl, idx) < 0) {
+        int set = i < s->sel_nr ? 0 : i < s->sel_nrw ? 1 : 2;
+        if (s->sel_pfds[i].revents & ready_events[set]) {
+            PyObject *idx = PyLong_FromLong(i - set_start(s, set));
+            if (idx == NULL || PyList_Append(lists[set], idx) < 0) {
                 Py_XDECREF(idx);
                 goto error;
             }
@@ -102,13 +123,13 @@ static int select_check(IdkSelect *s, int finish_empty)
         }
     }
     if (!any && !finish_empty) {
-        Py_DECREF(rl);
-        Py_DECREF(wl);
+        for (i = 0; i < 3; i++)
+            Py_DECREF(lists[i]);
         return 0;
     }
-    args = PyTuple_Pack(2, rl, wl);
-    Py_DECREF(rl);
-    Py_DECREF(wl);
+    args = PyTuple_Pack(3, lists[0], lists[1], lists[2]);
+    for (i = 0; i < 3; i++)
+        Py_DECREF(lists[i]);
     if (args == NULL) {
         select_finish_current_error(s);
         return 1;
@@ -117,8 +138,8 @@ static int select_check(IdkSelect *s, int finish_empty)
     Py_DECREF(args);
     return 1;
 error:
-    Py_XDECREF(rl);
-    Py_XDECREF(wl);
+    for (i = 0; i < 3; i++)
+        Py_XDECREF(lists[i]);
     select_finish_current_error(s);
     return 1;
 }
@@ -191,68 +212,121 @@ static int fill_fds(IdkSelect *s, PyObject *seq, int start, short events)
     return 0;
 }
 
-/* select(rfds, wfds, timeout): timeout None waits forever. */
-static PyObject *mod_select(PyObject *self, PyObject *args)
+/* The xfds' epoll instance, watched for EV_READ in the last ev_io.  An fd
+ * that epoll refuses (a regular file: EPERM) never has an exceptional
+ * condition, as with select(2); one given twice is watched once. */
+static int select_watch_except(IdkSelect *s)
 {
-    PyObject *r, *w, *to, *rs = NULL, *ws = NULL;
-    IdkSelect *s = NULL;
-    double timeout = -1.0;
     int i;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "OOO:select", &r, &w, &to))
-        return NULL;
-    if (to != Py_None) {
-        timeout = PyFloat_AsDouble(to);
-        if (timeout == -1.0 && PyErr_Occurred())
-            return NULL;
-        if (timeout != timeout || timeout < 0)
-            timeout = 0.0;
+    if (s->sel_n == s->sel_nrw)
+        return 0;
+    if ((s->sel_epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
     }
-    if (idk_loop_get() == NULL)
-        return NULL;
-    if ((rs = PySequence_Fast(r, "select() needs sequences of fds")) == NULL
-            || (ws = PySequence_Fast(w, "select() needs sequences of fds")) == NULL)
-        goto fail;
-    s = (IdkSelect *)IdkSelect_Type.tp_alloc(&IdkSelect_Type, 0);
-    if (s == NULL)
-        goto fail;
-    idk_stream_init(&s->base.base, &select_kind);
-    idk_in_init(&s->base);
-    s->base.in[IDK_SIGS].c_watch = 1;
-    s->base.in[IDK_BROKEN].c_watch = 1;
-    idk_timer_init(&s->sel_timer, (PyObject *)s, select_on_timer);
-    s->sel_nr = (int)PySequence_Fast_GET_SIZE(rs);
-    s->sel_n = s->sel_nr + (int)PySequence_Fast_GET_SIZE(ws);
-    s->sel_pfds = PyMem_Malloc((s->sel_n + 1) * sizeof(struct pollfd));
-    s->sel_ws = PyMem_Malloc((s->sel_n + 1) * sizeof(ev_io));
-    if (s->sel_pfds == NULL || s->sel_ws == NULL) {
-        PyErr_NoMemory();
-        goto fail;
+    for (i = s->sel_nrw; i < s->sel_n; i++) {
+        struct epoll_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLPRI;
+        ev.data.fd = s->sel_pfds[i].fd;
+        if (epoll_ctl(s->sel_epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0
+                && errno != EPERM && errno != EEXIST) {
+            PyErr_SetFromErrno(PyExc_OSError);
+            close(s->sel_epfd);
+            s->sel_epfd = -1;
+            return -1;
+        }
     }
-    memset(s->sel_pfds, 0, (s->sel_n + 1) * sizeof(struct pollfd));
-    if (fill_fds(s, rs, 0, POLLIN) < 0 || fill_fds(s, ws, s->sel_nr, POLLOUT) < 0)
-        goto fail;
-    Py_CLEAR(rs);
-    Py_CLEAR(ws);
-    if (select_check(s, timeout == 0.0))
-        return (PyObject *)s;
+    return 0;
+}
+
+/* Nothing is ready yet: arm the timeout and the watchers. */
+static int select_start(IdkSelect *s, double timeout)
+{
+    int i, nw;
+    if (select_watch_except(s) < 0)
+        return -1;
     if (timeout > 0 && idk_timer_start(&s->sel_timer, timeout) < 0)
-        goto fail;
-    for (i = 0; i < s->sel_n; i++) {
-        ev_io_init(&s->sel_ws[i], select_on_ready, s->sel_pfds[i].fd,
-                   i < s->sel_nr ? EV_READ : EV_WRITE);
+        return -1;
+    nw = s->sel_nrw + (s->sel_epfd >= 0);
+    for (i = 0; i < nw; i++) {
+        int fd = i < s->sel_nrw ? s->sel_pfds[i].fd : s->sel_epfd;
+        ev_io_init(&s->sel_ws[i], select_on_ready, fd,
+                   i < s->sel_nr || i == s->sel_nrw ? EV_READ : EV_WRITE);
         s->sel_ws[i].data = s;
         ev_io_start(idk_loop->l_ev, &s->sel_ws[i]);
         idk_stats.watchers++;
     }
     s->sel_active = 1;
     Py_INCREF(s);      /* held while watching */
-    return (PyObject *)s;
-fail:
+    return 0;
+}
+
+static int parse_timeout(PyObject *to, double *timeout)
+{
+    *timeout = -1.0;
+    if (to == Py_None)
+        return 0;
+    *timeout = PyFloat_AsDouble(to);
+    if (*timeout == -1.0 && PyErr_Occurred())
+        return -1;
+    if (*timeout != *timeout || *timeout < 0)
+        *timeout = 0.0;
+    return 0;
+}
+
+static IdkSelect *select_alloc(PyObject *rs, PyObject *ws, PyObject *xs)
+{
+    IdkSelect *s = (IdkSelect *)IdkSelect_Type.tp_alloc(&IdkSelect_Type, 0);
+    if (s == NULL)
+        return NULL;
+    idk_stream_init(&s->base.base, &select_kind);
+    idk_in_init(&s->base);
+    s->base.in[IDK_SIGS].c_watch = 1;
+    s->base.in[IDK_BROKEN].c_watch = 1;
+    idk_timer_init(&s->sel_timer, (PyObject *)s, select_on_timer);
+    s->sel_epfd = -1;
+    s->sel_nr = (int)PySequence_Fast_GET_SIZE(rs);
+    s->sel_nrw = s->sel_nr + (int)PySequence_Fast_GET_SIZE(ws);
+    s->sel_n = s->sel_nrw + (int)PySequence_Fast_GET_SIZE(xs);
+    s->sel_pfds = PyMem_Malloc((s->sel_n + 1) * sizeof(struct pollfd));
+    s->sel_ws = PyMem_Malloc((s->sel_nrw + 1) * sizeof(ev_io));
+    if (s->sel_pfds == NULL || s->sel_ws == NULL) {
+        PyErr_NoMemory();
+        Py_DECREF(s);
+        return NULL;
+    }
+    memset(s->sel_pfds, 0, (s->sel_n + 1) * sizeof(struct pollfd));
+    if (fill_fds(s, rs, 0, POLLIN) < 0 || fill_fds(s, ws, s->sel_nr, POLLOUT) < 0
+            || fill_fds(s, xs, s->sel_nrw, POLLPRI) < 0) {
+        Py_DECREF(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* select(rfds, wfds, xfds, timeout): timeout None waits forever. */
+static PyObject *mod_select(PyObject *self, PyObject *args)
+{
+    PyObject *r, *w, *x, *to, *rs = NULL, *ws = NULL, *xs = NULL;
+    IdkSelect *s = NULL;
+    double timeout;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOOO:select", &r, &w, &x, &to) || parse_timeout(to, &timeout) < 0
+            || idk_loop_get() == NULL)
+        return NULL;
+    if ((rs = PySequence_Fast(r, "select() needs sequences of fds")) != NULL
+            && (ws = PySequence_Fast(w, "select() needs sequences of fds")) != NULL
+            && (xs = PySequence_Fast(x, "select() needs sequences of fds")) != NULL)
+        s = select_alloc(rs, ws, xs);
     Py_XDECREF(rs);
     Py_XDECREF(ws);
-    Py_XDECREF(s);
-    return NULL;
+    Py_XDECREF(xs);
+    if (s == NULL)
+        return NULL;
+    if (!select_check(s, timeout == 0.0) && select_start(s, timeout) < 0)
+        Py_CLEAR(s);
+    return (PyObject *)s;
 }
 
 static int select_traverse(IdkSelect *s, visitproc visit, void *arg)
@@ -275,6 +349,8 @@ static void select_dealloc(IdkSelect *s)
 {
     PyObject_GC_UnTrack(s);
     select_clear(s);
+    if (s->sel_epfd >= 0)
+        close(s->sel_epfd);
     PyMem_Free(s->sel_pfds);
     PyMem_Free(s->sel_ws);
     idk_stream_base_dealloc(&s->base.base);
@@ -286,7 +362,7 @@ PyTypeObject IdkSelect_Type = {
 
 static PyMethodDef io_module_methods[] = {
     {"select", mod_select, METH_VARARGS,
-     "select(rfds, wfds, timeout) -> stream giving (read_indices, write_indices)"},
+     "select(rfds, wfds, xfds, timeout) -> stream giving the ready indices of each"},
     {NULL, NULL, 0, NULL}
 };
 
