@@ -350,6 +350,7 @@ int idk_loop_on_thread(void);        /* called from the loop's thread? */
 int idk_loop_post(PyObject *call);      /* (callable, arg); thread-safe */
 int idk_loop_post_call(PyObject *func, PyObject *arg);   /* func(arg) */
 void idk_loop_report(PyObject *exc);    /* log an error from a callback */
+void idk_loop_report_current(void);     /* the same for the error that is set */
 unsigned long long idk_next_seq(void);
 
 /* ---- tasks ------------------------------------------------------------------ */

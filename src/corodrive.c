@@ -151,11 +151,8 @@ static int cd_end(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **out)
                            : (cd->cd_last != NULL ? cd->cd_last : Py_None);
         r = PyObject_CallFunctionObjArgs(cd->cd_ended, result, Py_None, NULL);
     }
-    if (r == NULL) {
-        PyObject *error = idk_exc_fetch();
-        idk_loop_report(error);
-        Py_DECREF(error);
-    }
+    if (r == NULL)
+        idk_loop_report_current();
     Py_XDECREF(r);
     Py_XDECREF(info);
     Py_CLEAR(cd->cd_last);

@@ -115,6 +115,15 @@ void idk_loop_report(PyObject *exc)
     Py_XDECREF(info);
 }
 
+/* Log the error that is set (and clear it): for callbacks, which have no
+ * caller to raise to. */
+void idk_loop_report_current(void)
+{
+    PyObject *exc = idk_exc_fetch();
+    idk_loop_report(exc);
+    Py_DECREF(exc);
+}
+
 /* ---- the ready queue ------------------------------------------------------------------ */
 
 static int ready_grow(IdkLoop *loop)
@@ -171,12 +180,8 @@ static void loop_run_batch(IdkLoop *loop)
         loop->l_batch_left--;
         idk_task_step(t);
         Py_DECREF(t);
-        if (PyErr_Occurred()) {
-            /* a bug: steps report their errors as results */
-            PyObject *exc = idk_exc_fetch();
-            idk_loop_report(exc);
-            Py_DECREF(exc);
-        }
+        if (PyErr_Occurred())   /* a bug: steps report their errors as results */
+            idk_loop_report_current();
     }
 }
 

@@ -66,9 +66,7 @@ static void pipe_push_end(IdkChan *c, PyObject *exc)
 {
     IdkMsg *m = idk_msg_new(1, exc, NULL);
     if (m == NULL) {
-        PyObject *err = idk_exc_fetch();
-        idk_loop_report(err);
-        Py_DECREF(err);
+        idk_loop_report_current();
         return;
     }
     idk_chan_push(c, m);

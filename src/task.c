@@ -189,11 +189,8 @@ static void task_bad_yield(IdkTask *t)
     PyObject *close_result, *exc;
     exc = idk_exc_fetch();
     close_result = PyObject_CallMethod(t->t_gen, "close", NULL);
-    if (close_result == NULL) {
-        PyObject *close_exc = idk_exc_fetch();
-        idk_loop_report(close_exc);
-        Py_DECREF(close_exc);
-    }
+    if (close_result == NULL)
+        idk_loop_report_current();
     Py_XDECREF(close_result);
     task_finish(t, IDK_RAISED, exc);
     Py_DECREF(exc);
@@ -223,11 +220,8 @@ static void task_on_child_done(IdkStream *child, PyObject *ctx)
                           &t->base.in[IDK_BROKEN]);
     task_unforward(t);
     task_resume_with(t, child);
-    if (!t->t_in_turn && idk_loop_schedule(t) < 0) {
-        PyObject *exc = idk_exc_fetch();
-        idk_loop_report(exc);
-        Py_DECREF(exc);
-    }
+    if (!t->t_in_turn && idk_loop_schedule(t) < 0)
+        idk_loop_report_current();
     Py_DECREF(cur);
 }
 

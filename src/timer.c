@@ -123,11 +123,8 @@ static void timeout_fire(PyObject *owner)
     to->to_stream = to->to_exc = NULL;
     idk_stream_unlisten((IdkStream *)stream, timeout_on_stream_done, owner);
     d = idk_delivery_new((IdkStream *)stream, IDK_SIGS, 1, exc);
-    if (d == NULL) {
-        PyObject *err = idk_exc_fetch();
-        idk_loop_report(err);
-        Py_DECREF(err);
-    }
+    if (d == NULL)
+        idk_loop_report_current();
     Py_XDECREF(d);
     Py_DECREF(stream);
     Py_DECREF(exc);
