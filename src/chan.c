@@ -15,7 +15,6 @@
 #include <assert.h>
 
 #define IDK_MAX_DEPTH 64
-#define IDK_MSG_FREELIST 256
 
 unsigned long long idk_next_seq(void)
 {
@@ -25,14 +24,10 @@ unsigned long long idk_next_seq(void)
 
 /* ---- messages -------------------------------------------------------------- */
 
-static IdkMsg *msg_free[IDK_MSG_FREELIST];
-static int msg_nfree = 0;
-
 IdkMsg *idk_msg_new(int is_throw, PyObject *payload, IdkStream *sender)
 {
-    IdkMsg *m = msg_nfree > 0 ? msg_free[--msg_nfree]
-                              : (IdkMsg *)PyMem_Malloc(sizeof(IdkMsg));
-    if (m == NULL) {
+    IdkMsg *m = (IdkMsg *)idk_freelist_pop(IDK_FL_MSG);
+    if (m == NULL && (m = (IdkMsg *)PyMem_Malloc(sizeof(IdkMsg))) == NULL) {
         PyErr_NoMemory();
         return NULL;
     }
@@ -53,9 +48,7 @@ void idk_msg_decref(IdkMsg *m)
     idk_stats.msgs--;
     Py_CLEAR(m->m_payload);
     m->m_sender = NULL;
-    if (IDK_FREELISTS && msg_nfree < IDK_MSG_FREELIST)
-        msg_free[msg_nfree++] = m;
-    else
+    if (!idk_freelist_push(IDK_FL_MSG, m))
         PyMem_Free(m);
 }
 
@@ -161,21 +154,12 @@ struct IdkQNode {
     IdkQNode *next;
 };
 
-static IdkQNode *qnode_free = NULL;
-static int qnode_nfree = 0;
-
 static IdkQNode *qnode_new(IdkMsg *m)
 {
-    IdkQNode *q = qnode_free;
-    if (q != NULL) {
-        qnode_free = q->next;
-        qnode_nfree--;
-    } else {
-        q = (IdkQNode *)PyMem_Malloc(sizeof(IdkQNode));
-        if (q == NULL) {
-            PyErr_NoMemory();
-            return NULL;
-        }
+    IdkQNode *q = (IdkQNode *)idk_freelist_pop(IDK_FL_QNODE);
+    if (q == NULL && (q = (IdkQNode *)PyMem_Malloc(sizeof(IdkQNode))) == NULL) {
+        PyErr_NoMemory();
+        return NULL;
     }
     q->msg = m;
     q->next = NULL;
@@ -184,13 +168,8 @@ static IdkQNode *qnode_new(IdkMsg *m)
 
 static void qnode_release(IdkQNode *q)
 {
-    if (IDK_FREELISTS && qnode_nfree < 1024) {
-        q->next = qnode_free;
-        qnode_free = q;
-        qnode_nfree++;
-    } else {
+    if (!idk_freelist_push(IDK_FL_QNODE, q))
         PyMem_Free(q);
-    }
 }
 
 static inline IdkQNode *queue_head(IdkChan *c)

@@ -318,6 +318,18 @@ int idk_event_complete(IdkStream *ev, int state, PyObject *value);
 
 typedef struct IdkTask IdkTask;
 
+/* Memory of short-lived objects kept for reuse, one freelist per kind, on
+ * the loop (so no mutable state lives in file statics).  Without a loop yet,
+ * or in sanitizer builds (IDK_FREELISTS 0), memory is freed as usual. */
+enum { IDK_FL_MSG, IDK_FL_QNODE, IDK_FL_NEXT, IDK_FL_SEND, IDK_FL_AWAIT, IDK_FL_OP,
+       IDK_NFREELISTS };
+#define IDK_FREELIST_CAP 256
+
+typedef struct {
+    void *items[IDK_FREELIST_CAP];
+    int n;
+} IdkFreelist;
+
 struct IdkLoop {
     PyObject_HEAD
     struct ev_loop *l_ev;
@@ -341,9 +353,31 @@ struct IdkLoop {
     const char *l_syserr_what;       /* libev's words for it (a static string) */
     int l_in_poll;                   /* inside ev_run (see loop_on_syserr) */
     PyObject *l_coro;                /* the asyncoro Coro being stepped (borrowed) */
+    IdkFreelist l_free[IDK_NFREELISTS];
+    char *l_recv_buf;                /* socket.c's scratch for reads, IDK_RECV_BUF_SIZE */
 };
 
+#define IDK_RECV_BUF_SIZE (256 * 1024)
+
 extern IdkLoop *idk_loop;            /* the process's loop */
+
+/* Memory from freelist `which` (NULL: none kept). */
+static inline void *idk_freelist_pop(int which)
+{
+    IdkFreelist *fl = idk_loop != NULL ? &idk_loop->l_free[which] : NULL;
+    return fl != NULL && fl->n > 0 ? fl->items[--fl->n] : NULL;
+}
+
+/* Keep `p` for reuse: 1 if kept, 0 if the caller frees it. */
+static inline int idk_freelist_push(int which, void *p)
+{
+    IdkFreelist *fl = idk_loop != NULL ? &idk_loop->l_free[which] : NULL;
+    if (!IDK_FREELISTS || fl == NULL || fl->n >= IDK_FREELIST_CAP)
+        return 0;
+    fl->items[fl->n++] = p;
+    return 1;
+}
+
 IdkLoop *idk_loop_get(void);         /* borrowed; creates on first use */
 int idk_loop_schedule(IdkTask *t);   /* append to the ready queue */
 int idk_loop_on_thread(void);        /* called from the loop's thread? */

@@ -156,34 +156,24 @@ static int leaf_clear(IdkInStream *s)
     return 0;
 }
 
-/* Freelists for the two leaves made per message (next and send): their
- * memory is reused as is, every field is set again by leaf_alloc. */
-#define LEAF_FREELIST 128
-
-typedef struct {
-    PyObject *items[LEAF_FREELIST];
-    int n;
-} LeafFreelist;
-
-static LeafFreelist next_freelist, send_freelist;
-
-static LeafFreelist *leaf_freelist(PyTypeObject *type)
+/* Freelists (on the loop) for the two leaves made per message, next and
+ * send: their memory is reused as is, every field is set again by
+ * leaf_alloc.  -1: the type has none. */
+static int leaf_freelist(PyTypeObject *type)
 {
     if (type == &IdkNext_Type)
-        return &next_freelist;
+        return IDK_FL_NEXT;
     if (type == &IdkSend_Type)
-        return &send_freelist;
-    return NULL;
+        return IDK_FL_SEND;
+    return -1;
 }
 
 /* After the object's own clearing: keep its memory or free it. */
 static void leaf_free(IdkStream *s)
 {
-    LeafFreelist *fl = leaf_freelist(Py_TYPE(s));
+    int fl = leaf_freelist(Py_TYPE(s));
     idk_stream_base_release(s);
-    if (IDK_FREELISTS && fl != NULL && fl->n < LEAF_FREELIST)
-        fl->items[fl->n++] = (PyObject *)s;
-    else
+    if (fl < 0 || !idk_freelist_push(fl, s))
         Py_TYPE(s)->tp_free((PyObject *)s);
 }
 
@@ -196,10 +186,10 @@ static void leaf_dealloc(IdkInStream *s)
 
 static IdkInStream *leaf_alloc(PyTypeObject *type, const IdkKind *kind, int with_msgs)
 {
-    LeafFreelist *fl = leaf_freelist(type);
-    IdkInStream *s;
-    if (fl != NULL && fl->n > 0)
-        s = (IdkInStream *)PyObject_Init(fl->items[--fl->n], type);
+    int fl = leaf_freelist(type);
+    IdkInStream *s = fl >= 0 ? (IdkInStream *)idk_freelist_pop(fl) : NULL;
+    if (s != NULL)
+        s = (IdkInStream *)PyObject_Init((PyObject *)s, type);
     else
         s = (IdkInStream *)type->tp_alloc(type, 0);
     if (s == NULL)
@@ -671,10 +661,7 @@ typedef struct {
     PyObject *aw_stream;   /* yielded once, then cleared */
 } IdkAwait;
 
-/* One is made per `await stream`: keep a few for reuse. */
-#define AWAIT_FREELIST 64
-static IdkAwait *await_free[AWAIT_FREELIST];
-static int await_nfree = 0;
+/* One is made per `await stream`: their memory is reused (freelist on the loop). */
 
 static PyObject *await_next(IdkAwait *aw)
 {
@@ -725,17 +712,15 @@ static PyObject *await_close(IdkAwait *aw, PyObject *unused)
 static void await_dealloc(IdkAwait *aw)
 {
     Py_XDECREF(aw->aw_stream);
-    if (IDK_FREELISTS && await_nfree < AWAIT_FREELIST)
-        await_free[await_nfree++] = aw;
-    else
+    if (!idk_freelist_push(IDK_FL_AWAIT, aw))
         PyObject_Del(aw);
 }
 
 PyObject *idk_await_new(PyObject *stream)
 {
-    IdkAwait *aw;
-    if (await_nfree > 0)
-        aw = (IdkAwait *)PyObject_Init((PyObject *)await_free[--await_nfree], &IdkAwait_Type);
+    IdkAwait *aw = (IdkAwait *)idk_freelist_pop(IDK_FL_AWAIT);
+    if (aw != NULL)
+        aw = (IdkAwait *)PyObject_Init((PyObject *)aw, &IdkAwait_Type);
     else
         aw = IDK_ALLOC(IdkAwait, &IdkAwait_Type);
     if (aw == NULL)

@@ -262,6 +262,7 @@ static int set_nonblocking_cloexec(int fd)
 
 static IdkLoop *loop_create(void)
 {
+    int k;
     IdkLoop *loop = IDK_ALLOC(IdkLoop, &IdkLoop_Type);
     if (loop == NULL)
         return NULL;
@@ -283,6 +284,9 @@ static IdkLoop *loop_create(void)
     loop->l_syserr_what = NULL;
     loop->l_in_poll = 0;
     loop->l_coro = NULL;
+    for (k = 0; k < IDK_NFREELISTS; k++)
+        loop->l_free[k].n = 0;
+    loop->l_recv_buf = NULL;
     if (loop->l_posted == NULL || ready_grow(loop) < 0)
         goto fail;
     loop->l_ev = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
@@ -432,7 +436,9 @@ static void loop_dealloc(IdkLoop *loop)
     if (loop->l_sigfd[1] >= 0)
         close(loop->l_sigfd[1]);
     PyMem_Free(loop->l_ready);
+    PyMem_Free(loop->l_recv_buf);
     idk_vec_free(&loop->l_fired);
+    /* Freelists: only a loop whose creation failed is freed, with none kept. */
     PyObject_Del(loop);
 }
 

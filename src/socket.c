@@ -10,7 +10,7 @@
  * SocketOps are hostable leaves (core.h): the one task waiting on an op
  * serves it its channels.  They come from a freelist and stay out of the
  * cyclic GC while they hold nothing that could lead back to them.  Reads
- * copy out of a static scratch buffer, except large ones (try_recv_direct).
+ * copy out of the loop's scratch buffer, except large ones (try_recv_direct).
  *
  * Invariants:
  *  - A direction's watcher is active iff that direction has waiters; every
@@ -89,8 +89,6 @@ static PyObject *sock_error_cls = NULL;    /* idiokit.socket.SocketError */
 static PyObject *sock_timeout_cls = NULL;  /* idiokit.socket.SocketTimeout */
 static PyObject *sock_convert = NULL;      /* stdlib exception -> ours */
 
-#define RECV_STATIC_SIZE (256 * 1024)
-static char recv_static[RECV_STATIC_SIZE];   /* used with the GIL held */
 
 /* ---- errors ------------------------------------------------------------------ */
 
@@ -419,32 +417,52 @@ static int try_recv_direct(IdkIoOp *op)
     return 1;
 }
 
+/* Where a read lands before its bytes object is made: the loop's scratch
+ * buffer (made on first use; used with the GIL held), or for reads larger
+ * than that a buffer of their own. */
+static char *recv_buffer(Py_ssize_t size)
+{
+    IdkLoop *loop = idk_loop != NULL ? idk_loop : idk_loop_get();
+    char *buf;
+    if (loop == NULL)
+        return NULL;
+    if (size > IDK_RECV_BUF_SIZE)
+        buf = PyMem_Malloc(size);
+    else if (loop->l_recv_buf == NULL)
+        buf = loop->l_recv_buf = PyMem_Malloc(IDK_RECV_BUF_SIZE);
+    else
+        buf = loop->l_recv_buf;
+    if (buf == NULL)
+        PyErr_NoMemory();
+    return buf;
+}
+
+static void recv_buffer_done(char *buf)
+{
+    if (buf != idk_loop->l_recv_buf)
+        PyMem_Free(buf);
+}
+
 static int try_recv(IdkIoOp *op)
 {
-    char *buf = recv_static;
+    char *buf;
     ssize_t n;
     int direct = try_recv_direct(op);
     if (direct >= 0)
         return direct;
-    if (op->size > RECV_STATIC_SIZE) {
-        buf = PyMem_Malloc(op->size);
-        if (buf == NULL) {
-            PyErr_NoMemory();
-            op_raise_current(op);
-            return 1;
-        }
+    if ((buf = recv_buffer(op->size)) == NULL) {
+        op_raise_current(op);
+        return 1;
     }
     n = recv_retry(op->sock->fd, buf, op->size, op->flags);
     if (n < 0) {
         int err = errno;
-        if (buf != recv_static)
-            PyMem_Free(buf);
+        recv_buffer_done(buf);
         return read_failed(op, err);
     }
     read_done(op, n);
     op_return1(op, PyBytes_FromStringAndSize(buf, n));
-    if (buf != recv_static)
-        PyMem_Free(buf);
+    recv_buffer_done(buf);
     return 1;
 }
 
@@ -721,15 +739,11 @@ static int parse_timeout(PyObject *o, double *t)
  * back to them (see op_finish).  A recycled op keeps what op_dealloc left:
  * empty, unlinked channels and a stopped timer that fires op_on_timer on
  * the same memory, so only a fresh one needs those set up. */
-#define OP_FREELIST 64
-static IdkIoOp *op_free[OP_FREELIST];
-static int op_nfree = 0;
-
 static IdkIoOp *op_alloc(void)
 {
-    IdkIoOp *op;
-    if (op_nfree > 0)
-        return (IdkIoOp *)PyObject_Init((PyObject *)op_free[--op_nfree], &IdkIoOp_Type);
+    IdkIoOp *op = (IdkIoOp *)idk_freelist_pop(IDK_FL_OP);
+    if (op != NULL)
+        return (IdkIoOp *)PyObject_Init((PyObject *)op, &IdkIoOp_Type);
     op = (IdkIoOp *)IdkIoOp_Type.tp_alloc(&IdkIoOp_Type, 0);
     if (op == NULL)
         return NULL;
@@ -1236,9 +1250,7 @@ static void op_dealloc(IdkIoOp *op)
     idk_in_clear(&op->base);
     Py_CLEAR(op->sock);
     idk_stream_base_release(&op->base.base);
-    if (IDK_FREELISTS && op_nfree < OP_FREELIST)
-        op_free[op_nfree++] = op;
-    else
+    if (!idk_freelist_push(IDK_FL_OP, op))
         Py_TYPE(op)->tp_free((PyObject *)op);
 }
 
