@@ -354,6 +354,8 @@ struct IdkLoop {
     int l_in_poll;                   /* inside ev_run (see loop_on_syserr) */
     PyObject *l_coro;                /* the asyncoro Coro being stepped (borrowed) */
     IdkFreelist l_free[IDK_NFREELISTS];
+    IdkVec l_dns_channels;           /* live DnsChannels, borrowed (dns.c, for fork) */
+    int l_fork_pending;              /* forked: the child's first poll tidies up first */
     char *l_recv_buf;                /* socket.c's scratch for reads, IDK_RECV_BUF_SIZE */
 };
 

@@ -29,6 +29,11 @@
  *    cancelled re-entrantly: the cancel waits until the call returns).
  *  - No DNS message is parsed here: the ares_parse_*_reply functions do it;
  *    this file turns their structs into Python objects.
+ *  - After fork(), before the child's first poll, every channel made in
+ *    another process is given up in the child (idk_dns_after_fork): its sockets are
+ *    the parent's too, so the child stops watching them (it would read the
+ *    parent's answers), and its queries fail there with DNSError.  Such a
+ *    channel raises DNSError when used again; idiokit.dns makes a new one.
  */
 #include "core.h"
 
@@ -38,6 +43,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DNS_T_A 1
 #define DNS_T_NS 2
@@ -71,6 +77,8 @@ struct DnsChannel {
     int c_busy;                 /* inside an ares call that may call back */
     int c_cancel_wanted;
     ares_socket_t c_read_fd;    /* the socket ares_process_fd reads, if any */
+    int c_forked;               /* made before a fork, in the child: given up */
+    pid_t c_pid;                /* the process that made it */
 };
 
 typedef struct DnsReq {
@@ -600,6 +608,10 @@ static void query_on_answer(void *arg, int status, int timeouts, unsigned char *
             value = parse_answer(r->r_type, abuf, alen, &st);
             if (value == NULL)
                 exc = st != ARES_SUCCESS ? status_exc(st, r->r_name) : idk_exc_fetch();
+        } else if (ch->c_forked) {
+            exc = dns_exc(dns_error, Py_BuildValue(
+                "(sO)", "DNS query given up: the process forked while it was in flight",
+                r->r_name));
         } else {
             exc = status_exc(status, r->r_name);
         }
@@ -749,6 +761,64 @@ static void channel_settle(DnsChannel *ch)
                || ev_timer_remaining(idk_loop->l_ev, &ch->c_timer) > ch->c_base_timeout) {
         timer_arm(ch);
     }
+}
+
+static void channel_unwatch_socks(DnsChannel *ch)
+{
+    while (ch->c_socks != NULL) {
+        DnsSock *s = ch->c_socks;
+        ch->c_socks = s->s_next;
+        ev_io_stop(idk_loop->l_ev, &s->s_w);
+        idk_stats.watchers--;
+        free(s);
+    }
+}
+
+/* In a forked child: stop watching the parent's sockets, then let c-ares
+ * call back every request (ARES_EDESTRUCTION: query_on_answer fails the
+ * query with DNSError) and close the child's copies of the sockets. */
+static void channel_give_up(DnsChannel *ch)
+{
+    if (!ch->c_inited || ch->c_pid == getpid())
+        return;
+    channel_unwatch_socks(ch);
+    timer_stop(ch);
+    ch->c_forked = 1;
+    ch->c_busy++;
+    ares_destroy(ch->c_ares);
+    ch->c_busy--;
+    ch->c_inited = 0;
+    ch->c_cancel_wanted = 0;
+}
+
+void idk_dns_after_fork(IdkLoop *loop)
+{
+    Py_ssize_t i, n = loop->l_dns_channels.n;
+    DnsChannel **chans;
+    if (n == 0)
+        return;
+    chans = (DnsChannel **)PyMem_Malloc(n * sizeof(DnsChannel *));
+    if (chans == NULL)
+        return;      /* out of memory: their queries end by their timeouts */
+    for (i = 0; i < n; i++) {
+        chans[i] = (DnsChannel *)idk_vec_data(&loop->l_dns_channels)[i];
+        Py_INCREF(chans[i]);  /* giving up may drop the last other reference */
+    }
+    for (i = 0; i < n; i++) {
+        channel_give_up(chans[i]);
+        Py_DECREF(chans[i]);
+    }
+    PyMem_Free(chans);
+}
+
+/* A channel given up after a fork cannot be used again. */
+static int channel_usable(DnsChannel *ch)
+{
+    if (ch->c_inited)
+        return 1;
+    PyErr_SetString(dns_error != NULL ? dns_error : PyExc_RuntimeError,
+                    "DNS channel made before os.fork(): make a new one in the child");
+    return 0;
 }
 
 /* ---- DnsChannel: construction and methods ---------------------------------------- */
@@ -911,6 +981,12 @@ static PyObject *channel_new(PyTypeObject *type, PyObject *args, PyObject *kw)
         goto done;
     }
     ch->c_inited = 1;
+    ch->c_pid = getpid();
+    if (idk_vec_push(&idk_loop->l_dns_channels, ch) < 0) {
+        PyErr_NoMemory();
+        Py_CLEAR(ch);
+        goto done;
+    }
     {
         struct ares_options saved;
         if (ares_save_options(ch->c_ares, &saved, &saved_mask) == ARES_SUCCESS) {
@@ -935,14 +1011,9 @@ static void channel_dealloc(DnsChannel *ch)
         ares_destroy(ch->c_ares);    /* closes its sockets: sock_state_cb unwatches */
         ch->c_inited = 0;
     }
-    while (ch->c_socks != NULL) {
-        DnsSock *s = ch->c_socks;
-        ch->c_socks = s->s_next;
-        ev_io_stop(idk_loop->l_ev, &s->s_w);
-        idk_stats.watchers--;
-        free(s);
-    }
+    channel_unwatch_socks(ch);
     timer_stop(ch);
+    idk_vec_remove(&idk_loop->l_dns_channels, ch);
     Py_TYPE(ch)->tp_free((PyObject *)ch);
 }
 
@@ -958,7 +1029,7 @@ static PyObject *channel_query(DnsChannel *ch, PyObject *args)
     int type, full = 0;
     DnsQuery *q;
     DnsReq *r;
-    if (!PyArg_ParseTuple(args, "Oi|i:query", &name, &type, &full))
+    if (!PyArg_ParseTuple(args, "Oi|i:query", &name, &type, &full) || !channel_usable(ch))
         return NULL;
     if (!PyArg_Parse(name, "s;name must be str", &cname))
         return NULL;
@@ -1011,6 +1082,8 @@ static PyObject *channel_servers(DnsChannel *ch, PyObject *unused)
     char buf[INET6_ADDRSTRLEN];
     int status;
     (void)unused;
+    if (!channel_usable(ch))
+        return NULL;
     status = ares_get_servers_ports(ch->c_ares, &nodes);
     if (status != ARES_SUCCESS) {
         PyErr_Format(PyExc_OSError, "ares_get_servers_ports: %s", ares_strerror(status));
@@ -1035,7 +1108,7 @@ static PyObject *channel_hosts(DnsChannel *ch, PyObject *args)
     int family, status;
     struct hostent *h = NULL;
     PyObject *r;
-    if (!PyArg_ParseTuple(args, "si:hosts", &name, &family))
+    if (!PyArg_ParseTuple(args, "si:hosts", &name, &family) || !channel_usable(ch))
         return NULL;
     status = ares_gethostbyname_file(ch->c_ares, name, family, &h);
     if (status != ARES_SUCCESS)

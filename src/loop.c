@@ -287,6 +287,8 @@ static IdkLoop *loop_create(void)
     for (k = 0; k < IDK_NFREELISTS; k++)
         loop->l_free[k].n = 0;
     loop->l_recv_buf = NULL;
+    idk_vec_init(&loop->l_dns_channels);
+    loop->l_fork_pending = 0;
     if (loop->l_posted == NULL || ready_grow(loop) < 0)
         goto fail;
     loop->l_ev = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
@@ -319,15 +321,35 @@ IdkLoop *idk_loop_get(void)
     else if (idk_forked) {
         idk_forked = 0;
         ev_loop_fork(idk_loop->l_ev);
+        idk_loop->l_fork_pending = 1;
     }
     return idk_loop;
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
 
+/* dns.c, when built: a forked child gives up the parent's queries. */
+__attribute__((weak)) void idk_dns_after_fork(IdkLoop *loop);
+
+/* The child's first poll after a fork: before it, nothing of the parent's
+ * that must not be watched twice is left on the loop. */
+static void loop_after_fork(IdkLoop *loop)
+{
+    loop->l_fork_pending = 0;
+    if (idk_dns_after_fork != NULL)
+        idk_dns_after_fork(loop);
+}
+
 static int loop_poll(IdkLoop *loop)
 {
-    int flags = loop->l_rcount > 0 ? EVRUN_NOWAIT : EVRUN_ONCE;
+    int flags;
+    if (loop->l_fork_pending) {
+        /* It may finish streams, even the one run() waits for: the caller
+         * looks again before this polls. */
+        loop_after_fork(loop);
+        return 0;
+    }
+    flags = loop->l_rcount > 0 ? EVRUN_NOWAIT : EVRUN_ONCE;
     loop->l_steps_since_poll = 0;
     loop->l_polls++;
     loop->l_poll_nowait = flags == EVRUN_NOWAIT;
@@ -438,6 +460,7 @@ static void loop_dealloc(IdkLoop *loop)
     PyMem_Free(loop->l_ready);
     PyMem_Free(loop->l_recv_buf);
     idk_vec_free(&loop->l_fired);
+    idk_vec_free(&loop->l_dns_channels);
     /* Freelists: only a loop whose creation failed is freed, with none kept. */
     PyObject_Del(loop);
 }

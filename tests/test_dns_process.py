@@ -92,6 +92,66 @@ def test_resolve_fork_resolve_in_the_child(server):
     ], out + err
 
 
+IN_FLIGHT_SCRIPT = r"""
+from __future__ import print_function
+import os, socket, sys, threading, time
+import idiokit, idiokit.timer
+import idiokit.dns as dns
+from support.fakedns import parse_query, a_reply
+
+server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+server.bind(("127.0.0.1", 0))
+
+def answer_late():
+    data, peer = server.recvfrom(512)
+    qid, _, question, _ = parse_query(data)
+    time.sleep(0.5)                      # after the fork: both processes poll by then
+    server.sendto(a_reply(qid, question, ["192.0.2.7"]), peer)
+
+threading.Thread(target=answer_late).start()
+resolver = dns.Resolver([server.getsockname()], timeout=5.0, tries=1, search=())
+pending = dns.a("late.example.test", resolver)
+idiokit.main_loop(idiokit.sleep(0.1), catch_signals=())   # the query is out
+pid = os.fork()
+if pid == 0:
+    code = 1
+    try:
+        try:
+            idiokit.main_loop(idiokit.timer.timeout(3.0, pending), catch_signals=())
+            print("child got the answer")
+        except dns.DNSError as error:
+            print("child", type(error).__name__, "forked" in str(error))
+        print("child resolves", idiokit.main_loop(dns.a("localhost", resolver),
+                                                  catch_signals=()))
+        code = 0
+    finally:
+        sys.stdout.flush()
+        os._exit(code)
+print("parent", sorted(idiokit.main_loop(idiokit.timer.timeout(3.0, pending),
+                                         catch_signals=())))
+_, status = os.waitpid(pid, 0)
+print("child status", status)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_query_in_flight_at_fork_fails_in_the_child_and_answers_the_parent():
+    # The child shares the parent's query socket: it gives the parent's
+    # queries up at its first poll (DNSError, not its 3 s timeout) and never
+    # reads the parent's answer, which the parent gets.  New lookups in the
+    # child use a channel of its own.
+    rc, out, err = run_py(IN_FLIGHT_SCRIPT, timeout=30)
+    assert rc == 0, out + err
+    lines = out.splitlines()
+    assert sorted(lines) == sorted([
+        "child DNSError True",
+        "child resolves ['127.0.0.1']",
+        "parent ['192.0.2.7']",
+        "child status 0",
+    ]), out + err
+    assert lines[-1] == "child status 0", out + err
+
+
 ENV_SCRIPT = r"""
 from __future__ import print_function
 import socket, sys
