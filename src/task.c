@@ -312,6 +312,32 @@ static int task_still_waiting(IdkTask *t)
     return t->t_current != NULL;
 }
 
+/* Send value (borrowed) into what the task steps: the C iterators (map's,
+ * asyncoro's Coro driver) directly, anything else as an iterator. */
+static int task_send(IdkTask *t, PyObject *value, PyObject **out)
+{
+    PyObject *gen = t->t_gen;
+    if (idk_mapiter_check(gen)) {
+        *out = idk_mapiter_send(gen, value);
+        return *out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
+    }
+    if (idk_corodrive_check(gen))
+        return idk_corodrive_step(gen, value, NULL, out);
+    return idk_iter_send(gen, value, out);
+}
+
+/* Throw exc (borrowed) into it; a coroutine gets EndOfInput for end of input. */
+static int task_throw(IdkTask *t, PyObject *exc, PyObject **out)
+{
+    int r;
+    if (idk_corodrive_check(t->t_gen))
+        return idk_corodrive_step(t->t_gen, NULL, exc, out);
+    exc = t->t_is_coro ? task_coro_exc(exc) : idk_newref(exc);
+    r = exc == NULL ? IDK_SEND_ERROR : idk_iter_throw(t->t_gen, exc, out);
+    Py_XDECREF(exc);
+    return r;
+}
+
 void idk_task_step(IdkTask *t)
 {
     PyObject *resume, *out = NULL, *value;
@@ -328,25 +354,14 @@ void idk_task_step(IdkTask *t)
         Py_XDECREF(resume);
         return;
     }
-    if (throw_ && idk_corodrive_check(t->t_gen)) {
-        r = idk_corodrive_step(t->t_gen, NULL, resume, &out);
-    } else if (throw_) {
-        PyObject *exc = t->t_is_coro ? task_coro_exc(resume) : idk_newref(resume);
-        r = exc == NULL ? IDK_SEND_ERROR : idk_iter_throw(t->t_gen, exc, &out);
-        Py_XDECREF(exc);
+    if (throw_) {
+        r = task_throw(t, resume, &out);
     } else {
         if (resume == NULL)
             value = idk_newref(Py_None);
         else
             value = single ? idk_newref(resume) : idk_peel(resume);
-        if (idk_mapiter_check(t->t_gen)) {
-            out = idk_mapiter_send(t->t_gen, value);
-            r = out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
-        } else if (idk_corodrive_check(t->t_gen)) {
-            r = idk_corodrive_step(t->t_gen, value, NULL, &out);
-        } else {
-            r = idk_iter_send(t->t_gen, value, &out);
-        }
+        r = task_send(t, value, &out);
         Py_DECREF(value);
     }
     Py_XDECREF(resume);
