@@ -206,6 +206,35 @@ static void task_resume_with(IdkTask *t, IdkStream *done)
     t->t_resume_single = done->r_single;
 }
 
+/* Yielding a stream that is already finished: a signal (or the end of the
+ * task's downstream) that waits for the task wins over a result that
+ * carries nothing, as it would at a pending yield.  So a loop of
+ * `yield idiokit.sleep(0)`, or of a finished Event, can be thrown into; a
+ * result with a value (a recv's data) is never dropped for it, the signal
+ * then waits for the next yield.  1 if the task resumes with the signal. */
+static int task_resume_with_waiting_signal(IdkTask *t, IdkStream *done)
+{
+    int i;
+    if (done->r_state != IDK_RETURNED || done->r_single || !PyTuple_Check(done->r_value)
+            || PyTuple_GET_SIZE(done->r_value) != 0)
+        return 0;
+    for (i = 0; i < IDK_NCHANS; i++) {
+        int kind = idk_chan_priority[i];
+        IdkChan *holder = NULL;
+        IdkMsg *m;
+        if (kind == IDK_MSGS || idk_chan_peek(&t->base.in[kind], &holder) == NULL)
+            continue;
+        m = idk_chan_take(holder);
+        idk_msg_consume(m);
+        Py_XSETREF(t->t_resume, idk_newref(m->m_payload));
+        t->t_resume_throw = m->m_throw;
+        t->t_resume_single = 0;
+        idk_msg_decref(m);
+        return 1;
+    }
+    return 0;
+}
+
 static void task_on_child_done(IdkStream *child, PyObject *ctx)
 {
     IdkTask *t = (IdkTask *)ctx;
@@ -240,10 +269,12 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
         return;
     }
     if (idk_stream_resolve((IdkStream *)obj)->r_state != IDK_PENDING) {
-        /* Already finished: its stored result, next turn, no wiring. */
+        /* Already finished: its stored result (or a signal that waits),
+         * next turn, no wiring. */
         IdkStream *done = idk_stream_resolve((IdkStream *)obj);
         done->r_observed = 1;
-        task_resume_with(t, done);
+        if (!task_resume_with_waiting_signal(t, done))
+            task_resume_with(t, done);
         if (idk_loop_schedule(t) < 0)
             task_fail_current_error(t);
         return;

@@ -199,6 +199,29 @@ def test_throw_into_async_stream_at_await_sleep():
     assert run(main()) == ("recovered", ("in",))
 
 
+def test_throw_into_async_stream_spinning_on_await_sleep0():
+    # sleep(0) is done when awaited; a waiting signal is raised there anyway
+    @idiokit.stream
+    async def spinner():
+        spins = 0
+        try:
+            while spins < 300000:
+                await idiokit.sleep(0)
+                spins += 1
+        except Boom as error:
+            return ("interrupted", error.args)
+        return "never interrupted"
+
+    @idiokit.stream
+    async def main():
+        s = spinner()
+        await idiokit.sleep(0.01)
+        s.throw(Boom("spin"))
+        return await s
+
+    assert run(main()) == ("interrupted", ("spin",))
+
+
 def test_timeout_on_async_stream():
     @idiokit.stream
     async def slow():

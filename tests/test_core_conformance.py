@@ -347,6 +347,127 @@ def test_throw_into_a_finished_stream_is_harmless():
     assert run(main()) == ("done", "done")
 
 
+# --- a throw reaches a stream that yields only finished streams --------------
+# sleep(0), a succeeded Event and a finished stream are done when yielded; a
+# signal that waits for the stream is raised there, as at a pending yield
+# (the original's sleep(0) is pending for one loop iteration).  SPIN_LIMIT
+# turns a signal that never arrives into a failure instead of a hang.
+
+SPIN_LIMIT = 300000
+
+
+def finished_sleep():
+    return idiokit.sleep(0)
+
+
+def finished_event():
+    event = idiokit.Event()
+    event.succeed()
+    return event
+
+
+@idiokit.stream
+def spinner(make_finished):
+    spins = 0
+    try:
+        while spins < SPIN_LIMIT:
+            yield make_finished()
+            spins += 1
+    except Boom as boom:
+        idiokit.stop("interrupted", boom.args)
+    except idiokit.BrokenPipe:
+        idiokit.stop("broken")
+    idiokit.stop("never interrupted")
+
+
+@pytest.mark.parametrize("make_finished", [finished_sleep, finished_event],
+                         ids=["sleep0", "event"])
+def test_throw_reaches_a_stream_that_yields_only_finished_streams(make_finished):
+    @idiokit.stream
+    def main():
+        s = spinner(make_finished)
+        yield idiokit.sleep(0.01)
+        s.throw(Boom("x"))
+        result = yield s
+        idiokit.stop(result)
+
+    assert run(main()) == ("interrupted", ("x",))
+
+
+def test_throw_reaches_a_stream_that_yields_a_finished_generator_stream():
+    @idiokit.stream
+    def main():
+        done = returning()
+        yield done
+        s = spinner(lambda: done)
+        yield idiokit.sleep(0.01)
+        s.throw(Boom("y"))
+        result = yield s
+        idiokit.stop(result)
+
+    assert run(main()) == ("interrupted", ("y",))
+
+
+def test_end_of_downstream_reaches_a_stream_that_yields_only_finished_streams():
+    @idiokit.stream
+    def downstream():
+        yield idiokit.sleep(0.01)
+        idiokit.stop("right")
+
+    @idiokit.stream
+    def main():
+        left = spinner(finished_sleep)
+        result = yield left | downstream()
+        left_result = yield left
+        idiokit.stop(result, left_result)
+
+    assert run(main()) == ("right", "broken")
+
+
+def test_a_waiting_signal_waits_for_a_finished_stream_with_a_value():
+    log = []
+
+    @idiokit.stream
+    def worker():
+        event = idiokit.Event()
+        event.succeed("value")
+        log.append((yield event))
+        try:
+            yield idiokit.sleep(0)
+        except Boom as boom:
+            log.append(("caught", boom.args))
+
+    @idiokit.stream
+    def main():
+        s = worker()
+        s.throw(Boom("z"))   # waits: the worker has not taken a step yet
+        yield s
+
+    run(main())
+    assert log == ["value", ("caught", ("z",))]
+
+
+def test_a_waiting_signal_is_raised_at_the_first_sleep0():
+    log = []
+
+    @idiokit.stream
+    def worker():
+        try:
+            yield idiokit.sleep(0)
+        except Boom as boom:
+            log.append(("caught", boom.args))
+        log.append("after")
+
+    @idiokit.stream
+    def main():
+        s = worker()
+        s.throw(Boom("w"))
+        yield s
+
+    run(main())
+    assert log == [("caught", ("w",)), "after"]
+
+
 # --- traceback and identity ---------------------------------------------------
 
 def test_main_loop_reraises_with_the_original_traceback():
