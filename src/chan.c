@@ -16,10 +16,16 @@
 
 #define IDK_MAX_DEPTH 64
 
+/* Messages and timers are ordered by one counter, kept on the loop (made
+ * here if need be: a message can be the first thing a program makes). */
 unsigned long long idk_next_seq(void)
 {
-    static unsigned long long seq = 0;
-    return ++seq;
+    IdkLoop *loop = idk_loop != NULL ? idk_loop : idk_loop_get();
+    if (loop == NULL) {
+        PyErr_Clear();     /* no loop: nothing to order against */
+        return 0;
+    }
+    return ++loop->l_seq;
 }
 
 /* ---- messages -------------------------------------------------------------- */

@@ -357,6 +357,7 @@ struct IdkLoop {
     IdkVec l_dns_channels;           /* live DnsChannels, borrowed (dns.c, for fork) */
     int l_fork_pending;              /* forked: the child's first poll tidies up first */
     char *l_recv_buf;                /* socket.c's scratch for reads, IDK_RECV_BUF_SIZE */
+    unsigned long long l_seq;        /* last message or timer sequence number */
 };
 
 #define IDK_RECV_BUF_SIZE (256 * 1024)
