@@ -87,7 +87,7 @@ def run_workload(w, args, availability, cwd, now):
             elif not availability[framework]["available"]:
                 cell.update(status="unavailable", reason=availability[framework]["reason"])
             else:
-                cell.update(status="pending", runs=[], errors=[])
+                cell.update(status="pending", runs=[], rounds=[], errors=[])
                 plan[framework] = script
             results[framework] = cell
         for run in range(args.runs):
@@ -104,6 +104,7 @@ def run_workload(w, args, availability, cwd, now):
                     outcome = cells.run_plain(args.python, script, cell["args"], cpu, w.timeout, cwd)
                 if outcome["ok"]:
                     cell["runs"].append(outcome["data"])
+                    cell["rounds"].append(run)   # pairs runs of one round (report.paired_ratio)
                     shown = report.fmt(outcome["data"].get(w.primary["key"]), w.primary.get("fmt"))
                     log("  %s / %s / %s, run %d/%d: %s %s" % (w.name, case["name"], framework, run + 1,
                                                             args.runs, shown, w.primary["label"]))
