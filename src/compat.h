@@ -447,6 +447,31 @@ typedef struct {
     }
 #endif
 
+/* Module functions on the per-message path (next(), send(*args)) take
+ * positional arguments only, written once as
+ *     impl(PyObject *const *args, Py_ssize_t nargs)
+ * and exposed through IDK_POSITIONAL_FUNC: METH_FASTCALL on 3.7+ (CPython
+ * calls it straight from the bytecode, with no tp_call round trip), a
+ * METH_VARARGS wrapper on 2.7. */
+#if PY_VERSION_HEX >= 0x03070000
+#define IDK_POSITIONAL_FLAGS METH_FASTCALL
+#define IDK_POSITIONAL_FUNC(name, impl)                                                     \
+    static PyObject *name(PyObject *self, PyObject *const *args, Py_ssize_t nargs)          \
+    {                                                                                       \
+        (void)self;                                                                         \
+        return impl(args, nargs);                                                           \
+    }
+#else
+#define IDK_POSITIONAL_FLAGS METH_VARARGS
+#define IDK_POSITIONAL_FUNC(name, impl)                                                     \
+    static PyObject *name(PyObject *self, PyObject *args)                                   \
+    {                                                                                       \
+        (void)self;                                                                         \
+        return impl(&PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args));                    \
+    }
+#endif
+#define IDK_POSITIONAL_CAST(f) ((PyCFunction)(void (*)(void))(f))
+
 /* Walk the keywords: *pos starts at 0; 1 with a borrowed (key, value), 0 at the end. */
 static inline int idk_kw_next(IdkKw kw, PyObject *const *args, Py_ssize_t nargs,
                               Py_ssize_t *pos, PyObject **key, PyObject **value)

@@ -309,6 +309,7 @@ PyObject *idk_task_new(PyObject *gen);
 PyObject *idk_pipe_new(IdkStream *left, IdkStream *right);
 PyObject *idk_fork_new(IdkStream *target);
 PyObject *idk_next_new(void);
+PyObject *idk_send_new(PyObject *args);        /* send(*args): args is the message */
 PyObject *idk_event_new(void);
 PyObject *idk_delivery_new(IdkStream *target, int which, int is_throw,
                            PyObject *payload);

@@ -10,7 +10,6 @@
  */
 #include "core.h"
 
-PyObject *idk_send_new(PyObject *args);
 
 enum { MAP_WANT = 0, MAP_READ = 1, MAP_WRITE = 2 };
 

@@ -23,7 +23,6 @@ PyObject *idk_coro_current_func(PyObject *self, PyObject *unused);
 int idk_loop_type_ready(void);
 int idk_streamfunc_type_ready(void);
 PyObject *idk_stream_function(PyObject *self, PyObject *func);
-PyObject *idk_send_new(PyObject *args);
 PyObject *idk_loop_run_func(PyObject *self, PyObject *arg);
 PyObject *idk_loop_post_func(PyObject *self, PyObject *args);
 PyObject *idk_loop_wakeup_fd_func(PyObject *self, PyObject *unused);
@@ -69,11 +68,34 @@ static PyObject *mod_task(PyObject *self, PyObject *gen)
     return idk_task_new(gen);
 }
 
-static PyObject *mod_send(PyObject *self, PyObject *args)
+/* send(*args): the message is the args tuple. */
+static PyObject *send_impl(PyObject *const *args, Py_ssize_t nargs)
 {
-    (void)self;
-    return idk_send_new(args);
+    PyObject *tuple = PyTuple_New(nargs), *r;
+    Py_ssize_t i;
+    if (tuple == NULL)
+        return NULL;
+    for (i = 0; i < nargs; i++)
+        PyTuple_SET_ITEM(tuple, i, idk_newref(args[i]));
+    r = idk_send_new(tuple);
+    Py_DECREF(tuple);
+    return r;
 }
+
+IDK_POSITIONAL_FUNC(mod_send, send_impl)
+
+/* next(): a function, as in the original (the type is _core.Next). */
+static PyObject *next_impl(PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)args;
+    if (nargs != 0) {
+        PyErr_SetString(PyExc_TypeError, "next() takes no arguments");
+        return NULL;
+    }
+    return idk_next_new();
+}
+
+IDK_POSITIONAL_FUNC(mod_next, next_impl)
 
 /* pipe(*streams): a balanced tree of pipe pairs, as the original. */
 static PyObject *pipe_range(PyObject *args, Py_ssize_t lo, Py_ssize_t hi)
@@ -139,7 +161,10 @@ static PyMethodDef module_methods[] = {
     {"task", mod_task, METH_O, "task(gen): run a generator or coroutine as a stream."},
     {"stream_function", idk_stream_function, METH_O,
      "stream_function(func): a callable that runs func(...)'s generator as a stream."},
-    {"send", mod_send, METH_VARARGS, "send(*args): offer a message on the output."},
+    {"send", IDK_POSITIONAL_CAST(mod_send), IDK_POSITIONAL_FLAGS,
+     "send(*args): offer a message on the output."},
+    {"next", IDK_POSITIONAL_CAST(mod_next), IDK_POSITIONAL_FLAGS,
+     "next(): a stream that takes the next message from the input."},
     {"pipe", mod_pipe, METH_VARARGS, "pipe(*streams): pipe the streams together."},
     {"sleep", idk_sleep_func, METH_VARARGS, "sleep(delay[, exc])"},
     {"timeout", idk_timeout_arm, METH_VARARGS, "timeout(delay, stream, exc) -> stream"},
@@ -169,7 +194,7 @@ static int module_add_types(PyObject *m)
     Py_INCREF(&IdkProxy_Type);
     Py_INCREF(&IdkTask_Type);
     if (PyModule_AddObject(m, "Stream", (PyObject *)&IdkStream_Type) < 0
-            || PyModule_AddObject(m, "next", (PyObject *)&IdkNext_Type) < 0
+            || PyModule_AddObject(m, "Next", (PyObject *)&IdkNext_Type) < 0
             || PyModule_AddObject(m, "Event", (PyObject *)&IdkEvent_Type) < 0
             || PyModule_AddObject(m, "Proxy", (PyObject *)&IdkProxy_Type) < 0
             || PyModule_AddObject(m, "Task", (PyObject *)&IdkTask_Type) < 0)

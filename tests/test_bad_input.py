@@ -254,6 +254,17 @@ def test_main_loop_with_a_bad_signal_list_restores_handlers():
 
 # --- other helpers given bad arguments --------------------------------------------------
 
+@pytest.mark.parametrize("args, kwargs", [((1,), {}), ((), {"x": 1})])
+def test_next_with_arguments_raises_type_error(args, kwargs):
+    with pytest.raises(TypeError):
+        idiokit.next(*args, **kwargs)
+
+
+def test_send_with_keywords_raises_type_error():
+    with pytest.raises(TypeError):
+        idiokit.send(1, x=2)
+
+
 def test_thread_with_a_non_callable_fails_the_stream():
     with pytest.raises(TypeError):
         run(idiokit.thread(5))
