@@ -22,6 +22,9 @@
 #include <pthread.h>
 #include <ev.h>
 
+/* Kept out of line: a rare path that must not weigh on its caller's code. */
+#define IDK_NOINLINE __attribute__((noinline))
+
 typedef struct IdkStream IdkStream;
 typedef struct IdkKind IdkKind;
 typedef struct IdkMsg IdkMsg;

@@ -206,13 +206,22 @@ static void task_resume_with(IdkTask *t, IdkStream *done)
     t->t_resume_single = done->r_single;
 }
 
+/* Whether a signal or the end of the downstream may wait for the task (its
+ * channels hold an item or link to others'): the cheap test first. */
+static inline int task_may_have_signal(IdkTask *t)
+{
+    const IdkChan *in = t->base.in;
+    return in[IDK_SIGS].c_tail != NULL || in[IDK_SIGS].c_parents.n != 0
+        || in[IDK_BROKEN].c_tail != NULL || in[IDK_BROKEN].c_parents.n != 0;
+}
+
 /* Yielding a stream that is already finished: a signal (or the end of the
  * task's downstream) that waits for the task wins over a result that
  * carries nothing, as it would at a pending yield.  So a loop of
  * `yield idiokit.sleep(0)`, or of a finished Event, can be thrown into; a
  * result with a value (a recv's data) is never dropped for it, the signal
  * then waits for the next yield.  1 if the task resumes with the signal. */
-static int task_resume_with_waiting_signal(IdkTask *t, IdkStream *done)
+static IDK_NOINLINE int task_resume_with_waiting_signal(IdkTask *t, IdkStream *done)
 {
     int i;
     if (done->r_state != IDK_RETURNED || done->r_single || !PyTuple_Check(done->r_value)
@@ -273,7 +282,7 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
          * next turn, no wiring. */
         IdkStream *done = idk_stream_resolve((IdkStream *)obj);
         done->r_observed = 1;
-        if (!task_resume_with_waiting_signal(t, done))
+        if (!task_may_have_signal(t) || !task_resume_with_waiting_signal(t, done))
             task_resume_with(t, done);
         if (idk_loop_schedule(t) < 0)
             task_fail_current_error(t);

@@ -8,6 +8,7 @@
 #   bench/tools/echo_instructions.sh FRAMEWORK [SIZE] [CONNS] [SECONDS] [RUNS]
 #
 # FRAMEWORK names a script of bench/workloads/tcp_echo/ (idiokit, uvloop, asyncio, ...).
+#   TOP=N lists the N costliest functions (default 20).
 # The server runs under valgrind with instrumentation off; after a one-second warm-up with
 # bench/out/bin/echo_loadgen, instrumentation is on for SECONDS of load, and the total is
 # divided by the requests the generator completed. How many ready sockets each poll returns
@@ -47,7 +48,7 @@ cd "$BENCH/lib"
 for i in $(seq "$RUNS"); do mkdir "$TMP/$i"; one_run "$TMP/$i"; done
 
 "$PY" - "$TMP" "$FW" "$SIZE" "$CONNS" "$RUNS" <<'PY'
-import glob, json, re, subprocess, sys
+import glob, json, os, re, subprocess, sys
 tmp, fw, size, conns, runs = sys.argv[1:]
 
 
@@ -65,7 +66,7 @@ per_request, requests, text = results[len(results) // 2]
 print("%s, %s bytes x %s conns: %d instructions per request (median of %s runs: %s)"
       % (fw, size, conns, per_request, runs,
          ", ".join("%d over %d requests" % (r[0], r[1]) for r in results)))
-for line in text.split("file:function", 1)[1].splitlines()[2:22]:
+for line in text.split("file:function", 1)[1].splitlines()[2:2 + int(os.environ.get("TOP", "20"))]:
     m = re.match(r"\s*([\d,]+) \(.*?\)\s+(\S+)", line)
     if m:
         name = re.sub(r"^.*/", "", m.group(2))
