@@ -993,6 +993,41 @@ def test_cancelled_recv_then_retry_loses_no_byte():
     run(main())
 
 
+def test_a_waiting_signal_keeps_data_read_at_once_and_meets_a_completed_sendall():
+    # A throw that waits for the stream: a recv that completed at once still
+    # gives its data (the signal waits for the next yield); a sendall that
+    # completed at once has its data out, and the signal is raised there.
+    class Stop(Exception):
+        pass
+
+    log = []
+
+    @idiokit.stream
+    def worker(a):
+        log.append((yield a.recv(4096)))
+        try:
+            yield a.sendall(b"pong")
+        except Stop:
+            log.append("stopped at sendall")
+
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            yield b.sendall(b"ping")
+            yield idiokit.sleep(0.05)          # "ping" is waiting in a's queue
+            w = worker(a)
+            w.throw(Stop())                    # waits: w has not taken a step
+            yield w
+            assert (yield b.recv(4096, timeout=10)) == b"pong"
+        finally:
+            yield a.close()
+            yield b.close()
+
+    run(main())
+    assert log == [b"ping", "stopped at sendall"]
+
+
 def test_cancelled_accept_loses_no_connection():
     @idiokit.stream
     def main():
