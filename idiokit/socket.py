@@ -264,10 +264,15 @@ class Socket(_IO):
     def close(self):
         return self._closing()
 
+    # The socket is closed even when a throw() into the closing stream
+    # interrupts its turn (the exception still goes on): a cancelled close
+    # leaves no fd open.
     @stream
     def _closing(self):
-        yield _core.sleep(0)
-        _IO.close(self)
+        try:
+            yield _core.sleep(0)
+        finally:
+            _IO.close(self)
 
 
 if not _PY2:

@@ -1028,6 +1028,65 @@ def test_a_waiting_signal_keeps_data_read_at_once_and_meets_a_completed_sendall(
     assert log == [b"ping", "stopped at sendall"]
 
 
+def test_two_sendalls_on_one_socket_never_interleave():
+    size = 2 * 1024 * 1024          # far more than the socket buffers hold
+
+    @idiokit.stream
+    def read_all(sock, total):
+        got = []
+        count = 0
+        while count < total:
+            data = yield sock.recv(65536, timeout=10)
+            assert data
+            got.append(data)
+            count += len(data)
+        idiokit.stop(b"".join(got))
+
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            first = a.sendall(b"a" * size)
+            second = a.sendall(b"b" * size)   # queues behind the first
+            got = yield read_all(b, 2 * size)
+            yield first
+            yield second
+            idiokit.stop(got)
+        finally:
+            yield a.close()
+            yield b.close()
+
+    assert run(main()) == b"a" * size + b"b" * size
+
+
+def test_a_signal_that_interrupts_close_still_closes_the_socket():
+    class Stop(Exception):
+        pass
+
+    log = []
+
+    @idiokit.stream
+    def closer(sock):
+        try:
+            yield sock.close()
+        except Stop:
+            log.append("stopped")
+        log.append(sock.fileno())
+
+    @idiokit.stream
+    def main():
+        a, b = yield tcp_pair()
+        try:
+            c = closer(a)
+            c.throw(Stop())                    # waits for closer's first step
+            yield c
+        finally:
+            yield b.close()
+
+    run(main())
+    assert log == ["stopped", -1]
+
+
 def test_cancelled_accept_loses_no_connection():
     @idiokit.stream
     def main():
