@@ -133,9 +133,16 @@ static inline void idk_chan_clear(IdkChan *c)
 IdkMsg *idk_chan_peek_slow(IdkChan *c, IdkChan **holder);
 /* The oldest live message reachable from c; *holder gets the channel whose
  * queue holds it.  Borrowed, or NULL. */
+/* Whether c may hold an item: a queued one, or one of a channel it links to
+ * (the cheap test before a peek). */
+static inline int idk_chan_may_hold(const IdkChan *c)
+{
+    return c->c_tail != NULL || c->c_parents.n != 0;
+}
+
 static inline IdkMsg *idk_chan_peek(IdkChan *c, IdkChan **holder)
 {
-    if (c->c_tail == NULL && c->c_parents.n == 0)
+    if (!idk_chan_may_hold(c))
         return NULL;
     return idk_chan_peek_slow(c, holder);
 }

@@ -206,13 +206,11 @@ static void task_resume_with(IdkTask *t, IdkStream *done)
     t->t_resume_single = done->r_single;
 }
 
-/* Whether a signal or the end of the downstream may wait for the task (its
- * channels hold an item or link to others'): the cheap test first. */
+/* Whether a signal or the end of the downstream may wait for the task: the
+ * cheap test first. */
 static inline int task_may_have_signal(IdkTask *t)
 {
-    const IdkChan *in = t->base.in;
-    return in[IDK_SIGS].c_tail != NULL || in[IDK_SIGS].c_parents.n != 0
-        || in[IDK_BROKEN].c_tail != NULL || in[IDK_BROKEN].c_parents.n != 0;
+    return idk_chan_may_hold(&t->base.in[IDK_SIGS]) || idk_chan_may_hold(&t->base.in[IDK_BROKEN]);
 }
 
 /* Yielding a stream that is already finished: a signal (or the end of the
