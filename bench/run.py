@@ -141,7 +141,7 @@ def merge(previous, fresh):
                 kept = old_cases.get(case["name"], {}).get("cells", {}).get(framework)
                 if cell["status"] == "not run" and kept and kept["status"] != "not run":
                     kept = dict(kept)
-                    kept["note"] = ("(from the run of %s) " % kept.get("measured", "earlier")) + (kept.get("note") or "")
+                    kept.setdefault("carried_from", kept.get("measured", "earlier"))
                     case["cells"][framework] = kept
     fresh_names = set(w["name"] for w in fresh["workloads"])
     kept_workloads = [w for w in previous.get("workloads", []) if w["name"] not in fresh_names]

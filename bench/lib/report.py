@@ -4,6 +4,8 @@ Owns the presentation: number formats, the ratio columns ("how many times better
 peer, so >1 is always better, whichever way the metric points), the original idiokit's
 published numbers as a reference row, and the DESIGN.md targets with reached / not reached.
 """
+import re
+
 from discover import KNOWN_FRAMEWORKS
 from probe import label
 
@@ -16,6 +18,7 @@ PENDING_TARGETS = [
     ("c10k", "10,000 concurrent connections", "held, echoing, no error, memory linear"),
 ]
 PEERS = ["uvloop", "asyncio"]
+CARRIED_PREFIX = re.compile(r"^(?:\(from the run of ([^)]*)\) )+")
 ORIGINAL_LABEL = "original (from reference)"
 
 
@@ -23,6 +26,17 @@ def in_order(mapping):
     """(framework, value) pairs of a dict keyed by framework, in the tables' order."""
     rank = dict((f, i) for i, f in enumerate(KNOWN_FRAMEWORKS))
     return sorted(mapping.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+
+
+def carried_note(cell):
+    """The cell's note, led once by "(from the run of ...)" when a partial run carried the
+    cell over from an earlier one.  Results merged before 2026-12-01 kept that in the note
+    itself, once per merge; those prefixes are read back and said once."""
+    note = cell.get("note") or ""
+    stacked = CARRIED_PREFIX.match(note)
+    carried = cell.get("carried_from") or (stacked.group(1) if stacked else None)
+    note = CARRIED_PREFIX.sub("", note)
+    return "(from the run of %s) %s" % (carried, note) if carried else note
 
 
 def fmt(value, kind):
@@ -119,7 +133,7 @@ def case_table(workload, case):
                 text = fmt_ratio(ratio(value, peer_values[p], better))
                 cols.append("(%s)†" % text if differs and text != "-" else text)
             cols += [fmt(med.get(c["key"]), c.get("fmt")) for c in workload.get("columns", [])]
-            note = cell.get("note") or ""
+            note = carried_note(cell)
             if differs:
                 note = "† not like for like: ran with %s (the case: %s). %s" % (
                     ", ".join("%s=%s" % kv for kv in sorted(differs.items())),
