@@ -31,6 +31,9 @@ def parse_args(argv):
     p.add_argument("--runs", type=int, default=5, help="runs per cell; the median is reported (default 5)")
     p.add_argument("--only", action="append", default=[], metavar="WORKLOAD",
                    help="run only this workload (folder name; repeat or comma-separate)")
+    p.add_argument("--case", action="append", default=[], dest="cases", metavar="NAME",
+                   help="run only this case of the workloads (its name, e.g. '1 KiB x 10 conns'; "
+                        "repeat for more); the other cases keep their earlier results")
     p.add_argument("--frameworks", default="", help="comma-separated frameworks to run (default: all)")
     p.add_argument("--python", default=venv_python if os.path.exists(venv_python) else sys.executable,
                    help="interpreter for the cells (default: bench/.venv/bin/python if it exists)")
@@ -80,7 +83,8 @@ def run_workload(w, args, availability, cwd, now):
         for framework in w.frameworks():
             script, cargs, note, missing = w.cell_plan(case, framework)
             cell = {"args": cargs, "note": note, "measured": now}
-            if args.frameworks and framework not in args.frameworks:
+            if (args.frameworks and framework not in args.frameworks) or \
+                    (args.cases and case["name"] not in args.cases):
                 cell.update(status="not run", reason="not selected in this run")
             elif missing:
                 cell.update(status="no equivalent" if framework in w.overrides else "missing", reason=missing)

@@ -241,5 +241,14 @@ def render(results, chart_path=None):
                 "Workload `bench/workloads/%s/`, measured %s, %d run(s) per cell. %s" % (
                     w["name"], w["measured"], w["runs"], w["description"]), ""]
         for case in w["cases"]:
-            out += ["### %s" % case["name"], "", case_table(w, case), ""]
+            out += ["### %s" % case["name"], ""] + case_runs_line(w, case) + [case_table(w, case), ""]
     return "\n".join(out)
+
+
+def case_runs_line(workload, case):
+    """A line naming the run counts of a case's cells when some differ from the workload's
+    (a later run of this case alone, with --case), else nothing."""
+    counts = [(f, c.get("runs_wanted")) for f, c in in_order(case["cells"]) if c.get("runs_wanted")]
+    if all(n == workload["runs"] for _, n in counts):
+        return []
+    return ["Runs per cell in this case: %s." % ", ".join("%s %d" % (label(f), n) for f, n in counts), ""]
