@@ -34,6 +34,14 @@ class ThreadPool(object):
         self._idle = 0
 
     def run(self, func, *args, **keys):
+        """Call func(*args, **keys) in a worker thread; the returned event
+        gives its result (or raises its exception) in the loop's thread.
+
+        On Python 2.7, give subprocess calls made this way close_fds=True
+        (Python 3's default): 2.7's Popen marks its error pipe close-on-exec
+        only after creating it, so a child forked by another worker in
+        between keeps it open and the first call waits for that child too.
+        """
         event = _core.Event()
         if self._pid != os.getpid():
             self._reset()

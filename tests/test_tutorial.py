@@ -360,9 +360,14 @@ def test_waiting_for_io_with_select(out):
 def make_run_child(out):
     @idiokit.stream
     def run_child(code, delay):
+        # close_fds=True as Python 3 defaults to: Python 2.7's Popen sets
+        # CLOEXEC on its error pipe only after creating it, so a child forked
+        # by the other thread in between can hold that pipe open, and this
+        # call then returns only when that (slower) child exits.
         returncode = yield idiokit.thread(subprocess.call, [
             sys.executable, "-c",
-            "import sys, time; time.sleep(%r); sys.exit(%d)" % (delay, code)])
+            "import sys, time; time.sleep(%r); sys.exit(%d)" % (delay, code)],
+            close_fds=True)
         out.say("child exited with return code", returncode)
     return run_child
 
