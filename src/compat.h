@@ -399,11 +399,21 @@ static inline int idk_is_coroutine(PyObject *it)
 
 /* ---- module creation ---------------------------------------------------- */
 
+/* setup.py compiles with -fvisibility=hidden, so that calls between our own
+ * files are direct (no PLT, and inlinable); the init function is the one
+ * symbol the interpreter looks up.  PyMODINIT_FUNC marks it visible only on
+ * some versions (3.9+), so say it here for all. */
+#if defined(__GNUC__)
+#define IDK_EXPORT __attribute__((visibility("default")))
+#else
+#define IDK_EXPORT
+#endif
+
 #if IDK_PY3
-#define IDK_MOD_INIT(name) PyMODINIT_FUNC PyInit_##name(void)
+#define IDK_MOD_INIT(name) IDK_EXPORT PyMODINIT_FUNC PyInit_##name(void)
 #define IDK_MOD_RETURN(m) return (m)
 #else
-#define IDK_MOD_INIT(name) PyMODINIT_FUNC init##name(void)
+#define IDK_MOD_INIT(name) IDK_EXPORT PyMODINIT_FUNC init##name(void)
 #define IDK_MOD_RETURN(m) do { (void)(m); return; } while (0)
 #endif
 

@@ -66,6 +66,8 @@ typedef struct {
     unsigned char read_waits;       /* after a short read: wait rather than try */
     unsigned char read_fails;       /* tries after short reads that failed in a row (to 2) */
     unsigned char read_probe;       /* counts those waits: every 32nd tries anyway */
+    unsigned char read_same;        /* reads in a row of last_read's size (to 2) */
+    unsigned char byte_stream;      /* SOCK_STREAM: a read may end anywhere in the data */
 } IdkIoSock;
 
 struct IdkIoOp {
@@ -355,11 +357,17 @@ static unsigned long loop_polls(void)
     return idk_loop != NULL ? idk_loop->l_polls : 0;
 }
 
-/* After a successful read of n bytes: a short one drained the socket. */
-static void read_done(IdkIoOp *op, ssize_t n)
+/* After a successful read of n bytes of the `asked`: a short one drained
+ * the socket. */
+static void read_done(IdkIoOp *op, ssize_t n, Py_ssize_t asked)
 {
-    op->sock->drained_at = n > 0 && n < op->size ? loop_polls() + 1 : 0;
-    op->sock->last_read = n;
+    IdkIoSock *s = op->sock;
+    s->drained_at = n > 0 && n < asked ? loop_polls() + 1 : 0;
+    if (n != s->last_read)
+        s->read_same = 0;
+    else if (s->read_same < 2)
+        s->read_same++;
+    s->last_read = n;
 }
 
 /* recv(2) with EINTR retried. */
@@ -407,7 +415,7 @@ static int try_recv_direct(IdkIoOp *op)
         Py_DECREF(bytes);
         return read_failed(op, err);
     }
-    read_done(op, n);
+    read_done(op, n, op->size);
     if (n < want) {          /* the queue shrank: only if someone else read */
         PyObject *part = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
         Py_DECREF(bytes);
@@ -443,13 +451,58 @@ static void recv_buffer_done(char *buf)
         PyMem_Free(buf);
 }
 
+/* When the socket's reads keep getting one size (a protocol's fixed-size
+ * messages, an echo), the next read goes straight into a bytes object of
+ * that size instead of being copied out of the scratch buffer.  It asks for
+ * one byte more, which lands on the object's terminating NUL: a read that
+ * fills only the object drained the socket, as a short read does; one that
+ * takes the extra byte did not, and its bytes are copied into an object of
+ * their size (the rest waits for the next read).  Stream sockets only: a
+ * datagram longer than the guess would be cut.  -1 when not taken (sizes
+ * vary, large or flagged reads, datagrams), else as try_recv. */
+#define RECV_PREDICT_MAX (16 * 1024)
+
+static int try_recv_predicted(IdkIoOp *op)
+{
+    Py_ssize_t p = op->sock->last_read;
+    PyObject *bytes, *sized;
+    char *buf;
+    ssize_t n;
+    if (op->flags != 0 || !op->sock->byte_stream || op->sock->read_same < 2 || p <= 0
+            || p > RECV_PREDICT_MAX || op->size <= p)
+        return -1;
+    if ((bytes = PyBytes_FromStringAndSize(NULL, p)) == NULL) {
+        op_raise_current(op);
+        return 1;
+    }
+    buf = PyBytes_AS_STRING(bytes);
+    n = recv_retry(op->sock->fd, buf, p + 1, 0);
+    if (n < 0) {
+        int err = errno;
+        Py_DECREF(bytes);
+        return read_failed(op, err);
+    }
+    read_done(op, n, p + 1);
+    if (n == p) {
+        buf[p] = '\0';
+        op_return1(op, bytes);
+        return 1;
+    }
+    sized = PyBytes_FromStringAndSize(buf, n);
+    Py_DECREF(bytes);
+    op_return1(op, sized);
+    return 1;
+}
+
 static int try_recv(IdkIoOp *op)
 {
     char *buf;
     ssize_t n;
-    int direct = try_recv_direct(op);
-    if (direct >= 0)
-        return direct;
+    int taken = try_recv_direct(op);
+    if (taken < 0)
+        taken = try_recv_predicted(op);
+    if (taken >= 0)
+        return taken;
     if ((buf = recv_buffer(op->size)) == NULL) {
         op_raise_current(op);
         return 1;
@@ -460,7 +513,7 @@ static int try_recv(IdkIoOp *op)
         recv_buffer_done(buf);
         return read_failed(op, err);
     }
-    read_done(op, n);
+    read_done(op, n, op->size);
     op_return1(op, PyBytes_FromStringAndSize(buf, n));
     recv_buffer_done(buf);
     return 1;
@@ -471,7 +524,7 @@ static int try_recv_into(IdkIoOp *op)
     ssize_t n = recv_retry(op->sock->fd, op->view.buf, op->size, op->flags);
     if (n < 0)
         return read_failed(op, errno);
-    read_done(op, n);
+    read_done(op, n, op->size);
     op_return1(op, PyLong_FromSsize_t(n));
     return 1;
 }
@@ -1104,6 +1157,14 @@ static PyObject *iosock_get_waiting(IdkIoSock *s, void *unused)
     return PyLong_FromLong(n);
 }
 
+/* Whether fd is a SOCK_STREAM socket (not a datagram, seqpacket or other fd). */
+static unsigned char is_byte_stream(int fd)
+{
+    int type = 0;
+    socklen_t len = sizeof(type);
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
 /* _attach(owner, fd): start managing fd, once.  IoSocket(owner, fd) does it at creation; a
  * subclass (idiokit.socket.Socket) is created closed and calls it from its __init__. */
 static PyObject *iosock_attach(IdkIoSock *s, PyObject *args)
@@ -1125,6 +1186,7 @@ static PyObject *iosock_attach(IdkIoSock *s, PyObject *args)
     s->fd = fd;
     s->closed = 0;
     s->owner = idk_newref(owner);
+    s->byte_stream = is_byte_stream(fd);
     for (d = 0; d < 2; d++) {
         ev_io_init(&s->w[d], sock_on_ready, fd, d == IO_READ ? EV_READ : EV_WRITE);
         s->w[d].data = s;

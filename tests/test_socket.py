@@ -4,6 +4,7 @@
 # slow and partial peers (N1, N2, N3).
 from __future__ import absolute_import
 
+import ctypes
 import errno
 import os
 import socket as stdsocket
@@ -580,6 +581,88 @@ def test_large_reads_are_exact_whatever_their_size_and_end_cleanly():
         raw.close()
 
 
+def recv_lock_step(sock, raw, message, bufsize=4096):
+    """raw sends message; sock receives it whole, whatever the reads' split.
+    Returns the chunks the reads gave."""
+    raw.sendall(message)
+
+    @idiokit.stream
+    def gather():
+        chunks = []
+        while sum(len(c) for c in chunks) < len(message):
+            data = yield sock.recv(bufsize, timeout=10)
+            assert data and len(data) <= bufsize
+            chunks.append(data)
+        idiokit.stop(chunks)
+    chunks = run(gather())
+    assert b"".join(chunks) == message
+    for chunk in chunks:      # each a proper bytes object, NUL-terminated for C callers
+        if b"\0" not in chunk:
+            assert ctypes.c_char_p(chunk).value == chunk
+    return chunks
+
+
+def test_reads_of_a_steady_size_then_other_sizes_lose_and_reorder_nothing():
+    # After reads of one size in a row, recv reads the next straight into a
+    # bytes object of that size, asking one byte more (socket.c,
+    # try_recv_predicted): messages of that size, one byte more, much more,
+    # less, and end of input, each after the size has settled again.
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        def settle(size):
+            for i in range(3):
+                assert recv_lock_step(sock, raw, pattern(size, i)) == [pattern(size, i)]
+
+        settle(1000)
+        assert recv_lock_step(sock, raw, pattern(1000, 7)) == [pattern(1000, 7)]
+        assert recv_lock_step(sock, raw, pattern(1001, 8)) == [pattern(1001, 8)]
+        settle(1000)
+        chunks = recv_lock_step(sock, raw, pattern(3000, 9))
+        assert [len(c) for c in chunks][0] == 1001     # the guess plus its extra byte
+        settle(1000)
+        assert recv_lock_step(sock, raw, pattern(10, 3)) == [pattern(10, 3)]
+        settle(1000)
+        recv_lock_step(sock, raw, pattern(200000, 4), bufsize=65536)
+        settle(1000)
+        assert recv_lock_step(sock, raw, pattern(1000, 5), bufsize=1000) == [pattern(1000, 5)]
+        assert recv_lock_step(sock, raw, pattern(999, 6), bufsize=999) == [pattern(999, 6)]
+        settle(1000)
+        raw.shutdown(stdsocket.SHUT_WR)
+        assert run(sock.recv(4096, timeout=5)) == b""
+        assert run(sock.recv(4096, timeout=5)) == b""
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+def test_peek_after_steady_reads_leaves_the_data_for_the_next_recv():
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        for i in range(3):
+            recv_lock_step(sock, raw, pattern(500, i))
+        raw.sendall(pattern(700, 1))
+
+        @idiokit.stream
+        def main():
+            peeked = yield sock.recv(4096, stdsocket.MSG_PEEK, timeout=10)
+            while len(peeked) < 700:
+                peeked = yield sock.recv(4096, stdsocket.MSG_PEEK, timeout=10)
+            got = b""
+            while len(got) < 700:
+                got += yield sock.recv(4096, timeout=10)
+            idiokit.stop(peeked, got)
+        assert run(main()) == (pattern(700, 1), pattern(700, 1))
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+def pattern(size, seed):
+    """size bytes without NUL, different for each seed."""
+    unit = bytearray((seed * 7 + i) % 255 + 1 for i in range(256))
+    return bytes((unit * (size // 256 + 1))[:size])
+
+
 # ---- UDP and Unix sockets -----------------------------------------------------------------
 
 def test_udp_sendto_recvfrom_with_timeout():
@@ -598,6 +681,24 @@ def test_udp_sendto_recvfrom_with_timeout():
             assert addr == (yield b.getsockname())
             yield a.sendto(b"back", 0, addr)
             assert (yield b.recvfrom(100, timeout=5))[0] == b"back"
+        finally:
+            yield closing(a, b)
+    run(main())
+
+
+def test_datagrams_of_a_steady_size_then_a_longer_one_arrive_whole():
+    # A stream socket's read may stop anywhere, a datagram's may not: the
+    # size-predicting read must not cut a longer datagram after equal ones.
+    @idiokit.stream
+    def main():
+        a = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+        b = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            yield a.bind(("127.0.0.1", 0))
+            yield b.connect((yield a.getsockname()))
+            for size in (100, 100, 100, 100, 500, 100, 100, 100, 101, 50):
+                yield b.send(pattern(size, size))
+                assert (yield a.recv(4096, timeout=5)) == pattern(size, size)
         finally:
             yield closing(a, b)
     run(main())
