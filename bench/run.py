@@ -3,9 +3,10 @@
 
 Owns the command line and the plan: every workload under bench/workloads/ (see bench/README.md)
 times each case times each framework, every cell in a fresh process pinned to one core, the
-runs of a case round-robin over the frameworks, a per-key median per cell. Raw results go to
-bench/out/ (latest.json plus a timestamped copy); a later partial run (--only, --frameworks)
-replaces just the cells it ran. No argument is required; `make bench` runs it in bench/.venv.
+runs of a case round-robin over the frameworks, a per-key median per cell. The numbers the
+report is rendered from are kept next to it (bench/results.json, committed with RESULTS.md, so
+a fresh checkout has them); each run's own also go to bench/out/results-STAMP.json. A later
+partial run (--only, --case, --frameworks) replaces just the cells it ran. No argument is required; `make bench` runs it in bench/.venv.
 """
 import argparse
 import datetime
@@ -43,7 +44,7 @@ def parse_args(argv):
     p.add_argument("--workloads", default=os.path.join(HERE, "workloads"), help=argparse.SUPPRESS)
     p.add_argument("--out", default=os.path.join(HERE, "out"), help="raw results folder (default bench/out)")
     p.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"), help="markdown report to write")
-    p.add_argument("--report-only", action="store_true", help="only re-render the report from OUT/latest.json")
+    p.add_argument("--report-only", action="store_true", help="only re-render the report from results.json (beside RESULTS.md)")
     args = p.parse_args(argv)
     args.only = [n for item in args.only for n in item.split(",") if n]
     args.frameworks = [n for n in args.frameworks.split(",") if n]
@@ -59,9 +60,14 @@ def log(msg):
     sys.stderr.flush()
 
 
-def load_previous(out_dir):
+def data_file(args):
+    """bench/results.json: the merged numbers RESULTS.md shows, beside it."""
+    return os.path.join(os.path.dirname(os.path.abspath(args.results)), "results.json")
+
+
+def load_previous(path):
     try:
-        with open(os.path.join(out_dir, "latest.json")) as f:
+        with open(path) as f:
             return json.load(f)
     except (IOError, OSError, ValueError):
         return None
@@ -168,9 +174,9 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     os.makedirs(args.out, exist_ok=True)
     if args.report_only:
-        results = load_previous(args.out)
+        results = load_previous(data_file(args))
         if not results:
-            raise SystemExit("no %s/latest.json to report from" % args.out)
+            raise SystemExit("no %s to report from" % data_file(args))
         write_outputs(results, args)
         return 0
     cwd = os.path.join(args.out, "cwd")  # an empty folder: nothing importable by accident
@@ -208,9 +214,10 @@ def main(argv=None):
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     with open(os.path.join(args.out, "results-%s.json" % stamp), "w") as f:
         json.dump(results, f, indent=1)
-    results = merge(load_previous(args.out), results)
-    with open(os.path.join(args.out, "latest.json"), "w") as f:
-        json.dump(results, f, indent=1)
+    results = merge(load_previous(data_file(args)), results)
+    with open(data_file(args), "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+        f.write("\n")
     write_outputs(results, args)
     return 0
 

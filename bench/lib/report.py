@@ -1,4 +1,4 @@
-"""Turns the results JSON (bench/out/latest.json) into bench/RESULTS.md.
+"""Turns the results JSON (bench/results.json) into bench/RESULTS.md.
 
 Owns the presentation: number formats, the ratio columns ("how many times better than" a
 peer, so >1 is always better, whichever way the metric points), the original idiokit's
@@ -210,7 +210,7 @@ def targets_table(workloads):
 
 def render(results, chart_path=None):
     out = ["# Benchmark results", "",
-           "Written by `bench/run.py` (`make bench`); do not edit by hand. Raw numbers: `bench/out/latest.json`.", ""]
+           "Written by `bench/run.py` (`make bench`); do not edit by hand. Raw numbers: `bench/results.json`.", ""]
     m = results["machine"]
     out += [
         "- Last run: %s" % results["generated"],
