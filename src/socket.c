@@ -483,8 +483,7 @@ static int try_recv_predicted(IdkIoOp *op)
         return read_failed(op, err);
     }
     read_done(op, n, p + 1);
-    if (n == p) {
-        buf[p] = '\0';
+    if (n == p) {            /* the extra byte's slot was not written: still NUL */
         op_return1(op, bytes);
         return 1;
     }

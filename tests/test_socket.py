@@ -405,11 +405,22 @@ def blocked_recv(into):
 
 
 @idiokit.stream
+def udp_pair(family=socket.AF_INET, host="127.0.0.1"):
+    """Two UDP sockets bound to host; the caller closes them."""
+    a = socket.Socket(family, socket.SOCK_DGRAM)
+    b = socket.Socket(family, socket.SOCK_DGRAM)
+    try:
+        yield a.bind((host, 0))
+        yield b.bind((host, 0))
+    except BaseException:
+        yield closing(a, b)
+        raise
+    idiokit.stop(a, b)
+
+
+@idiokit.stream
 def blocked_recvfrom():
-    a = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
-    b = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
-    yield a.bind(("127.0.0.1", 0))
-    yield b.bind(("127.0.0.1", 0))
+    a, b = yield udp_pair()
     address = yield a.getsockname()
 
     @idiokit.stream
@@ -668,11 +679,8 @@ def pattern(size, seed):
 def test_udp_sendto_recvfrom_with_timeout():
     @idiokit.stream
     def main():
-        a = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
-        b = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+        a, b = yield udp_pair()
         try:
-            yield a.bind(("127.0.0.1", 0))
-            yield b.bind(("127.0.0.1", 0))
             with pytest.raises(socket.SocketTimeout):
                 yield a.recvfrom(100, timeout=0.05)
             assert (yield b.sendto(b"datagram", (yield a.getsockname()))) == 8
@@ -691,10 +699,8 @@ def test_datagrams_of_a_steady_size_then_a_longer_one_arrive_whole():
     # size-predicting read must not cut a longer datagram after equal ones.
     @idiokit.stream
     def main():
-        a = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
-        b = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+        a, b = yield udp_pair()
         try:
-            yield a.bind(("127.0.0.1", 0))
             yield b.connect((yield a.getsockname()))
             for size in (100, 100, 100, 100, 500, 100, 100, 100, 101, 50):
                 yield b.send(pattern(size, size))
@@ -710,11 +716,8 @@ def test_udp_ipv6_sendto_recvfrom():
 
     @idiokit.stream
     def main():
-        a = socket.Socket(socket.AF_INET6, socket.SOCK_DGRAM)
-        b = socket.Socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        a, b = yield udp_pair(socket.AF_INET6, "::1")
         try:
-            yield a.bind(("::1", 0))
-            yield b.bind(("::1", 0))
             yield b.sendto(b"six", (yield a.getsockname()))
             data, addr = yield a.recvfrom(100, timeout=5)
             assert data == b"six"
