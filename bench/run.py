@@ -173,6 +173,7 @@ def write_outputs(results, args):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     os.makedirs(args.out, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)  # before the cells run
     if args.report_only:
         results = load_previous(data_file(args))
         if not results:
