@@ -23,7 +23,7 @@ def handle(conn):
 
 
 @idiokit.stream
-def serve():
+def serve(handle_conn):
     lsock = socket.Socket()
     yield lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     yield lsock.bind(("127.0.0.1", 0))
@@ -34,11 +34,16 @@ def serve():
     while True:
         conn, _ = yield lsock.accept()
         yield conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        handle(conn)
+        handle_conn(conn)
+
+
+def main(handle_conn):
+    """Serve with handle_conn(conn) per connection until SIGTERM."""
+    try:
+        idiokit.main_loop(serve(handle_conn), catch_signals=(signal.SIGTERM,))
+    except idiokit.Signal:
+        pass
 
 
 if __name__ == "__main__":
-    try:
-        idiokit.main_loop(serve(), catch_signals=(signal.SIGTERM,))
-    except idiokit.Signal:
-        pass
+    main(handle)
