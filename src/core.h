@@ -368,6 +368,7 @@ struct IdkLoop {
     IdkVec l_dns_channels;           /* live DnsChannels, borrowed (dns.c, for fork) */
     int l_fork_pending;              /* forked: the child's first poll tidies up first */
     char *l_recv_buf;                /* socket.c's scratch for reads, IDK_RECV_BUF_SIZE */
+    int l_heap_tuned;                /* heap.c has decided (once per loop) */
     unsigned long long l_seq;        /* last message or timer sequence number */
 };
 
@@ -393,6 +394,7 @@ static inline int idk_freelist_push(int which, void *p)
 }
 
 IdkLoop *idk_loop_get(void);         /* borrowed; creates on first use */
+void idk_heap_tune_for_large_reads(IdkLoop *loop);   /* heap.c */
 int idk_loop_schedule(IdkTask *t);   /* append to the ready queue */
 int idk_loop_on_thread(void);        /* called from the loop's thread? */
 int idk_loop_post(PyObject *call);      /* (callable, arg); thread-safe */

@@ -287,6 +287,7 @@ static IdkLoop *loop_create(void)
     for (k = 0; k < IDK_NFREELISTS; k++)
         loop->l_free[k].n = 0;
     loop->l_recv_buf = NULL;
+    loop->l_heap_tuned = 0;
     loop->l_seq = 0;
     idk_vec_init(&loop->l_dns_channels);
     loop->l_fork_pending = 0;

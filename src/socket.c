@@ -391,8 +391,9 @@ static int read_failed(IdkIoOp *op, int err)
 
 /* Large reads go straight into the bytes object, sized by FIONREAD: one
  * ioctl instead of copying tens of KiB out of the scratch buffer.  Taken
- * when the socket's last read was large; -1 when not taken (nothing much
- * waiting, or flags), else as try_recv. */
+ * when the socket's last read was large (the first such read also tunes the
+ * heap: heap.c); -1 when not taken (nothing much waiting, or flags), else as
+ * try_recv. */
 #define RECV_DIRECT_MIN (32 * 1024)
 
 static int try_recv_direct(IdkIoOp *op)
@@ -404,6 +405,7 @@ static int try_recv_direct(IdkIoOp *op)
     if (op->flags != 0 || op->size < RECV_DIRECT_MIN || op->sock->last_read < RECV_DIRECT_MIN
             || ioctl(op->sock->fd, FIONREAD, &avail) < 0 || avail < RECV_DIRECT_MIN)
         return -1;
+    idk_heap_tune_for_large_reads(idk_loop);
     want = avail < op->size ? avail : op->size;
     if ((bytes = PyBytes_FromStringAndSize(NULL, want)) == NULL) {
         op_raise_current(op);

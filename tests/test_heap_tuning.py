@@ -1,0 +1,79 @@
+# tests/test_heap_tuning.py: src/heap.c's one process-wide setting. Once a
+# socket's reads turn large, idiokit raises glibc's malloc thresholds (blocks
+# under 32 MiB from the heap, trim past 64 MiB); not before, not when the user
+# set thresholds, not with IDIOKIT_HEAP_TUNING=0. Each case runs in a child
+# process, which asks glibc itself: does an 8 MiB malloc come from the brk
+# heap (tuned) or from an mmap of its own (glibc's default for blocks that
+# size)? The probe runs once per process, since freeing an mmapped block
+# moves glibc's own thresholds.
+from __future__ import absolute_import
+
+import platform
+
+import pytest
+
+from support.procs import run_py
+
+pytestmark = pytest.mark.skipif(
+    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
+    reason="the thresholds are glibc's")
+
+CHILD = """
+    import ctypes, sys
+    import idiokit
+    from support.peers import tcp_pair
+
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    libc.sbrk.restype = ctypes.c_void_p
+    libc.sbrk.argtypes = [ctypes.c_ssize_t]
+
+    def eight_mib_from_heap():
+        block = libc.malloc(8 << 20)
+        top = libc.sbrk(0)
+        libc.free(block)
+        return block < top
+
+    @idiokit.stream
+    def echo_rounds(size, rounds):
+        a, b = yield tcp_pair()
+        for _ in range(rounds):
+            yield b.sendall(b"x" * size)
+            got = 0
+            while got < size:
+                got += len((yield a.recv(262144, timeout=10)))
+        yield a.close()
+        yield b.close()
+
+    size = int(sys.argv[1])
+    idiokit.main_loop(echo_rounds(size, 5))
+    print("heap" if eight_mib_from_heap() else "mmap")
+"""
+
+
+def probe(size, env=None):
+    rc, out, err = run_py(CHILD, env=env, args=[str(size)])
+    assert rc == 0, err
+    return out.strip()
+
+
+def test_large_reads_raise_the_thresholds():
+    assert probe(65536) == "heap"
+
+
+def test_the_opt_out_leaves_glibc_defaults():
+    assert probe(65536, env={"IDIOKIT_HEAP_TUNING": "0"}) == "mmap"
+
+
+def test_small_reads_leave_glibc_defaults():
+    assert probe(4096) == "mmap"
+
+
+def test_user_thresholds_are_kept():
+    # The user's 1 MiB mmap threshold would put an 8 MiB block in an mmap;
+    # idiokit's 32 MiB would put it on the heap.
+    tunables = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=1048576"}
+    assert probe(65536, env=tunables) == "mmap"
+    assert probe(65536, env={"MALLOC_TRIM_THRESHOLD_": "262144"}) == "mmap"
