@@ -1387,25 +1387,9 @@ static PyMethodDef socket_module_methods[] = {
 
 int idk_io_module_init(PyObject *m);
 
-/* recv copies what it read into a new bytes object of up to 256 KiB, which
- * malloc serves below its mmap threshold (128 KiB at first) from the top of
- * the heap, and free then trims the heap again past the trim threshold:
- * with 100 KiB messages that cost a brk and a dozen page faults every few
- * requests.  glibc raises both thresholds when a block it mapped is freed
- * (mallopt(3): the dynamic mmap threshold), as happens in most long-running
- * processes sooner or later; do it once, for a 1 MiB block (mmap threshold
- * 1 MiB, trim threshold 2 MiB).  Thresholds the user set stay as they are
- * (glibc then skips the adjustment); other mallocs ignore this. */
-static void malloc_settle_for_reads(void)
-{
-    void *volatile block = malloc(1 << 20);
-    free(block);
-}
-
 int idk_socket_module_init(PyObject *m)
 {
     PyMethodDef *def;
-    malloc_settle_for_reads();
     IdkIoSock_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE;
     IdkIoSock_Type.tp_new = iosock_new;
     IdkIoSock_Type.tp_dealloc = (destructor)iosock_dealloc;

@@ -2,10 +2,11 @@
 # socket's reads turn large, idiokit raises glibc's malloc thresholds (blocks
 # under 32 MiB from the heap, trim past 64 MiB); not before, not when the user
 # set thresholds, not with IDIOKIT_HEAP_TUNING=0. Each case runs in a child
-# process, which asks glibc itself: does an 8 MiB malloc come from the brk
-# heap (tuned) or from an mmap of its own (glibc's default for blocks that
-# size)? The probe runs once per process, since freeing an mmapped block
-# moves glibc's own thresholds.
+# process, which asks glibc itself whether a 512 KiB and then an 8 MiB malloc
+# come from the brk heap or from mmaps of their own: glibc's defaults map
+# both (its mmap threshold starts at 128 KiB), idiokit's 32 MiB puts both on
+# the heap. The probe runs once per process, smaller block first, since
+# freeing a mapped block moves glibc's own threshold up to its size.
 from __future__ import absolute_import
 
 import platform
@@ -30,11 +31,11 @@ CHILD = """
     libc.sbrk.restype = ctypes.c_void_p
     libc.sbrk.argtypes = [ctypes.c_ssize_t]
 
-    def eight_mib_from_heap():
-        block = libc.malloc(8 << 20)
+    def where(size):
+        block = libc.malloc(size)
         top = libc.sbrk(0)
         libc.free(block)
-        return block < top
+        return "heap" if block < top else "mmap"
 
     @idiokit.stream
     def echo_rounds(size, rounds):
@@ -49,7 +50,7 @@ CHILD = """
 
     size = int(sys.argv[1])
     idiokit.main_loop(echo_rounds(size, 5))
-    print("heap" if eight_mib_from_heap() else "mmap")
+    print(where(512 << 10), where(8 << 20))
 """
 
 
@@ -60,20 +61,21 @@ def probe(size, env=None):
 
 
 def test_large_reads_raise_the_thresholds():
-    assert probe(65536) == "heap"
+    assert probe(65536) == "heap heap"
 
 
 def test_the_opt_out_leaves_glibc_defaults():
-    assert probe(65536, env={"IDIOKIT_HEAP_TUNING": "0"}) == "mmap"
+    assert probe(65536, env={"IDIOKIT_HEAP_TUNING": "0"}) == "mmap mmap"
 
 
 def test_small_reads_leave_glibc_defaults():
-    assert probe(4096) == "mmap"
+    assert probe(4096) == "mmap mmap"
 
 
 def test_user_thresholds_are_kept():
-    # The user's 1 MiB mmap threshold would put an 8 MiB block in an mmap;
-    # idiokit's 32 MiB would put it on the heap.
+    # The user's 1 MiB mmap threshold puts the 512 KiB block on the heap and
+    # maps the 8 MiB one; idiokit's would put both on the heap.
     tunables = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=1048576"}
-    assert probe(65536, env=tunables) == "mmap"
-    assert probe(65536, env={"MALLOC_TRIM_THRESHOLD_": "262144"}) == "mmap"
+    assert probe(65536, env=tunables) == "heap mmap"
+    # Setting the trim threshold freezes glibc's mmap threshold at 128 KiB.
+    assert probe(65536, env={"MALLOC_TRIM_THRESHOLD_": "262144"}) == "mmap mmap"
