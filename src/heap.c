@@ -6,14 +6,15 @@
  * frees of blocks near the message size interleave across connections.
  * glibc's free() then often finds more than its trim threshold (128 KiB by
  * default) free at the top of the heap and hands it back to the kernel, and
- * the next reads fault those pages in again: 3 to 4 page faults per request
+ * the next reads fault those pages in again: 2 to 5 page faults per request
  * in bench/'s 100 KiB x 100 connections echo, which ran at 0.6 to 0.75 of
  * uvloop's rate because of it.
  *
- * So once a socket's reads turn large (socket.c's direct reads), glibc's
- * thresholds are set, once per loop, to where its own dynamic adjustment
- * tops out on 64-bit systems: blocks under 32 MiB come from the heap, and
- * the heap's top is trimmed only past 64 MiB of free memory.  Left alone
+ * So at the first read of 8 KiB or more into a bytes object (socket.c's
+ * bytes_read; 10 KiB messages over 100 connections churn the heap too),
+ * glibc's thresholds are set, once per loop, to where its own dynamic
+ * adjustment tops out on 64-bit systems: blocks under 32 MiB come from the
+ * heap, and the heap's top is trimmed only past 64 MiB of free memory.  Left alone
  * when the user has set malloc thresholds (GLIBC_TUNABLES' glibc.malloc.*,
  * or the MALLOC_*_ variables), when IDIOKIT_HEAP_TUNING=0, and off glibc
  * (compat.h).  docs/socket.rst, "Large messages", tells users. */

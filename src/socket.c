@@ -389,11 +389,21 @@ static int read_failed(IdkIoOp *op, int err)
     return 1;
 }
 
+/* A read of this much or more into a new bytes object: the heap churns
+ * enough for heap.c's setting. */
+#define HEAP_TUNING_READ_MIN (8 * 1024)
+
+static void bytes_read(IdkIoOp *op, ssize_t n, Py_ssize_t asked)
+{
+    read_done(op, n, asked);
+    if (n >= HEAP_TUNING_READ_MIN)
+        idk_heap_tune_for_large_reads(idk_loop);
+}
+
 /* Large reads go straight into the bytes object, sized by FIONREAD: one
  * ioctl instead of copying tens of KiB out of the scratch buffer.  Taken
- * when the socket's last read was large (the first such read also tunes the
- * heap: heap.c); -1 when not taken (nothing much waiting, or flags), else as
- * try_recv. */
+ * when the socket's last read was large; -1 when not taken (nothing much
+ * waiting, or flags), else as try_recv. */
 #define RECV_DIRECT_MIN (32 * 1024)
 
 static int try_recv_direct(IdkIoOp *op)
@@ -405,7 +415,6 @@ static int try_recv_direct(IdkIoOp *op)
     if (op->flags != 0 || op->size < RECV_DIRECT_MIN || op->sock->last_read < RECV_DIRECT_MIN
             || ioctl(op->sock->fd, FIONREAD, &avail) < 0 || avail < RECV_DIRECT_MIN)
         return -1;
-    idk_heap_tune_for_large_reads(idk_loop);
     want = avail < op->size ? avail : op->size;
     if ((bytes = PyBytes_FromStringAndSize(NULL, want)) == NULL) {
         op_raise_current(op);
@@ -417,7 +426,7 @@ static int try_recv_direct(IdkIoOp *op)
         Py_DECREF(bytes);
         return read_failed(op, err);
     }
-    read_done(op, n, op->size);
+    bytes_read(op, n, op->size);
     if (n < want) {          /* the queue shrank: only if someone else read */
         PyObject *part = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
         Py_DECREF(bytes);
@@ -484,7 +493,7 @@ static int try_recv_predicted(IdkIoOp *op)
         Py_DECREF(bytes);
         return read_failed(op, err);
     }
-    read_done(op, n, p + 1);
+    bytes_read(op, n, p + 1);
     if (n == p) {            /* the extra byte's slot was not written: still NUL */
         op_return1(op, bytes);
         return 1;
@@ -514,7 +523,7 @@ static int try_recv(IdkIoOp *op)
         recv_buffer_done(buf);
         return read_failed(op, err);
     }
-    read_done(op, n, op->size);
+    bytes_read(op, n, op->size);
     op_return1(op, PyBytes_FromStringAndSize(buf, n));
     recv_buffer_done(buf);
     return 1;

@@ -1,9 +1,9 @@
-# tests/test_heap_tuning.py: src/heap.c's one process-wide setting. Once a
-# socket's reads turn large, idiokit raises glibc's malloc thresholds (blocks
-# under 32 MiB from the heap, trim past 64 MiB); not before, not when the user
-# set thresholds, not with IDIOKIT_HEAP_TUNING=0. Each case runs in a child
-# process, which asks glibc itself whether a 512 KiB and then an 8 MiB malloc
-# come from the brk heap or from mmaps of their own: glibc's defaults map
+# tests/test_heap_tuning.py: src/heap.c's one process-wide setting. At the
+# first recv of 8 KiB or more, idiokit raises glibc's malloc thresholds
+# (blocks under 32 MiB from the heap, trim past 64 MiB); not before, not when
+# the user set thresholds, not with IDIOKIT_HEAP_TUNING=0. Each case runs in a
+# child process, which asks glibc itself whether a 512 KiB and then an 8 MiB
+# malloc come from the brk heap or from mmaps of their own: glibc's defaults map
 # both (its mmap threshold starts at 128 KiB), idiokit's 32 MiB puts both on
 # the heap. The probe runs once per process, smaller block first, since
 # freeing a mapped block moves glibc's own threshold up to its size.
@@ -67,6 +67,11 @@ def probe(size, env=None):
 
 def test_large_reads_raise_the_thresholds():
     assert probe(65536) == "heap heap"
+
+
+def test_reads_of_10_kib_raise_them_too():
+    # Through the predicted and scratch-buffer reads, not the FIONREAD-sized one.
+    assert probe(10240) == "heap heap"
 
 
 def test_the_opt_out_leaves_glibc_defaults():
