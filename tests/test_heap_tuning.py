@@ -55,7 +55,7 @@ CHILD = """
 
     size = int(sys.argv[1])
     idiokit.main_loop(echo_rounds(size, 5))
-    print(where(512 << 10), where(8 << 20))
+    sys.stdout.write("%s %s\\n" % (where(512 << 10), where(8 << 20)))
 """
 
 
