@@ -10,7 +10,8 @@
  * SocketOps are hostable leaves (core.h): the one task waiting on an op
  * serves it its channels.  They come from a freelist and stay out of the
  * cyclic GC while they hold nothing that could lead back to them.  Reads
- * copy out of the loop's scratch buffer, except large ones (try_recv_direct).
+ * copy out of the loop's scratch buffer, except those of a steady size
+ * (try_recv_predicted) and other large ones (try_recv_direct).
  *
  * Invariants:
  *  - A direction's watcher is active iff that direction has waiters; every
@@ -468,10 +469,12 @@ static void recv_buffer_done(char *buf)
  * one byte more, which lands on the object's terminating NUL: a read that
  * fills only the object drained the socket, as a short read does; one that
  * takes the extra byte did not, and its bytes are copied into an object of
- * their size (the rest waits for the next read).  Stream sockets only: a
- * datagram longer than the guess would be cut.  -1 when not taken (sizes
- * vary, large or flagged reads, datagrams), else as try_recv. */
-#define RECV_PREDICT_MAX (16 * 1024)
+ * their size (the rest waits for the next read).  Tried before
+ * try_recv_direct: an echo of 100 KiB messages then makes no FIONREAD call.
+ * Stream sockets only: a datagram longer than the guess would be cut.  -1
+ * when not taken (sizes vary, reads over 256 KiB, flags, datagrams), else
+ * as try_recv. */
+#define RECV_PREDICT_MAX IDK_RECV_BUF_SIZE
 
 static int try_recv_predicted(IdkIoOp *op)
 {
@@ -508,9 +511,9 @@ static int try_recv(IdkIoOp *op)
 {
     char *buf;
     ssize_t n;
-    int taken = try_recv_direct(op);
+    int taken = try_recv_predicted(op);
     if (taken < 0)
-        taken = try_recv_predicted(op);
+        taken = try_recv_direct(op);
     if (taken >= 0)
         return taken;
     if ((buf = recv_buffer(op->size)) == NULL) {

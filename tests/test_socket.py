@@ -646,6 +646,24 @@ def test_reads_of_a_steady_size_then_other_sizes_lose_and_reorder_nothing():
         raw.close()
 
 
+def test_large_reads_of_a_steady_size_then_other_sizes_lose_and_reorder_nothing():
+    # The size-predicting read also takes 64 KiB messages (up to 256 KiB).
+    # The kernel may split messages this large anywhere, so only the bytes
+    # and their order are checked, over every kind of next message.
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        size = 65536
+        for seed, length in enumerate([size] * 4 + [size + 1, size] * 3
+                                      + [3 * size, size, size, size, 10, size, size, size,
+                                         200000, size, size, size]):
+            recv_lock_step(sock, raw, pattern(length, seed), bufsize=262144)
+        raw.shutdown(stdsocket.SHUT_WR)
+        assert run(sock.recv(262144, timeout=5)) == b""
+    finally:
+        run(sock.close())
+        raw.close()
+
+
 def test_peek_after_steady_reads_leaves_the_data_for_the_next_recv():
     sock, raw = idiokit_and_raw_pair()
     try:
