@@ -14,10 +14,11 @@
  * bytes_read; 10 KiB messages over 100 connections churn the heap too),
  * glibc's thresholds are set, once per loop, to where its own dynamic
  * adjustment tops out on 64-bit systems: blocks under 32 MiB come from the
- * heap, and the heap's top is trimmed only past 64 MiB of free memory.  Left alone
- * when the user has set malloc thresholds (GLIBC_TUNABLES' glibc.malloc.*,
- * or the MALLOC_*_ variables), when IDIOKIT_HEAP_TUNING=0, and off glibc
- * (compat.h).  docs/socket.rst, "Large messages", tells users. */
+ * heap, and the heap's top is trimmed only past 64 MiB of free memory.
+ * Left alone when the user has set malloc thresholds (GLIBC_TUNABLES'
+ * glibc.malloc.*, or the MALLOC_*_ variables), when IDIOKIT_HEAP_TUNING=0,
+ * and off glibc (compat.h).  docs/socket.rst, "Large messages", tells
+ * users. */
 #include "core.h"
 
 #include <stdlib.h>
