@@ -192,6 +192,8 @@ struct IdkKind {
      * when that turn comes, before the task resumes.  If the leaf finishes
      * there, the task resumes with its result in the same turn. */
     void (*on_turn)(IdkStream *s);
+    /* Called when a task starts hosting the leaf (NULL: nothing to do). */
+    void (*on_hosted)(IdkStream *s);
 };
 
 struct IdkStream {
@@ -369,6 +371,7 @@ struct IdkLoop {
     int l_fork_pending;              /* forked: the child's first poll tidies up first */
     char *l_recv_buf;                /* socket.c's scratch for reads, IDK_RECV_BUF_SIZE */
     int l_heap_tuned;                /* heap.c has decided (once per loop) */
+    IdkVec l_turn_reads;             /* socket.c's reads left for a task's turn, one ref each */
     unsigned long long l_seq;        /* last message or timer sequence number */
 };
 
@@ -449,6 +452,7 @@ void idk_leaf_unhost(IdkStream *leaf, IdkTask *t);
 /* ---- timers, signals --------------------------------------------------------- */
 
 void idk_sleep_fired_flush(IdkLoop *loop);
+void idk_socket_before_poll(IdkLoop *loop);
 
 /* ---- exceptions and module state ------------------------------------------ */
 

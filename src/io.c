@@ -192,7 +192,7 @@ static void select_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk)
 }
 
 static const IdkKind select_kind = {
-    "select", select_attach, select_detach, NULL, idk_in_input, select_on_input, NULL, 0, NULL
+    "select", select_attach, select_detach, NULL, idk_in_input, select_on_input, NULL, 0, NULL, NULL
 };
 
 static int fill_fds(IdkSelect *s, PyObject *seq, int start, short events)

@@ -288,6 +288,7 @@ static IdkLoop *loop_create(void)
         loop->l_free[k].n = 0;
     loop->l_recv_buf = NULL;
     loop->l_heap_tuned = 0;
+    idk_vec_init(&loop->l_turn_reads);
     loop->l_seq = 0;
     idk_vec_init(&loop->l_dns_channels);
     loop->l_fork_pending = 0;
@@ -351,6 +352,8 @@ static int loop_poll(IdkLoop *loop)
         loop_after_fork(loop);
         return 0;
     }
+    if (loop->l_turn_reads.n > 0)
+        idk_socket_before_poll(loop);
     flags = loop->l_rcount > 0 ? EVRUN_NOWAIT : EVRUN_ONCE;
     loop->l_steps_since_poll = 0;
     loop->l_polls++;
@@ -462,6 +465,7 @@ static void loop_dealloc(IdkLoop *loop)
     PyMem_Free(loop->l_ready);
     PyMem_Free(loop->l_recv_buf);
     idk_vec_free(&loop->l_fired);
+    idk_vec_free(&loop->l_turn_reads);
     idk_vec_free(&loop->l_dns_channels);
     /* Freelists: only a loop whose creation failed is freed, with none kept. */
     PyObject_Del(loop);

@@ -14,12 +14,17 @@
  * (try_recv_predicted) and other large ones (try_recv_direct).
  *
  * Invariants:
- *  - A direction's watcher is active iff that direction has waiters; every
- *    active watcher is counted in idk_stats.watchers.
+ *  - A direction's watcher is active iff that direction has waiters, except
+ *    while its only waiter is a read left for its task's turn
+ *    (read_in_next_turn): that read's try starts the watcher if it would
+ *    block, and the loop starts it before polling if no task will try.
+ *    Every active watcher is counted in idk_stats.watchers.
  *  - A queued op is referenced by the queue (an untraversed reference, like
  *    an active timer's), and holds a reference to its IoSocket.
  *  - A new op joins the queue behind existing waiters instead of trying its
  *    syscall first, so waiters of one direction are served in FIFO order.
+ *    A read on a socket whose last read was 8 KiB or more tries in the turn
+ *    of the task waiting on it instead of at once (read_in_next_turn).
  *  - A read that got less than it asked for found the socket's buffer empty.
  *    Whether a recv/recv_into started before the loop polls again should try
  *    first is learnt per socket: two tries in a row that fail with EAGAIN
@@ -78,6 +83,7 @@ struct IdkIoOp {
     IdkIoOp *prev, *next;
     int queued;
     int ready_seen;                 /* readiness reported; read in the task's turn */
+    int probe;                      /* that read is a try after a short read: learn from it */
     int kind, dir, flags;
     IdkTimer timer;
     PyObject *obj;                  /* send data / buffer owner / callable */
@@ -218,7 +224,7 @@ static void sock_watch(IdkIoSock *s, int dir, int on)
     }
 }
 
-static void op_enqueue(IdkIoOp *op)
+static void op_enqueue_unwatched(IdkIoOp *op)
 {
     IdkIoSock *s = op->sock;
     int d = op->dir;
@@ -231,7 +237,12 @@ static void op_enqueue(IdkIoOp *op)
     else
         s->head[d] = op;
     s->tail[d] = op;
-    sock_watch(s, d, 1);
+}
+
+static void op_enqueue(IdkIoOp *op)
+{
+    op_enqueue_unwatched(op);
+    sock_watch(op->sock, op->dir, 1);
 }
 
 /* Leave the queue; the queue's reference is dropped (the caller holds one). */
@@ -673,22 +684,77 @@ static int read_after_short_read(IdkIoOp *op, double timeout)
         && op->sock->drained_at == loop_polls() + 1;
 }
 
-/* Try the syscall first, unless the socket has learnt to wait after short
- * reads (see the invariants at the top).  1 if the op finished. */
-static int op_try_first(IdkIoOp *op, double timeout)
+/* Whether an op started now tries its syscall first: reads after a short
+ * read wait instead once the socket has learnt that such tries fail (see the
+ * invariants at the top), and their tries are probes to learn from. */
+enum { TRY_NONE, TRY_PLAIN, TRY_PROBE };
+
+static int op_try_mode(IdkIoOp *op, double timeout)
 {
     IdkIoSock *s = op->sock;
-    int done;
     if (!read_after_short_read(op, timeout))
-        return op_try(op);
+        return TRY_PLAIN;
     if (s->read_waits && (++s->read_probe & 31) != 0)
-        return 0;
-    done = op_try(op);
+        return TRY_NONE;
+    return TRY_PROBE;
+}
+
+static void read_learn(IdkIoSock *s, int done)
+{
     if (done)
         s->read_fails = s->read_waits = 0;
     else if (s->read_fails < 2 && ++s->read_fails == 2)
         s->read_waits = 1;
+}
+
+/* Try the syscall (a probe's outcome is learnt).  1 if the op finished. */
+static int op_try_as(IdkIoOp *op, int mode)
+{
+    int done = op_try(op);
+    if (mode == TRY_PROBE)
+        read_learn(op->sock, done);
     return done;
+}
+
+/* A socket whose reads are this large gets them tried in the reading task's
+ * turn (read_in_next_turn). */
+#define READ_IN_TURN_MIN (8 * 1024)
+
+/* A read that would try first on a socket whose reads are large is tried in
+ * the turn of the task that waits on it instead of now.  The task resumes in
+ * its next turn either way, and until then every other ready task runs and
+ * reads too: data read now would have left the cache by the time the task
+ * sends it on (100 KiB x 100 connections: the kernel's copy out of it took
+ * five times as long as out of data read in the turn).  The op waits as if
+ * the socket were ready (read_in_turn), without the watcher: a task that
+ * hosts it schedules itself (op_on_hosted) and starts the watcher only if
+ * its try would block; for anything else the loop starts it before its next
+ * poll (idk_socket_before_poll).  1 if the op is left for the turn. */
+static int read_in_next_turn(IdkIoOp *op, double timeout, int mode)
+{
+    if ((op->kind != OP_RECV && op->kind != OP_RECV_INTO) || timeout == 0.0
+            || op->sock->last_read < READ_IN_TURN_MIN || idk_loop == NULL
+            || idk_vec_push(&idk_loop->l_turn_reads, op) < 0)
+        return 0;
+    Py_INCREF(op);
+    op->ready_seen = 1;
+    op->probe = mode == TRY_PROBE;
+    return 1;
+}
+
+/* Before the loop polls: reads left for a turn that no scheduled task will
+ * take get the watcher. */
+void idk_socket_before_poll(IdkLoop *loop)
+{
+    IdkVec *v = &loop->l_turn_reads;
+    int i;
+    for (i = 0; i < v->n; i++) {
+        IdkIoOp *op = idk_vec_data(v)[i];
+        if (op->queued && (op->l_host == NULL || !op->l_host->t_scheduled))
+            sock_watch(op->sock, op->dir, 1);
+        Py_DECREF(op);
+    }
+    v->n = 0;
 }
 
 /* ---- events: readiness, timeout, interruption -------------------------------------------- */
@@ -710,13 +776,31 @@ static int read_in_turn(IdkIoOp *op)
     return 1;
 }
 
+/* Try a queued op (a deferred read's probe is learnt from). */
+static int op_try_pending(IdkIoOp *op)
+{
+    int mode = op->probe ? TRY_PROBE : TRY_PLAIN;
+    op->probe = 0;
+    return op_try_as(op, mode);
+}
+
 static void op_on_turn(IdkStream *s)
 {
     IdkIoOp *op = (IdkIoOp *)s;
     if (s->r_state != IDK_PENDING || !op->ready_seen || op->sock->head[op->dir] != op)
         return;
     op->ready_seen = 0;
-    (void)op_try(op);     /* not done: the watcher reports the next readiness */
+    if (!op_try_pending(op))    /* the watcher reports the next readiness */
+        sock_watch(op->sock, op->dir, 1);
+}
+
+/* Hosted by the task waiting on it: a read left for the task's turn
+ * (read_in_next_turn) needs that turn. */
+static void op_on_hosted(IdkStream *s)
+{
+    IdkIoOp *op = (IdkIoOp *)s;
+    if (op->ready_seen && idk_loop_schedule(op->l_host) < 0)
+        PyErr_Clear();     /* out of memory: read when the loop polls */
 }
 
 static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
@@ -732,7 +816,7 @@ static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
         if (read_in_turn(op))
             break;
         Py_INCREF(op);
-        done = op_try(op);
+        done = op_try_pending(op);
         Py_DECREF(op);
         if (!done)
             break;
@@ -779,7 +863,8 @@ static void op_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk)
 }
 
 static const IdkKind op_kind = {
-    "socket", op_attach, op_detach, NULL, idk_in_input, op_on_input, NULL, 1, op_on_turn
+    "socket", op_attach, op_detach, NULL, idk_in_input, op_on_input, NULL, 1, op_on_turn,
+    op_on_hosted
 };
 
 /* ---- creating ops --------------------------------------------------------------------------- */
@@ -833,6 +918,7 @@ static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
     op->prev = op->next = NULL;
     op->queued = 0;
     op->ready_seen = 0;
+    op->probe = 0;
     op->kind = kind;
     op->dir = dir;
     op->flags = 0;
@@ -842,15 +928,18 @@ static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
     return op;
 }
 
-/* Try at once unless others wait; else queue (and arm the timeout). */
+/* Try at once unless others wait (or the read is left for the task's
+ * turn); else queue (and arm the timeout). */
 static PyObject *op_start(IdkIoOp *op, double timeout)
 {
     IdkIoSock *s = op->sock;
+    int mode, in_turn = 0;
     if (s->closed) {
         op_raise_errno(op, EBADF, "socket is closed");
         return (PyObject *)op;
     }
-    if (s->head[op->dir] == NULL && op_try_first(op, timeout))
+    if (s->head[op->dir] == NULL && (mode = op_try_mode(op, timeout)) != TRY_NONE
+            && !(in_turn = read_in_next_turn(op, timeout, mode)) && op_try_as(op, mode))
         return (PyObject *)op;
     if (timeout == 0.0) {
         op_raise(op, exc_timeout());
@@ -860,7 +949,10 @@ static PyObject *op_start(IdkIoOp *op, double timeout)
         Py_DECREF(op);
         return NULL;
     }
-    op_enqueue(op);
+    if (in_turn)
+        op_enqueue_unwatched(op);
+    else
+        op_enqueue(op);
     return (PyObject *)op;
 }
 

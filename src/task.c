@@ -38,7 +38,7 @@ static void task_on_input(IdkStream *s, int which)
 }
 
 static const IdkKind task_kind = {
-    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, task_on_input, NULL, 0, NULL
+    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, task_on_input, NULL, 0, NULL, NULL
 };
 
 /* ---- liveness: an unfinished task keeps itself alive ------------------------ */

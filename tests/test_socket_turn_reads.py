@@ -1,0 +1,186 @@
+# tests/test_socket_turn_reads.py: reads of a socket whose reads are large
+# (8 KiB and up) are done in the turn of the task that waits on them, not
+# when recv/recv_into is called (socket.c, read_in_next_turn).  What a user
+# can see of that, and that every kind of waiter, a read that finds nothing
+# in its turn, timeouts, close and cancellation still work.
+from __future__ import absolute_import
+
+import errno
+import socket as stdsocket
+
+import pytest
+
+import idiokit
+from idiokit import socket
+
+from support.util import run
+from support.peers import idiokit_and_raw_pair
+
+LARGE = 16384
+
+
+@idiokit.stream
+def _drain():
+    while True:            # end of input ends it with the upstream's result
+        yield idiokit.next()
+
+
+@pytest.fixture
+def large_reader():
+    """(idiokit socket, stdlib peer); the idiokit side's last read was 16 KiB."""
+    sock, raw = idiokit_and_raw_pair()
+    raw.sendall(b"L" * LARGE)
+    got = b""
+    while len(got) < LARGE:
+        got += run(sock.recv(65536, timeout=10))
+    assert got == b"L" * LARGE
+    raw.sendall(b"L" * LARGE)              # once more, as one read
+    assert run(sock.recv(65536, timeout=10)) == b"L" * LARGE
+    try:
+        yield sock, raw
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+def test_a_large_read_takes_what_arrived_before_its_task_turn(large_reader):
+    # The data waiting when recv is called and what a task that runs before
+    # the reader's turn sends both come back from the one recv.
+    sock, raw = large_reader
+    raw.sendall(b"first,")
+
+    @idiokit.stream
+    def peer_sends_more():
+        raw.sendall(b"second")
+        yield idiokit.sleep(0)
+
+    @idiokit.stream
+    def main():
+        reading = sock.recv(65536, timeout=10)
+        peer_sends_more()
+        idiokit.stop((yield reading))
+    assert run(main()) == b"first,second"
+
+
+def test_a_small_socket_reads_when_called(large_reader):
+    # Sockets whose reads are small keep trying at the call.
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        raw.sendall(b"x" * 100)
+        assert run(sock.recv(65536, timeout=10)) == b"x" * 100
+        raw.sendall(b"first,")
+
+        @idiokit.stream
+        def peer_sends_more():
+            raw.sendall(b"second")
+            yield idiokit.sleep(0)
+
+        @idiokit.stream
+        def main():
+            reading = sock.recv(65536, timeout=10)
+            peer_sends_more()
+            idiokit.stop((yield reading))
+        assert run(main()) == b"first,"
+        assert run(sock.recv(65536, timeout=10)) == b"second"
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+def test_a_large_read_reaches_every_kind_of_waiter(large_reader):
+    # A read left for a turn that no task takes (a pipe, a fork, the loop's
+    # main stream, a read yielded only later) is done when the loop polls.
+    sock, raw = large_reader
+    raw.sendall(b"direct")
+    assert run(sock.recv(65536, timeout=5)) == b"direct"
+    raw.sendall(b"piped")
+    assert run(sock.recv(65536, timeout=5) | _drain()) == b"piped"
+    raw.sendall(b"forked")
+    assert run(sock.recv(65536, timeout=5).fork()) == b"forked"
+    raw.sendall(b"into")
+    buf = bytearray(65536)
+    assert run(sock.recv_into(buf, timeout=5)) == 4 and buf[:4] == b"into"
+
+    @idiokit.stream
+    def yielded_later():
+        raw.sendall(b"later")
+        reading = sock.recv(65536, timeout=5)
+        yield idiokit.sleep(0.05)
+        idiokit.stop((yield reading))
+    assert run(yielded_later()) == b"later"
+
+
+def test_a_large_read_that_finds_nothing_in_its_turn_waits_for_data(large_reader):
+    sock, raw = large_reader
+
+    @idiokit.stream
+    def peer_sends_later():
+        yield idiokit.sleep(0.05)
+        raw.sendall(b"late")
+
+    @idiokit.stream
+    def main():
+        peer_sends_later()
+        idiokit.stop((yield sock.recv(65536, timeout=10)))
+    assert run(main()) == b"late"
+    assert idiokit._core._debug_stats()["watchers"] == 0
+
+
+def test_a_large_read_times_out_then_the_data_waits_for_the_next(large_reader):
+    sock, raw = large_reader
+    with pytest.raises(socket.SocketTimeout):
+        run(sock.recv(65536, timeout=0.05))
+    raw.sendall(b"kept")
+    assert run(sock.recv(65536, timeout=10)) == b"kept"
+
+
+def test_a_large_read_cancelled_before_its_turn_consumes_nothing(large_reader):
+    # A throw that reaches the reader while its read waits for the turn
+    # cancels the read: the data stays for the next recv.
+    sock, raw = large_reader
+    raw.sendall(b"stays")
+
+    class Stop(Exception):
+        pass
+
+    @idiokit.stream
+    def reader():
+        try:
+            data = yield sock.recv(65536, timeout=10)
+        except Stop:
+            idiokit.stop("stopped", (yield sock.recv(65536, timeout=10)))
+        idiokit.stop("read", data)
+
+    @idiokit.stream
+    def main():
+        r = reader()
+        yield idiokit.sleep(0)       # r's first step: its read waits for r's turn
+        r.throw(Stop())
+        idiokit.stop((yield r))
+    assert run(main()) == ("stopped", b"stays")
+
+
+def test_closing_wakes_a_large_read_waiting_for_its_turn(large_reader):
+    # close() takes one loop turn (idiokit/socket.py): started a turn ahead of
+    # the read, it closes the socket while the read waits for the reader's
+    # turn, and the data waiting in the socket is not read.
+    sock, raw = large_reader
+    raw.sendall(b"unread")
+
+    @idiokit.stream
+    def main():
+        closing = sock.close()
+        yield idiokit.sleep(0)
+        reading = sock.recv(65536, timeout=10)
+        try:
+            yield reading
+        except socket.SocketError as error:
+            yield closing
+            idiokit.stop(error.args[0])
+    assert run(main()) == errno.EBADF
+
+
+def test_a_large_read_ends_cleanly_at_end_of_input(large_reader):
+    sock, raw = large_reader
+    raw.shutdown(stdsocket.SHUT_WR)
+    assert run(sock.recv(65536, timeout=10)) == b""
