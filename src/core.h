@@ -452,7 +452,7 @@ void idk_leaf_unhost(IdkStream *leaf, IdkTask *t);
 /* ---- timers, signals --------------------------------------------------------- */
 
 void idk_sleep_fired_flush(IdkLoop *loop);
-void idk_socket_before_poll(IdkLoop *loop);
+void idk_socket_flush_turn_reads(IdkLoop *loop);
 
 /* ---- exceptions and module state ------------------------------------------ */
 

@@ -353,7 +353,7 @@ static int loop_poll(IdkLoop *loop)
         return 0;
     }
     if (loop->l_turn_reads.n > 0)
-        idk_socket_before_poll(loop);
+        idk_socket_flush_turn_reads(loop);
     flags = loop->l_rcount > 0 ? EVRUN_NOWAIT : EVRUN_ONCE;
     loop->l_steps_since_poll = 0;
     loop->l_polls++;
@@ -394,6 +394,8 @@ static PyObject *loop_run_until(IdkLoop *loop, IdkStream *main)
             break;
     }
     loop->l_running = 0;
+    if (loop->l_turn_reads.n > 0)
+        idk_socket_flush_turn_reads(loop);
     Py_DECREF(main);
     if (PyErr_Occurred())
         return NULL;

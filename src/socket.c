@@ -729,7 +729,7 @@ static int op_try_as(IdkIoOp *op, int mode)
  * the socket were ready (read_in_turn), without the watcher: a task that
  * hosts it schedules itself (op_on_hosted) and starts the watcher only if
  * its try would block; for anything else the loop starts it before its next
- * poll (idk_socket_before_poll).  1 if the op is left for the turn. */
+ * poll (idk_socket_flush_turn_reads).  1 if the op is left for the turn. */
 static int read_in_next_turn(IdkIoOp *op, double timeout, int mode)
 {
     if ((op->kind != OP_RECV && op->kind != OP_RECV_INTO) || timeout == 0.0
@@ -742,9 +742,10 @@ static int read_in_next_turn(IdkIoOp *op, double timeout, int mode)
     return 1;
 }
 
-/* Before the loop polls: reads left for a turn that no scheduled task will
- * take get the watcher. */
-void idk_socket_before_poll(IdkLoop *loop)
+/* Before the loop polls, and when run() returns: reads left for a turn that
+ * no scheduled task will take get the watcher, and the list lets go of its
+ * ops. */
+void idk_socket_flush_turn_reads(IdkLoop *loop)
 {
     IdkVec *v = &loop->l_turn_reads;
     int i;

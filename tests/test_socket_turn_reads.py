@@ -6,6 +6,7 @@
 from __future__ import absolute_import
 
 import errno
+import gc
 import socket as stdsocket
 
 import pytest
@@ -184,3 +185,22 @@ def test_a_large_read_ends_cleanly_at_end_of_input(large_reader):
     sock, raw = large_reader
     raw.shutdown(stdsocket.SHUT_WR)
     assert run(sock.recv(65536, timeout=10)) == b""
+
+
+def test_a_large_read_never_waited_on_is_let_go_with_its_socket(large_reader):
+    # A read that is made and never yielded waits in the socket's queue like
+    # any waiting operation.  Once run() has returned nothing else holds it:
+    # closing the socket frees it, with no poll in between.
+    sock, raw = large_reader
+    gc.collect()                       # what earlier tests left for the collector
+    streams = idiokit._core._debug_stats()["streams"]
+
+    @idiokit.stream
+    def main():
+        sock.recv(65536)
+        yield idiokit.sleep(0)
+    run(main())
+    assert sock.waiting == 1
+    assert idiokit._core._debug_stats()["streams"] == streams + 1
+    run(sock.close())
+    assert idiokit._core._debug_stats()["streams"] == streams
