@@ -44,10 +44,9 @@ def large_reader():
         raw.close()
 
 
-def test_a_large_read_takes_what_arrived_before_its_task_turn(large_reader):
-    # The data waiting when recv is called and what a task that runs before
-    # the reader's turn sends both come back from the one recv.
-    sock, raw = large_reader
+def recv_while_the_peer_sends_more(sock, raw):
+    """What one recv returns when "first," waits at the call and a task that
+    runs before the reader's turn sends "second"."""
     raw.sendall(b"first,")
 
     @idiokit.stream
@@ -60,28 +59,21 @@ def test_a_large_read_takes_what_arrived_before_its_task_turn(large_reader):
         reading = sock.recv(65536, timeout=10)
         peer_sends_more()
         idiokit.stop((yield reading))
-    assert run(main()) == b"first,second"
+    return run(main())
 
 
-def test_a_small_socket_reads_when_called(large_reader):
+def test_a_large_read_takes_what_arrived_before_its_task_turn(large_reader):
+    sock, raw = large_reader
+    assert recv_while_the_peer_sends_more(sock, raw) == b"first,second"
+
+
+def test_a_small_socket_reads_when_called():
     # Sockets whose reads are small keep trying at the call.
     sock, raw = idiokit_and_raw_pair()
     try:
         raw.sendall(b"x" * 100)
         assert run(sock.recv(65536, timeout=10)) == b"x" * 100
-        raw.sendall(b"first,")
-
-        @idiokit.stream
-        def peer_sends_more():
-            raw.sendall(b"second")
-            yield idiokit.sleep(0)
-
-        @idiokit.stream
-        def main():
-            reading = sock.recv(65536, timeout=10)
-            peer_sends_more()
-            idiokit.stop((yield reading))
-        assert run(main()) == b"first,"
+        assert recv_while_the_peer_sends_more(sock, raw) == b"first,"
         assert run(sock.recv(65536, timeout=10)) == b"second"
     finally:
         run(sock.close())
