@@ -5,9 +5,13 @@
 # in its turn, timeouts, close and cancellation still work.
 from __future__ import absolute_import
 
+import array
 import errno
+import fcntl
 import gc
 import socket as stdsocket
+import termios
+import time
 
 import pytest
 
@@ -44,14 +48,31 @@ def large_reader():
         raw.close()
 
 
+def waiting_bytes(sock):
+    """How many bytes wait in sock's receive queue (FIONREAD), unread."""
+    count = array.array("i", [0])
+    fcntl.ioctl(sock.fileno(), termios.FIONREAD, count, True)
+    return count[0]
+
+
+def send_and_wait_arrival(raw, sock, data):
+    """raw sends data; returns once it waits in sock's queue."""
+    before = waiting_bytes(sock)
+    raw.sendall(data)
+    deadline = time.time() + 10
+    while waiting_bytes(sock) < before + len(data):
+        assert time.time() < deadline, "the data did not arrive"
+        time.sleep(0.001)
+
+
 def recv_while_the_peer_sends_more(sock, raw):
     """What one recv returns when "first," waits at the call and a task that
     runs before the reader's turn sends "second"."""
-    raw.sendall(b"first,")
+    send_and_wait_arrival(raw, sock, b"first,")
 
     @idiokit.stream
     def peer_sends_more():
-        raw.sendall(b"second")
+        send_and_wait_arrival(raw, sock, b"second")
         yield idiokit.sleep(0)
 
     @idiokit.stream
