@@ -401,14 +401,15 @@ static int read_failed(IdkIoOp *op, int err)
     return 1;
 }
 
-/* A read of this much or more into a new bytes object: the heap churns
- * enough for heap.c's setting. */
-#define HEAP_TUNING_READ_MIN (8 * 1024)
+/* A large read: one into a new bytes object makes the heap churn enough for
+ * heap.c's setting, and a socket whose last read was large has its reads
+ * tried in the reading task's turn (read_in_next_turn). */
+#define LARGE_READ_MIN (8 * 1024)
 
 static void bytes_read(IdkIoOp *op, ssize_t n, Py_ssize_t asked)
 {
     read_done(op, n, asked);
-    if (n >= HEAP_TUNING_READ_MIN)
+    if (n >= LARGE_READ_MIN)
         idk_heap_tune_for_large_reads(idk_loop);
 }
 
@@ -677,11 +678,16 @@ static int op_try(IdkIoOp *op)
     }
 }
 
-/* A read started after a short read, before the loop polled again. */
+static int op_is_read(IdkIoOp *op)
+{
+    return op->kind == OP_RECV || op->kind == OP_RECV_INTO;
+}
+
+/* A read that may wait (not timeout=0), started after a short read, before
+ * the loop polled again. */
 static int read_after_short_read(IdkIoOp *op, double timeout)
 {
-    return (op->kind == OP_RECV || op->kind == OP_RECV_INTO) && timeout != 0.0
-        && op->sock->drained_at == loop_polls() + 1;
+    return op_is_read(op) && timeout != 0.0 && op->sock->drained_at == loop_polls() + 1;
 }
 
 /* Whether an op started now tries its syscall first: reads after a short
@@ -716,10 +722,6 @@ static int op_try_as(IdkIoOp *op, int mode)
     return done;
 }
 
-/* A socket whose reads are this large gets them tried in the reading task's
- * turn (read_in_next_turn). */
-#define READ_IN_TURN_MIN (8 * 1024)
-
 /* A read that would try first on a socket whose reads are large is tried in
  * the turn of the task that waits on it instead of now.  The task resumes in
  * its next turn either way, and until then every other ready task runs and
@@ -732,8 +734,8 @@ static int op_try_as(IdkIoOp *op, int mode)
  * poll (idk_socket_flush_turn_reads).  1 if the op is left for the turn. */
 static int read_in_next_turn(IdkIoOp *op, double timeout, int mode)
 {
-    if ((op->kind != OP_RECV && op->kind != OP_RECV_INTO) || timeout == 0.0
-            || op->sock->last_read < READ_IN_TURN_MIN || idk_loop == NULL
+    if (!op_is_read(op) || timeout == 0.0 || op->sock->last_read < LARGE_READ_MIN
+            || idk_loop == NULL
             || idk_vec_push(&idk_loop->l_turn_reads, op) < 0)
         return 0;
     Py_INCREF(op);
@@ -767,7 +769,7 @@ void idk_socket_flush_turn_reads(IdkLoop *loop)
  * as long).  1 if the op is left for its task's turn. */
 static int read_in_turn(IdkIoOp *op)
 {
-    if ((op->kind != OP_RECV && op->kind != OP_RECV_INTO) || op->l_host == NULL)
+    if (!op_is_read(op) || op->l_host == NULL)
         return 0;
     op->ready_seen = 1;
     if (idk_loop_schedule(op->l_host) < 0) {
