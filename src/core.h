@@ -318,6 +318,11 @@ extern PyTypeObject IdkTask_Type, IdkNext_Type, IdkEvent_Type, IdkSend_Type,
     IdkMapIter_Type, IdkAwait_Type, IdkLoop_Type, IdkTimeout_Type, IdkCoroDrive_Type;
 
 PyObject *idk_task_new(PyObject *gen);
+/* A C iterator that a task steps directly (map's, the asyncoro driver's):
+ * send value, or throw exc (an idk exc), both borrowed and exactly one of
+ * them set; the result and *out are as idk_iter_send's. */
+typedef int (*IdkStepFn)(PyObject *it, PyObject *value, PyObject *exc, PyObject **out);
+PyObject *idk_task_new_stepped(PyObject *it, IdkStepFn step);
 PyObject *idk_pipe_new(IdkStream *left, IdkStream *right);
 PyObject *idk_fork_new(IdkStream *target);
 PyObject *idk_next_new(void);
@@ -343,6 +348,25 @@ typedef struct {
     int n;
 } IdkFreelist;
 
+/* A subsystem that keeps state on the loop, or acts after every poll or in
+ * a forked child, attaches a client: its own struct, starting with an
+ * IdkLoopClient, made zeroed on first use and freed with the loop.  The loop
+ * knows its clients only through this interface (and libev's watchers). */
+typedef struct IdkLoopClient IdkLoopClient;
+typedef struct {
+    const char *name;
+    size_t size;                                /* of the client's struct */
+    void (*init)(IdkLoopClient *c);             /* after zeroing it, or NULL */
+    void (*after_poll)(IdkLoopClient *c);       /* after each poll, or NULL */
+    void (*after_fork)(IdkLoopClient *c);       /* in a forked child before its first poll */
+    void (*release)(IdkLoopClient *c);          /* with the loop: free what it holds */
+} IdkLoopClientKind;
+
+struct IdkLoopClient {
+    const IdkLoopClientKind *lc_kind;
+    IdkLoopClient *lc_next;
+};
+
 struct IdkLoop {
     PyObject_HEAD
     struct ev_loop *l_ev;
@@ -360,14 +384,12 @@ struct IdkLoop {
     size_t l_batch_left;             /* steps left in the running batch */
     PyThreadState *l_tstate;         /* saved while the poll runs unlocked */
     int l_unlocked;                  /* the poll releases or released the GIL */
-    IdkVec l_fired;                  /* timers fired in this poll */
     PyObject *l_error;               /* an exc to raise out of run() */
     int l_syserr;                    /* errno of a failed backend syscall, or 0 */
     const char *l_syserr_what;       /* libev's words for it (a static string) */
     int l_in_poll;                   /* inside ev_run (see loop_on_syserr) */
-    PyObject *l_coro;                /* the asyncoro Coro being stepped (borrowed) */
     IdkFreelist l_free[IDK_NFREELISTS];
-    IdkVec l_dns_channels;           /* live DnsChannels, borrowed (dns.c, for fork) */
+    IdkLoopClient *l_clients;        /* the subsystems' state (idk_loop_client) */
     int l_fork_pending;              /* forked: the child's first poll tidies up first */
     char *l_recv_buf;                /* socket.c's scratch for reads, IDK_RECV_BUF_SIZE */
     int l_heap_tuned;                /* heap.c has decided (once per loop) */
@@ -397,6 +419,9 @@ static inline int idk_freelist_push(int which, void *p)
 }
 
 IdkLoop *idk_loop_get(void);         /* borrowed; creates on first use */
+/* The loop's client of `kind`: made on first use when `create` (NULL with an
+ * exception set if that fails), else NULL if there is none. */
+IdkLoopClient *idk_loop_client(const IdkLoopClientKind *kind, int create);
 void idk_heap_tune_for_large_reads(IdkLoop *loop);   /* heap.c */
 int idk_loop_schedule(IdkTask *t);   /* append to the ready queue */
 int idk_loop_on_thread(void);        /* called from the loop's thread? */
@@ -411,6 +436,7 @@ unsigned long long idk_next_seq(void);
 struct IdkTask {
     IdkInStream base;
     PyObject *t_gen;          /* generator, coroutine or iterator */
+    IdkStepFn t_step;         /* how to step t_gen if it is a C stepper, or NULL */
     IdkStream *t_current;     /* what it yields now (owned), or NULL */
     IdkOutput *t_out;         /* allocated when first needed, or NULL */
     IdkOutput *t_fwd;         /* the child's output forwarded into t_out; a
@@ -427,12 +453,8 @@ struct IdkTask {
 };
 
 void idk_task_step(IdkTask *t);
-int idk_mapiter_check(PyObject *o);
-PyObject *idk_mapiter_send(PyObject *it, PyObject *value);
 PyObject *idk_sleep_new(double delay, PyObject *exc);
 PyObject *idk_sleep_turn_new(void);
-int idk_corodrive_check(PyObject *o);
-int idk_corodrive_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out);
 
 /* A leaf (next, send, Event, sleep, a socket operation) waited on by a single task reads that
  * task's channels directly ("hosting") instead of linking its own channels
@@ -451,7 +473,6 @@ void idk_leaf_unhost(IdkStream *leaf, IdkTask *t);
 
 /* ---- timers, signals --------------------------------------------------------- */
 
-void idk_sleep_fired_flush(IdkLoop *loop);
 void idk_socket_flush_turn_reads(IdkLoop *loop);
 
 /* ---- exceptions and module state ------------------------------------------ */

@@ -30,7 +30,7 @@
  *  - No DNS message is parsed here: the ares_parse_*_reply functions do it;
  *    this file turns their structs into Python objects.
  *  - After fork(), before the child's first poll, every channel made in
- *    another process is given up in the child (idk_dns_after_fork): its sockets are
+ *    another process is given up in the child (channels_after_fork, a loop client): its sockets are
  *    the parent's too, so the child stops watching them (it would read the
  *    parent's answers), and its queries fail there with DNSError.  Such a
  *    channel raises DNSError when used again; idiokit.dns makes a new one.
@@ -791,9 +791,27 @@ static void channel_give_up(DnsChannel *ch)
     ch->c_cancel_wanted = 0;
 }
 
-void idk_dns_after_fork(IdkLoop *loop)
+/* The live channels, borrowed (a loop client): in a forked child each is
+ * given up before the first poll. */
+typedef struct {
+    IdkLoopClient base;
+    IdkVec channels;
+} DnsChannels;
+
+static void channels_init(IdkLoopClient *c)
 {
-    Py_ssize_t i, n = loop->l_dns_channels.n;
+    idk_vec_init(&((DnsChannels *)c)->channels);
+}
+
+static void channels_release(IdkLoopClient *c)
+{
+    idk_vec_free(&((DnsChannels *)c)->channels);
+}
+
+static void channels_after_fork(IdkLoopClient *c)
+{
+    IdkVec *live = &((DnsChannels *)c)->channels;
+    Py_ssize_t i, n = live->n;
     DnsChannel **chans;
     if (n == 0)
         return;
@@ -801,7 +819,7 @@ void idk_dns_after_fork(IdkLoop *loop)
     if (chans == NULL)
         return;      /* out of memory: their queries end by their timeouts */
     for (i = 0; i < n; i++) {
-        chans[i] = (DnsChannel *)idk_vec_data(&loop->l_dns_channels)[i];
+        chans[i] = (DnsChannel *)idk_vec_data(live)[i];
         Py_INCREF(chans[i]);  /* giving up may drop the last other reference */
     }
     for (i = 0; i < n; i++) {
@@ -810,6 +828,10 @@ void idk_dns_after_fork(IdkLoop *loop)
     }
     PyMem_Free(chans);
 }
+
+static const IdkLoopClientKind dns_channels_kind = {
+    "dns", sizeof(DnsChannels), channels_init, NULL, channels_after_fork, channels_release
+};
 
 /* A channel given up after a fork cannot be used again. */
 static int channel_usable(DnsChannel *ch)
@@ -887,6 +909,7 @@ static PyObject *channel_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_FLAGS, status, saved_mask;
     char **dnames = NULL;
     DnsChannel *ch;
+    DnsChannels *live;
     Py_ssize_t i;
 
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOOOOO:DnsChannel", kwlist, &servers,
@@ -982,8 +1005,8 @@ static PyObject *channel_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     }
     ch->c_inited = 1;
     ch->c_pid = getpid();
-    if (idk_vec_push(&idk_loop->l_dns_channels, ch) < 0) {
-        PyErr_NoMemory();
+    live = (DnsChannels *)idk_loop_client(&dns_channels_kind, 1);
+    if (live == NULL || idk_vec_push(&live->channels, ch) < 0) {
         Py_CLEAR(ch);
         goto done;
     }
@@ -1006,6 +1029,7 @@ done:
 
 static void channel_dealloc(DnsChannel *ch)
 {
+    DnsChannels *live;
     if (ch->c_inited) {
         ch->c_busy++;
         ares_destroy(ch->c_ares);    /* closes its sockets: sock_state_cb unwatches */
@@ -1013,7 +1037,9 @@ static void channel_dealloc(DnsChannel *ch)
     }
     channel_unwatch_socks(ch);
     timer_stop(ch);
-    idk_vec_remove(&idk_loop->l_dns_channels, ch);
+    live = (DnsChannels *)idk_loop_client(&dns_channels_kind, 0);
+    if (live != NULL)
+        idk_vec_remove(&live->channels, ch);
     Py_TYPE(ch)->tp_free((PyObject *)ch);
 }
 

@@ -12,6 +12,9 @@
  *  - The GIL is released only inside libev's backend poll.
  *  - Other threads reach the loop only through post() (ev_async).
  *  - After fork() the child's loop is re-armed (ev_loop_fork) before use.
+ *  - The loop is a platform: subsystems (timers, DNS, the asyncoro driver)
+ *    attach through libev's watchers or as clients (idk_loop_client); the
+ *    loop holds none of their fields and calls none of them by name.
  */
 #include "core.h"
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define IDK_POLL_EVERY 64
 
@@ -278,19 +282,17 @@ static IdkLoop *loop_create(void)
     loop->l_batch_left = 0;
     loop->l_tstate = NULL;
     loop->l_unlocked = 0;
-    idk_vec_init(&loop->l_fired);
     loop->l_error = NULL;
     loop->l_syserr = 0;
     loop->l_syserr_what = NULL;
     loop->l_in_poll = 0;
-    loop->l_coro = NULL;
     for (k = 0; k < IDK_NFREELISTS; k++)
         loop->l_free[k].n = 0;
     loop->l_recv_buf = NULL;
     loop->l_heap_tuned = 0;
     idk_vec_init(&loop->l_turn_reads);
     loop->l_seq = 0;
-    idk_vec_init(&loop->l_dns_channels);
+    loop->l_clients = NULL;
     loop->l_fork_pending = 0;
     if (loop->l_posted == NULL || ready_grow(loop) < 0)
         goto fail;
@@ -331,16 +333,64 @@ IdkLoop *idk_loop_get(void)
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-/* dns.c, when built: a forked child gives up the parent's queries. */
-__attribute__((weak)) void idk_dns_after_fork(IdkLoop *loop);
+/* ---- clients ----------------------------------------------------------------------------- */
+
+IdkLoopClient *idk_loop_client(const IdkLoopClientKind *kind, int create)
+{
+    IdkLoop *loop = create ? idk_loop_get() : idk_loop;
+    IdkLoopClient *c;
+    if (loop == NULL)
+        return NULL;
+    for (c = loop->l_clients; c != NULL; c = c->lc_next) {
+        if (c->lc_kind == kind)
+            return c;
+    }
+    if (!create)
+        return NULL;
+    c = (IdkLoopClient *)PyMem_Malloc(kind->size);
+    if (c == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memset(c, 0, kind->size);
+    if (kind->init != NULL)
+        kind->init(c);
+    c->lc_kind = kind;
+    c->lc_next = loop->l_clients;
+    loop->l_clients = c;
+    return c;
+}
+
+static void loop_after_poll(IdkLoop *loop)
+{
+    IdkLoopClient *c;
+    for (c = loop->l_clients; c != NULL; c = c->lc_next) {
+        if (c->lc_kind->after_poll != NULL)
+            c->lc_kind->after_poll(c);
+    }
+}
 
 /* The child's first poll after a fork: before it, nothing of the parent's
  * that must not be watched twice is left on the loop. */
 static void loop_after_fork(IdkLoop *loop)
 {
+    IdkLoopClient *c;
     loop->l_fork_pending = 0;
-    if (idk_dns_after_fork != NULL)
-        idk_dns_after_fork(loop);
+    for (c = loop->l_clients; c != NULL; c = c->lc_next) {
+        if (c->lc_kind->after_fork != NULL)
+            c->lc_kind->after_fork(c);
+    }
+}
+
+static void loop_free_clients(IdkLoop *loop)
+{
+    while (loop->l_clients != NULL) {
+        IdkLoopClient *c = loop->l_clients;
+        loop->l_clients = c->lc_next;
+        if (c->lc_kind->release != NULL)
+            c->lc_kind->release(c);
+        PyMem_Free(c);
+    }
 }
 
 static int loop_poll(IdkLoop *loop)
@@ -362,7 +412,7 @@ static int loop_poll(IdkLoop *loop)
     ev_run(loop->l_ev, flags);
     loop->l_in_poll = 0;
     loop->l_poll_nowait = 0;
-    idk_sleep_fired_flush(loop);
+    loop_after_poll(loop);
     if (loop->l_syserr != 0)
         return loop_raise_syserr(loop);
     return PyErr_CheckSignals();
@@ -466,9 +516,8 @@ static void loop_dealloc(IdkLoop *loop)
         close(loop->l_sigfd[1]);
     PyMem_Free(loop->l_ready);
     PyMem_Free(loop->l_recv_buf);
-    idk_vec_free(&loop->l_fired);
     idk_vec_free(&loop->l_turn_reads);
-    idk_vec_free(&loop->l_dns_channels);
+    loop_free_clients(loop);
     /* Freelists: only a loop whose creation failed is freed, with none kept. */
     PyObject_Del(loop);
 }

@@ -92,15 +92,19 @@ static PyObject *mapiter_call(MapIter *mi, PyObject *value)
 
 static PyObject *mapiter_send(MapIter *mi, PyObject *value);
 
-/* The task steps a map directly, without looking up send/throw. */
-int idk_mapiter_check(PyObject *o)
+/* The task's step (IdkStepFn): no send/throw looked up per message.  End
+ * of input (or any exc) thrown in ends the iterator with it. */
+static int mapiter_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
 {
-    return Py_TYPE(o) == &IdkMapIter_Type;
-}
-
-PyObject *idk_mapiter_send(PyObject *it, PyObject *value)
-{
-    return mapiter_send((MapIter *)it, value);
+    MapIter *mi = (MapIter *)it;
+    if (exc != NULL) {
+        Py_CLEAR(mi->mi_items);
+        idk_exc_restore(exc);
+        *out = NULL;
+        return IDK_SEND_ERROR;
+    }
+    *out = mapiter_send(mi, value);
+    return *out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
 }
 
 static PyObject *mapiter_send(MapIter *mi, PyObject *value)
@@ -209,7 +213,7 @@ PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw)
     mi->mi_items = NULL;
     mi->mi_index = 0;
     mi->mi_state = MAP_WANT;
-    task = idk_task_new((PyObject *)mi);
+    task = idk_task_new_stepped((PyObject *)mi, mapiter_step);
     Py_DECREF(mi);
     return task;
 }

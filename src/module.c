@@ -30,20 +30,15 @@ PyObject *idk_timeout_arm(PyObject *self, PyObject *args);
 PyObject *idk_sleep_func(PyObject *self, PyObject *args);
 PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw);
 
-/* Subsystems in their own files register themselves here when linked in
- * (socket.c, dns.c, http_parser.c): each adds its types and functions to
- * the module and returns 0, or -1 with an exception set. */
-__attribute__((weak)) int idk_socket_module_init(PyObject *m);
-__attribute__((weak)) int idk_dns_module_init(PyObject *m);
-__attribute__((weak)) int idk_http_module_init(PyObject *m);
+/* The subsystems in their own files: each adds its types, functions and
+ * exception classes to the module and returns 0, or -1 with an exception
+ * set. */
+int idk_socket_module_init(PyObject *m);
+int idk_dns_module_init(PyObject *m);
 
 static int module_add_subsystems(PyObject *m)
 {
-    if (idk_socket_module_init != NULL && idk_socket_module_init(m) < 0)
-        return -1;
-    if (idk_dns_module_init != NULL && idk_dns_module_init(m) < 0)
-        return -1;
-    if (idk_http_module_init != NULL && idk_http_module_init(m) < 0)
+    if (idk_socket_module_init(m) < 0 || idk_dns_module_init(m) < 0)
         return -1;
     return 0;
 }

@@ -1,5 +1,6 @@
-/* task.c: IdkTask, a stream that steps a generator, a coroutine or any
- * iterator with send/throw (the C map() iterator, asyncoro's Coro driver).
+/* task.c: IdkTask, a stream that steps a generator, a coroutine, any
+ * iterator with send/throw, or a C stepper (IdkStepFn: map()'s iterator,
+ * the asyncoro driver), which it steps directly without knowing its kind.
  *
  * Invariants:
  *  - A task is stepped only from the loop's ready queue, never re-entrantly.
@@ -93,6 +94,11 @@ static void task_unlink_live(IdkTask *t)
 
 PyObject *idk_task_new(PyObject *gen)
 {
+    return idk_task_new_stepped(gen, NULL);
+}
+
+PyObject *idk_task_new_stepped(PyObject *gen, IdkStepFn step)
+{
     IdkTask *t;
     if (idk_loop_get() == NULL)
         return NULL;
@@ -103,6 +109,7 @@ PyObject *idk_task_new(PyObject *gen)
     idk_in_init(&t->base);
     t->t_out = NULL;
     t->t_gen = idk_newref(gen);
+    t->t_step = step;
     t->t_current = NULL;
     t->t_fwd = NULL;
     t->t_is_coro = idk_is_coroutine(gen);
@@ -350,26 +357,21 @@ static int task_still_waiting(IdkTask *t)
     return t->t_current != NULL;
 }
 
-/* Send value (borrowed) into what the task steps: the C iterators (map's,
- * asyncoro's Coro driver) directly, anything else as an iterator. */
+/* Send value (borrowed) into what the task steps: a C stepper directly,
+ * anything else as an iterator. */
 static int task_send(IdkTask *t, PyObject *value, PyObject **out)
 {
-    PyObject *gen = t->t_gen;
-    if (idk_mapiter_check(gen)) {
-        *out = idk_mapiter_send(gen, value);
-        return *out != NULL ? IDK_SEND_YIELD : IDK_SEND_ERROR;
-    }
-    if (idk_corodrive_check(gen))
-        return idk_corodrive_step(gen, value, NULL, out);
-    return idk_iter_send(gen, value, out);
+    if (t->t_step != NULL)
+        return t->t_step(t->t_gen, value, NULL, out);
+    return idk_iter_send(t->t_gen, value, out);
 }
 
 /* Throw exc (borrowed) into it; a coroutine gets EndOfInput for end of input. */
 static int task_throw(IdkTask *t, PyObject *exc, PyObject **out)
 {
     int r;
-    if (idk_corodrive_check(t->t_gen))
-        return idk_corodrive_step(t->t_gen, NULL, exc, out);
+    if (t->t_step != NULL)
+        return t->t_step(t->t_gen, NULL, exc, out);
     exc = t->t_is_coro ? task_coro_exc(exc) : idk_newref(exc);
     r = exc == NULL ? IDK_SEND_ERROR : idk_iter_throw(t->t_gen, exc, out);
     Py_XDECREF(exc);

@@ -3,15 +3,39 @@
  * Invariants:
  *  - An active timer holds a reference to its owner; stopping drops it.
  *  - libev fires a batch of due timers in heap order; we collect them in
- *    loop->l_fired and run them sorted by (deadline, sequence), so timers fire
+ *    the loop's TimerQueue (a loop client) and run them sorted by (deadline, sequence), so timers fire
  *    in deadline order and FIFO among equal deadlines.
  *  - Deadlines use libev's monotonic clock, refreshed at every start.
  */
 #include "core.h"
 
+/* The timers fired in one poll, on the loop (a loop client): run after the
+ * poll in deadline order. */
+typedef struct {
+    IdkLoopClient base;
+    IdkVec fired;         /* IdkTimer*: each holds the ref its owner had while active */
+} TimerQueue;
+
+static void timer_queue_flush(IdkLoopClient *c);
+
+static void timer_queue_init(IdkLoopClient *c)
+{
+    idk_vec_init(&((TimerQueue *)c)->fired);
+}
+
+static void timer_queue_release(IdkLoopClient *c)
+{
+    idk_vec_free(&((TimerQueue *)c)->fired);
+}
+
+static const IdkLoopClientKind timer_queue_kind = {
+    "timers", sizeof(TimerQueue), timer_queue_init, timer_queue_flush, NULL, timer_queue_release
+};
+
 static void timer_on_expire(struct ev_loop *ev, ev_timer *w, int revents)
 {
     IdkTimer *tm = (IdkTimer *)w;   /* tm_w is the first member */
+    TimerQueue *q = (TimerQueue *)w->data;
     (void)ev;
     (void)revents;
     if (!tm->tm_active)
@@ -20,7 +44,7 @@ static void timer_on_expire(struct ev_loop *ev, ev_timer *w, int revents)
     tm->tm_active = 0;
     idk_stats.watchers--;
     idk_stats.timers--;
-    if (idk_vec_push(&idk_loop->l_fired, tm) < 0) {
+    if (idk_vec_push(&q->fired, tm) < 0) {
         PyErr_Clear();
         tm->tm_fire(tm->tm_owner);
         Py_DECREF(tm->tm_owner);
@@ -40,8 +64,10 @@ void idk_timer_init(IdkTimer *tm, PyObject *owner, void (*fire)(PyObject *))
 int idk_timer_start(IdkTimer *tm, double delay)
 {
     IdkLoop *loop = idk_loop_get();
-    if (loop == NULL)
+    IdkLoopClient *q = idk_loop_client(&timer_queue_kind, 1);
+    if (loop == NULL || q == NULL)
         return -1;
+    tm->tm_w.data = q;
     if (tm->tm_active)
         idk_timer_stop(tm);
     if (delay != delay || delay < 0)
@@ -77,14 +103,15 @@ static int timer_cmp(const void *a, const void *b)
     return x->tm_seq < y->tm_seq ? -1 : (x->tm_seq > y->tm_seq);
 }
 
-void idk_sleep_fired_flush(IdkLoop *loop)
+static void timer_queue_flush(IdkLoopClient *c)
 {
+    TimerQueue *q = (TimerQueue *)c;
     IdkVec fired;
     int i;
-    if (loop->l_fired.n == 0)
+    if (q->fired.n == 0)
         return;
-    fired = loop->l_fired;   /* take the list: firing may add to it */
-    idk_vec_init(&loop->l_fired);
+    fired = q->fired;   /* take the list: firing may add to it */
+    idk_vec_init(&q->fired);
     if (fired.n > 1)
         qsort(idk_vec_data(&fired), fired.n, sizeof(void *), timer_cmp);
     for (i = 0; i < fired.n; i++) {

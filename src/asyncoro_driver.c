@@ -1,4 +1,4 @@
-/* corodrive.c: the iterator a task steps to run an asyncoro Coro's
+/* asyncoro_driver.c: the iterator a task steps to run an asyncoro Coro's
  * generator, so that no Python code of ours runs per yield of a Coro.
  *
  * The Coro's generators form a stack: yielding a generator runs it as a
@@ -12,15 +12,28 @@
  * asyncoro module's socket.timeout mapping); an error leaving a generator is
  * thrown into its caller.
  *
- * While a generator steps, loop->l_coro is the Coro (asyncoro's cur_coro()).
+ * While a generator steps, the loop's CoroCurrent client (a loop client)
+ * names the Coro (asyncoro's cur_coro()).  The task steps the driver through
+ * the common stepping interface (IdkStepFn).
  * When the stack is empty the driver calls ended(value, exc, tb) once: value
  * is the outermost generator's return value if not None, else the last plain
  * yield (or non-None return of the outermost), as asyncoro reports it.
  */
 #include "core.h"
 
+/* The Coro whose generator is stepping, or NULL (borrowed). */
+typedef struct {
+    IdkLoopClient base;
+    PyObject *current;
+} CoroCurrent;
+
+static const IdkLoopClientKind coro_current_kind = {
+    "asyncoro", sizeof(CoroCurrent), NULL, NULL, NULL, NULL
+};
+
 typedef struct {
     PyObject_HEAD
+    CoroCurrent *cd_current; /* the loop's, for as long as the process runs */
     PyObject *cd_coro;       /* the Coro: the current coroutine while stepping */
     PyObject *cd_stack;      /* list of generators, the innermost last */
     PyObject *cd_last;       /* the outermost's last plain yield or return, or NULL */
@@ -28,11 +41,6 @@ typedef struct {
     PyObject *cd_ended;      /* ended(value, exc, tb), called once */
     PyObject *cd_translate;  /* translate(exception) -> the exception to throw */
 } CoroDrive;
-
-int idk_corodrive_check(PyObject *o)
-{
-    return Py_TYPE(o) == &IdkCoroDrive_Type;
-}
 
 /* ---- exceptions -------------------------------------------------------------------- */
 
@@ -81,14 +89,14 @@ static int cd_step_top(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject *
 {
     Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
     PyObject *gen = idk_newref(PyList_GET_ITEM(cd->cd_stack, n - 1));
-    PyObject *saved = idk_loop->l_coro;
+    PyObject *saved = cd->cd_current->current;
     int r;
-    idk_loop->l_coro = cd->cd_coro;
+    cd->cd_current->current = cd->cd_coro;
     if (exc != NULL)
         r = idk_iter_throw(gen, exc, got);
     else
         r = idk_iter_send(gen, value, got);
-    idk_loop->l_coro = saved;
+    cd->cd_current->current = saved;
     Py_DECREF(gen);
     return r;
 }
@@ -187,8 +195,8 @@ static int cd_run(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **out)
     return r;
 }
 
-/* The task's step: send value (borrowed) or throw exc (borrowed idk exc). */
-int idk_corodrive_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
+/* The task's step (IdkStepFn): send value or throw exc. */
+static int cd_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
 {
     CoroDrive *cd = (CoroDrive *)it;
     PyObject *pending = cd->cd_pending;
@@ -278,6 +286,7 @@ PyObject *idk_corodrive_func(PyObject *self, PyObject *args)
 {
     PyObject *coro, *gen, *ended, *translate, *task;
     CoroDrive *cd;
+    CoroCurrent *current;
     (void)self;
     if (!PyArg_ParseTuple(args, "OOOO:coro_drive", &coro, &gen, &ended, &translate))
         return NULL;
@@ -285,11 +294,13 @@ PyObject *idk_corodrive_func(PyObject *self, PyObject *args)
         idk_err_repr(PyExc_TypeError, "coro_drive() needs a generator, got ", gen, "");
         return NULL;
     }
-    if (idk_loop_get() == NULL)
+    current = (CoroCurrent *)idk_loop_client(&coro_current_kind, 1);
+    if (current == NULL)
         return NULL;
     cd = IDK_ALLOC(CoroDrive, &IdkCoroDrive_Type);
     if (cd == NULL)
         return NULL;
+    cd->cd_current = current;
     cd->cd_coro = idk_newref(coro);
     cd->cd_stack = PyList_New(0);
     cd->cd_last = NULL;
@@ -300,7 +311,7 @@ PyObject *idk_corodrive_func(PyObject *self, PyObject *args)
         Py_DECREF(cd);
         return NULL;
     }
-    task = idk_task_new((PyObject *)cd);
+    task = idk_task_new_stepped((PyObject *)cd, cd_step);
     Py_DECREF(cd);
     return task;
 }
@@ -308,10 +319,11 @@ PyObject *idk_corodrive_func(PyObject *self, PyObject *args)
 /* _core.coro_current(): the Coro whose generator is stepping, or None. */
 PyObject *idk_coro_current_func(PyObject *self, PyObject *unused)
 {
+    CoroCurrent *current = (CoroCurrent *)idk_loop_client(&coro_current_kind, 0);
     (void)self;
     (void)unused;
-    if (idk_loop != NULL && idk_loop->l_coro != NULL)
-        return idk_newref(idk_loop->l_coro);
+    if (current != NULL && current->current != NULL)
+        return idk_newref(current->current);
     Py_RETURN_NONE;
 }
 

@@ -1,4 +1,4 @@
-/* streamfunc.c: what @idiokit.stream returns: a callable that calls the
+/* stream_function.c: what @idiokit.stream returns: a callable that calls the
  * decorated generator (or async def) function and runs the result as a task,
  * with no Python frame of ours per call.
  *
