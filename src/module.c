@@ -13,7 +13,10 @@ PyObject *idk_logger = NULL;
 IdkStats idk_stats = {0, 0, 0, 0, 0};
 
 int idk_task_type_ready(void);
-int idk_leaf_types_ready(void);
+int idk_next_send_types_ready(void);
+int idk_event_type_ready(void);
+int idk_delivery_type_ready(void);
+int idk_await_type_ready(void);
 int idk_pipe_types_ready(void);
 int idk_timer_types_ready(void);
 int idk_mapiter_type_ready(void);
@@ -178,7 +181,9 @@ static PyMethodDef module_methods[] = {
 static int module_add_types(PyObject *m)
 {
     if (idk_stream_types_ready() < 0 || idk_task_type_ready() < 0
-            || idk_leaf_types_ready() < 0 || idk_pipe_types_ready() < 0
+            || idk_next_send_types_ready() < 0 || idk_event_type_ready() < 0
+            || idk_delivery_type_ready() < 0 || idk_await_type_ready() < 0
+            || idk_pipe_types_ready() < 0
             || idk_timer_types_ready() < 0 || idk_mapiter_type_ready() < 0
             || idk_corodrive_type_ready() < 0
             || idk_loop_type_ready() < 0 || idk_streamfunc_type_ready() < 0)

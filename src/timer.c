@@ -1,4 +1,5 @@
-/* timer.c: one-shot timers on libev, and timer.timeout(t, stream, exc).
+/* timer.c: one-shot timers on libev, sleep(delay[, exc]) (Sleep: an Event
+ * completed by a timer) and timer.timeout(t, stream, exc).
  *
  * Invariants:
  *  - An active timer holds a reference to its owner; stopping drops it.
@@ -7,7 +8,7 @@
  *    in deadline order and FIFO among equal deadlines.
  *  - Deadlines use libev's monotonic clock, refreshed at every start.
  */
-#include "core.h"
+#include "leaf.h"
 
 /* The timers fired in one poll, on the loop (a loop client): run after the
  * poll in deadline order. */
@@ -123,6 +124,117 @@ static void timer_queue_flush(IdkLoopClient *c)
     idk_vec_free(&fired);
 }
 
+/* ---- Sleep: an Event completed by a timer --------------------------------------------- */
+
+typedef struct {
+    IdkInStream base;
+    IdkTask *l_host;      /* as IdkLeaf */
+    IdkTimer sl_timer;
+    PyObject *sl_exc;     /* raise this when the timer fires, or NULL */
+} IdkSleep;
+
+void idk_sleep_stop_timer(IdkStream *sleep)
+{
+    idk_timer_stop(&((IdkSleep *)sleep)->sl_timer);
+}
+
+static void sleep_fire(PyObject *owner)
+{
+    IdkSleep *sl = (IdkSleep *)owner;
+    if (sl->sl_exc != NULL) {
+        PyObject *exc = sl->sl_exc;
+        sl->sl_exc = NULL;
+        idk_event_complete((IdkStream *)sl, IDK_RAISED, exc);
+        Py_DECREF(exc);
+    } else {
+        PyObject *args = PyTuple_New(0);
+        idk_event_complete((IdkStream *)sl, IDK_RETURNED, args);
+        Py_XDECREF(args);
+    }
+}
+
+static void sleep_on_input(IdkStream *s, int which)
+{
+    (void)which;
+    if (idk_leaf_take_and_finish(s, 0))
+        idk_timer_stop(&((IdkSleep *)s)->sl_timer);
+}
+
+static const IdkKind sleep_kind = {
+    "sleep", idk_leaf_attach_no_msgs, idk_leaf_detach_no_msgs, NULL, idk_in_input,
+    sleep_on_input, NULL, 1, NULL, NULL
+};
+
+static IdkSleep *sleep_alloc(PyObject *exc)
+{
+    IdkSleep *sl = (IdkSleep *)idk_leaf_alloc(&IdkSleep_Type, &sleep_kind, 0);
+    if (sl == NULL)
+        return NULL;
+    sl->sl_exc = idk_xnewref(exc);
+    if (exc == NULL)
+        idk_leaf_untracked(&sl->base);   /* with an exception it may be in cycles */
+    idk_timer_init(&sl->sl_timer, (PyObject *)sl, sleep_fire);
+    return sl;
+}
+
+/* sleep(delay[, exc]): an Event that succeeds (or raises exc) after delay
+ * seconds of monotonic time; delay <= 0 is done at once, so yielding it
+ * costs one turn of the ready queue. */
+PyObject *idk_sleep_new(double delay, PyObject *exc)
+{
+    IdkSleep *sl = sleep_alloc(exc);
+    if (sl == NULL)
+        return NULL;
+    if (delay > 0 || exc != NULL) {
+        if (idk_timer_start(&sl->sl_timer, delay > 0 ? delay : 0.0) < 0) {
+            Py_DECREF(sl);
+            return NULL;
+        }
+    } else {
+        PyObject *args = PyTuple_New(0);
+        if (args == NULL) {
+            Py_DECREF(sl);
+            return NULL;
+        }
+        idk_event_complete((IdkStream *)sl, IDK_RETURNED, args);
+        Py_DECREF(args);
+    }
+    return (PyObject *)sl;
+}
+
+/* A sleep(0) that is not done at once but at the loop's next poll, so that a
+ * throw() into the task waiting on it interrupts it (asyncoro's plain yield
+ * point: other coroutines and I/O run, and terminate() gets through). */
+PyObject *idk_sleep_turn_new(void)
+{
+    IdkSleep *sl = sleep_alloc(NULL);
+    if (sl != NULL && idk_timer_start(&sl->sl_timer, 0.0) < 0)
+        Py_CLEAR(sl);
+    return (PyObject *)sl;
+}
+
+static int sleep_clear(IdkSleep *sl)
+{
+    idk_timer_stop(&sl->sl_timer);
+    Py_CLEAR(sl->sl_exc);
+    return idk_leaf_clear(&sl->base);
+}
+
+static int sleep_traverse(IdkSleep *sl, visitproc visit, void *arg)
+{
+    Py_VISIT(sl->sl_exc);
+    return idk_leaf_traverse(&sl->base, visit, arg);
+}
+
+static void sleep_dealloc(IdkSleep *sl)
+{
+    PyObject_GC_UnTrack(sl);
+    sleep_clear(sl);
+    idk_stream_base_dealloc(&sl->base.base);
+}
+
+PyTypeObject IdkSleep_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.Sleep", .tp_basicsize = sizeof(IdkSleep)};
+
 /* ---- timeout(t, stream, exc): throw exc into stream after t seconds ------------------ */
 
 typedef struct {
@@ -234,9 +346,14 @@ PyObject *idk_sleep_func(PyObject *self, PyObject *args)
     return r;
 }
 
+/* After Event's (Sleep derives from it). */
 int idk_timer_types_ready(void)
 {
     IdkTimeout_Type.tp_flags = IDK_TPFLAGS_DEFAULT;
     IdkTimeout_Type.tp_dealloc = (destructor)timeout_dealloc;
-    return PyType_Ready(&IdkTimeout_Type);
+    if (PyType_Ready(&IdkTimeout_Type) < 0)
+        return -1;
+    return idk_leaf_type_ready(&IdkSleep_Type, &IdkEvent_Type, (destructor)sleep_dealloc,
+                               (traverseproc)sleep_traverse, (inquiry)sleep_clear,
+                               "An Event completed by a timer.");
 }
