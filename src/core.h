@@ -93,6 +93,22 @@ static inline void idk_vec_free(IdkVec *v)
     idk_vec_init(v);
 }
 
+/* A copy of a vector's items to walk while callbacks change it; on the
+ * stack when small. */
+#define IDK_SNAPSHOT_INLINE 8
+typedef struct {
+    int n;
+    void **items;
+    void *inl[IDK_SNAPSHOT_INLINE];
+} IdkVecSnapshot;
+
+int idk_vec_snapshot(IdkVecSnapshot *s, IdkVec *v);   /* -1: out of memory, empty */
+static inline void idk_vec_snapshot_free(IdkVecSnapshot *s)
+{
+    if (s->items != s->inl)
+        PyMem_Free(s->items);
+}
+
 /* ---- channels -------------------------------------------------------------- */
 
 typedef struct IdkQNode IdkQNode;
