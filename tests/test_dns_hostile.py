@@ -106,10 +106,11 @@ def test_every_misbehaviour_at_once(resolver):
         idiokit.stop(results)
 
     results = outcome(all_kinds())
-    # One server misbehaving in every way at once: a reset TCP connection or
-    # an error on the UDP socket makes c-ares fail the server's other
+    # One server misbehaving in every way at once: an error on the UDP
+    # socket (an empty datagram) makes c-ares 1.18 fail the server's other
     # queries in flight too, so any query may end with a DNSError; none may
-    # hang, crash or give a wrong answer.
+    # hang, crash or give a wrong answer.  (A reset TCP connection no longer
+    # does: see test_cut_answers_fail_only_their_own_query.)
     right = {"ok": ["192.0.2.1"], "badid": ["192.0.2.77"], "tcpok": ["192.0.2.88"]}
     assert sorted(results) == sorted(kinds)
     for kind, outcomes in results.items():
@@ -160,4 +161,70 @@ def test_chain_of_16_hops_is_followed_and_17_is_an_error(resolver):
     assert [rr.data.ip for rr in records] == ["192.0.2.1"]
     result = outcome(resolver.query("hop17.example.test", 1))
     assert isinstance(result, dns.DNSError) and "longer than 16" in str(result), result
+    assert_clean(resolver)
+
+
+# ---- issue 22: found by hostile probing ------------------------------------------
+
+
+def storm(resolver, bad, n=140, every=7):
+    """n queries at once on one resolver, one name in `every` of kind
+    `bad`, the others "ok": [(kind, result or exception class, message)]."""
+    import idiokit
+
+    @idiokit.stream
+    def main():
+        kinds = [bad if i % every == 0 else "ok" for i in range(n)]
+        queries = [(kind, dns.a(kind + ".example.test", resolver)) for kind in kinds]
+        results = []
+        for kind, query in queries:
+            try:
+                results.append((kind, (yield query), None))
+            except dns.DNSError as error:
+                results.append((kind, type(error), str(error)))
+        idiokit.stop(results)
+
+    return outcome(main())
+
+
+@pytest.mark.parametrize("bad", ["huge", "hugetc", "tc"])
+def test_cut_answers_fail_only_their_own_query(fake, bad):
+    # "huge": a 64 KB UDP answer without TC (c-ares reads 512 bytes of it),
+    # "hugetc": TC over UDP, both then served in full over TCP (4,000
+    # records); "tc": TC over UDP, then the TCP connection is reset.  Before
+    # the fix, c-ares moved such a query to its TCP connection to the server,
+    # and a failing TCP connection failed every query in flight to that
+    # server with "Could not contact DNS servers" (102 of 120 here).
+    resolver = dns.Resolver([fake.server], timeout=2, tries=3, search=())
+    results = storm(resolver, bad)
+    assert len(results) == 140
+    for kind, result, message in results:
+        if kind == "ok":
+            assert result == ["192.0.2.1"], (kind, result, message)
+        elif isinstance(result, list):
+            assert bad != "tc" and len(result) == 4000
+        else:
+            assert issubclass(result, dns.DNSError), (kind, result, message)
+    if bad == "huge":
+        assert [r for k, r, _ in results if k == bad] == [[
+            "10.%d.%d.%d" % (i // 65536, (i // 256) % 256, i % 256) for i in range(4000)]] * 20
+    assert_clean(resolver)
+
+
+def test_a_cut_answer_is_asked_again_over_tcp_of_the_same_server(resolver, fake):
+    del fake.queries[:]
+    assert len(outcome(dns.a("hugetc.example.test", resolver))) == 4000
+    assert ("udp", "hugetc") in fake.queries and ("tcp", "hugetc") in fake.queries
+    assert_clean(resolver)
+
+
+@pytest.mark.parametrize("flaw", ["loop", "past", "count"])
+@pytest.mark.parametrize("lookup", ["txt", "mx"])
+def test_malformed_txt_and_mx_answers_are_message_errors(resolver, lookup, flaw):
+    # A compression loop, a pointer past the end, an answer count of 65,535
+    # with one record: c-ares reports a bad name (it was a ValueError).
+    result = outcome(getattr(dns, lookup)(lookup + flaw + ".example.test", resolver))
+    assert isinstance(result, dns.MessageError), result
+    assert not isinstance(result, ValueError)
+    assert result.args[1] == lookup + flaw + ".example.test"
     assert_clean(resolver)

@@ -1,40 +1,18 @@
-"""The exceptions of idiokit.dns, with the original's classes and fields."""
+"""The exceptions of idiokit.dns, with the original's classes and fields.
+
+They are made by the C core (src/dns_errors.c), which raises them without
+calling back into Python: DNSError and its subclasses DNSTimeout, NoData,
+MessageError and ResponseError (.rcode and .string, for example 3 and
+"name error")."""
 from __future__ import absolute_import
 
+from .. import _core
+
+DNSError = _core.DNSError
+DNSTimeout = _core.DNSTimeout
+NoData = _core.NoData
+MessageError = _core.MessageError
+ResponseError = _core.ResponseError
+
 # rcode -> the original's description (RFC 1035 section 4.1.1).
-RCODE_STRINGS = {
-    1: "format error",
-    2: "server failure",
-    3: "name error",
-    4: "not implemented",
-    5: "refused",
-}
-
-
-class DNSError(Exception):
-    """Every DNS failure is one of these (a malformed name is a ValueError)."""
-
-
-class DNSTimeout(DNSError):
-    """Every try at every server timed out."""
-
-
-class NoData(DNSError):
-    """The name exists but has no records of the asked type (NOERROR, empty)."""
-
-
-class MessageError(DNSError):
-    """A server's reply could not be parsed."""
-
-
-class ResponseError(DNSError):
-    """The server answered with an error rcode: .rcode and .string,
-    for example 3 and "name error" (NXDOMAIN)."""
-
-    def __init__(self, rcode):
-        self.rcode = rcode
-        self.string = RCODE_STRINGS.get(rcode, "unknown error")
-        DNSError.__init__(self, rcode, self.string)
-
-    def __str__(self):
-        return "%s (rcode %d)" % (self.string, self.rcode)
+RCODE_STRINGS = _core.DNS_RCODE_STRINGS

@@ -5,8 +5,12 @@ from __future__ import absolute_import
 import random
 from collections import namedtuple
 
-MX = namedtuple("MX", "preference exchange")
-SRV = namedtuple("SRV", "priority weight port target")
+from .. import _core
+
+# namedtuples made by the C core (src/dns_errors.c), which builds the records
+# of mx() and srv() answers without calling back into Python.
+MX = _core.DnsMX
+SRV = _core.DnsSRV
 
 # Resolver.query's records, with the fields of the original's RR objects.
 # ttl is None where c-ares (1.18) does not report it: it does for A and AAAA.

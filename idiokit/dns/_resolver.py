@@ -1,5 +1,5 @@
 """Resolver and the lookup streams of idiokit.dns over idiokit._core's
-c-ares binding (src/dns.c): c-ares speaks the protocol; this module checks
+c-ares binding (src/dns_*.c): c-ares speaks the protocol; this module checks
 arguments, consults the hosts file and picks the channel."""
 from __future__ import absolute_import
 
@@ -9,11 +9,8 @@ import socket
 import idiokit
 from .. import _core
 from . import _conf, _hosts, _records
-from ._errors import DNSError, DNSTimeout, ResponseError, NoData, MessageError
+from ._errors import DNSError
 from ._names import encode_name, parse_ip, reverse_name
-from ._records import MX, SRV
-
-_core._dns_setup(DNSError, DNSTimeout, ResponseError, NoData, MessageError, MX, SRV)
 
 A, NS, CNAME, PTR, MX_TYPE, TXT, AAAA, SRV_TYPE = 1, 2, 5, 12, 15, 16, 28, 33
 _TYPES = frozenset([A, NS, CNAME, PTR, MX_TYPE, TXT, AAAA, SRV_TYPE])

@@ -72,6 +72,45 @@ def chain_reply(qid, kind, question):
     return None
 
 
+def rr(rtype, rdata, name=b"\xc0\x0c"):
+    return name + struct.pack(">HHIH", rtype, 1, 60, len(rdata)) + rdata
+
+
+def broken_rdata_reply(qid, kind, question):
+    """TXT and MX answers broken in their records: "<t>loop" (the MX target
+    or the TXT owner name is a compression pointer to itself), "<t>past" (a
+    pointer past the end of the message), "<t>count" (an answer count of
+    65,535 with one record), for <t> "txt" or "mx".  None for other kinds."""
+    for prefix, rtype in (("txt", 16), ("mx", 15)):
+        if not kind.startswith(prefix):
+            continue
+        flaw = kind[len(prefix):]
+        an = 65535 if flaw == "count" else 1
+        head = header(qid, an=an) + question
+        here = len(head)
+        if flaw == "loop":
+            ptr = struct.pack(">H", 0xc000 | here) if rtype == 16 else None
+            if rtype == 16:
+                return head + rr(16, b"\x03abc", name=ptr)
+            # the MX target starts 12 bytes into the RR (2 name + 10 fixed + 2 pref)
+            return head + rr(15, struct.pack(">H", 10) + struct.pack(">H", 0xc000 | (here + 14)))
+        if flaw == "past":
+            ptr = struct.pack(">H", 0xc000 | 0x3fff)
+            if rtype == 16:
+                return head + rr(16, b"\x03abc", name=ptr)
+            return head + rr(15, struct.pack(">H", 10) + ptr)
+        if flaw == "count":
+            data = b"\x03abc" if rtype == 16 else struct.pack(">H", 10) + b"\x02mx\xc0\x0c"
+            return head + rr(rtype, data)
+    return None
+
+
+def huge_reply(qid, question, count=4000):
+    """An A answer of `count` records (4,000: about 64 KB)."""
+    ips = ["10.%d.%d.%d" % (i // 65536, (i // 256) % 256, i % 256) for i in range(count)]
+    return a_reply(qid, question, ips)
+
+
 def udp_replies(qid, kind, question):
     """The datagrams sent back for a query of `kind` (a list; may be empty)."""
     if kind == "empty":
@@ -110,6 +149,13 @@ def udp_replies(qid, kind, question):
         return [a_reply(qid, other, ["192.0.2.1"])]
     if kind == "ok":
         return [a_reply(qid, question, ["192.0.2.1"])]
+    if kind == "huge":
+        return [huge_reply(qid, question)]
+    if kind == "hugetc":
+        return [header(qid, QR | RD | RA | TC) + question]
+    broken = broken_rdata_reply(qid, kind, question)
+    if broken is not None:
+        return [broken]
     chained = chain_reply(qid, kind, question)
     if chained is not None:
         return [chained]
@@ -204,8 +250,11 @@ class FakeDNS(object):
             return
         qid, kind, question, _ = parsed
         self.queries.append(("tcp", kind))
-        if kind == "tcpok":
-            reply = a_reply(qid, question, ["192.0.2.88"])
+        if kind in ("tcpok", "huge", "hugetc"):
+            if kind == "tcpok":
+                reply = a_reply(qid, question, ["192.0.2.88"])
+            else:
+                reply = huge_reply(qid, question)
             conn.sendall(struct.pack(">H", len(reply)) + reply)
             return
         # Reset the connection: close with SO_LINGER 0.
