@@ -40,13 +40,13 @@ typedef struct {
     PyObject *cd_pending;    /* the plain value to send back after its turn, or NULL */
     PyObject *cd_ended;      /* ended(value, exc, tb), called once */
     PyObject *cd_translate;  /* translate(exception) -> the exception to throw */
-} CoroDrive;
+} AsyncoroDriver;
 
 /* ---- exceptions -------------------------------------------------------------------- */
 
 /* The exc to throw into the coroutine for a stream's error exc (borrowed);
  * new reference.  If translating fails, that error is thrown instead. */
-static PyObject *cd_translated(CoroDrive *cd, PyObject *exc)
+static PyObject *cd_translated(AsyncoroDriver *cd, PyObject *exc)
 {
     PyObject *value = idk_exc_value(exc), *info, *mapped, *r;
     mapped = PyObject_CallFunctionObjArgs(cd->cd_translate, value, NULL);
@@ -85,7 +85,7 @@ static PyObject *cd_stop_value(PyObject *exc)
 /* ---- the stack -------------------------------------------------------------------------- */
 
 /* Step the innermost generator with value or exc (both borrowed). */
-static int cd_step_top(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **got)
+static int cd_step_top(AsyncoroDriver *cd, PyObject *value, PyObject *exc, PyObject **got)
 {
     Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
     PyObject *gen = idk_newref(PyList_GET_ITEM(cd->cd_stack, n - 1));
@@ -102,7 +102,7 @@ static int cd_step_top(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject *
 }
 
 /* The innermost generator ended; a return value (new ref) or the exc. */
-static void cd_pop(CoroDrive *cd, PyObject **value, PyObject **exc)
+static void cd_pop(AsyncoroDriver *cd, PyObject **value, PyObject **exc)
 {
     Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
     if (PyList_SetSlice(cd->cd_stack, n - 1, n, NULL) < 0) {
@@ -118,7 +118,7 @@ static void cd_pop(CoroDrive *cd, PyObject **value, PyObject **exc)
 
 /* The coroutine yielded `got` (stolen).  Returns 1 with *out set if the task
  * is to wait on it; 0 to go on stepping with *value or *exc. */
-static int cd_yielded(CoroDrive *cd, PyObject *got, PyObject **out, PyObject **value,
+static int cd_yielded(AsyncoroDriver *cd, PyObject *got, PyObject **out, PyObject **value,
                       PyObject **exc)
 {
     if (IdkStream_Check(got)) {
@@ -147,7 +147,7 @@ static int cd_yielded(CoroDrive *cd, PyObject *got, PyObject **out, PyObject **v
 
 /* The stack is empty: tell the Coro how it ended (errors in that call are
  * reported, not raised: the coroutine has ended either way). */
-static int cd_end(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **out)
+static int cd_end(AsyncoroDriver *cd, PyObject *value, PyObject *exc, PyObject **out)
 {
     PyObject *r, *info = NULL;
     if (exc != NULL) {
@@ -170,7 +170,7 @@ static int cd_end(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **out)
 
 /* Step until the coroutine waits on a stream or ends; value and exc are
  * owned, exactly one of them set. */
-static int cd_run(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **out)
+static int cd_run(AsyncoroDriver *cd, PyObject *value, PyObject *exc, PyObject **out)
 {
     int r;
     while (PyList_GET_SIZE(cd->cd_stack) > 0) {
@@ -198,7 +198,7 @@ static int cd_run(CoroDrive *cd, PyObject *value, PyObject *exc, PyObject **out)
 /* The task's step (IdkStepFn): send value or throw exc. */
 static int cd_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
 {
-    CoroDrive *cd = (CoroDrive *)it;
+    AsyncoroDriver *cd = (AsyncoroDriver *)it;
     PyObject *pending = cd->cd_pending;
     cd->cd_pending = NULL;
     if (PyList_GET_SIZE(cd->cd_stack) == 0) {
@@ -215,7 +215,7 @@ static int cd_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
 
 /* ---- the Python face (for a task's close() on a bad yield, and repr) ----------------------- */
 
-static PyObject *cd_close(CoroDrive *cd, PyObject *unused)
+static PyObject *cd_close(AsyncoroDriver *cd, PyObject *unused)
 {
     (void)unused;
     while (PyList_GET_SIZE(cd->cd_stack) > 0) {
@@ -231,13 +231,13 @@ static PyObject *cd_close(CoroDrive *cd, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyObject *cd_get_name(CoroDrive *cd, void *closure)
+static PyObject *cd_get_name(AsyncoroDriver *cd, void *closure)
 {
     (void)closure;
     return PyObject_GetAttrString(cd->cd_coro, "name");
 }
 
-static int cd_traverse(CoroDrive *cd, visitproc visit, void *arg)
+static int cd_traverse(AsyncoroDriver *cd, visitproc visit, void *arg)
 {
     Py_VISIT(cd->cd_coro);
     Py_VISIT(cd->cd_stack);
@@ -248,7 +248,7 @@ static int cd_traverse(CoroDrive *cd, visitproc visit, void *arg)
     return 0;
 }
 
-static int cd_clear(CoroDrive *cd)
+static int cd_clear(AsyncoroDriver *cd)
 {
     Py_CLEAR(cd->cd_coro);
     Py_CLEAR(cd->cd_stack);
@@ -259,7 +259,7 @@ static int cd_clear(CoroDrive *cd)
     return 0;
 }
 
-static void cd_dealloc(CoroDrive *cd)
+static void cd_dealloc(AsyncoroDriver *cd)
 {
     PyObject_GC_UnTrack(cd);
     cd_clear(cd);
@@ -276,16 +276,16 @@ static PyGetSetDef cd_getset[] = {
     {NULL, NULL, NULL, NULL, NULL}
 };
 
-PyTypeObject IdkCoroDrive_Type = {
+PyTypeObject IdkAsyncoroDriver_Type = {
     PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "idiokit._core.coro_driver",
-    .tp_basicsize = sizeof(CoroDrive)
+    .tp_basicsize = sizeof(AsyncoroDriver)
 };
 
 /* _core.coro_drive(coro, gen, ended, translate) -> the stream running gen. */
-PyObject *idk_corodrive_func(PyObject *self, PyObject *args)
+PyObject *idk_asyncoro_driver_func(PyObject *self, PyObject *args)
 {
     PyObject *coro, *gen, *ended, *translate, *task;
-    CoroDrive *cd;
+    AsyncoroDriver *cd;
     CoroCurrent *current;
     (void)self;
     if (!PyArg_ParseTuple(args, "OOOO:coro_drive", &coro, &gen, &ended, &translate))
@@ -297,7 +297,7 @@ PyObject *idk_corodrive_func(PyObject *self, PyObject *args)
     current = (CoroCurrent *)idk_loop_client(&coro_current_kind, 1);
     if (current == NULL)
         return NULL;
-    cd = IDK_ALLOC(CoroDrive, &IdkCoroDrive_Type);
+    cd = IDK_ALLOC(AsyncoroDriver, &IdkAsyncoroDriver_Type);
     if (cd == NULL)
         return NULL;
     cd->cd_current = current;
@@ -327,14 +327,14 @@ PyObject *idk_coro_current_func(PyObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-int idk_corodrive_type_ready(void)
+int idk_asyncoro_driver_type_ready(void)
 {
-    IdkCoroDrive_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
-    IdkCoroDrive_Type.tp_dealloc = (destructor)cd_dealloc;
-    IdkCoroDrive_Type.tp_traverse = (traverseproc)cd_traverse;
-    IdkCoroDrive_Type.tp_clear = (inquiry)cd_clear;
-    IdkCoroDrive_Type.tp_methods = cd_methods;
-    IdkCoroDrive_Type.tp_getset = cd_getset;
-    IdkCoroDrive_Type.tp_doc = "Runs an asyncoro Coro's generators (idiokit.asyncoro).";
-    return PyType_Ready(&IdkCoroDrive_Type);
+    IdkAsyncoroDriver_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
+    IdkAsyncoroDriver_Type.tp_dealloc = (destructor)cd_dealloc;
+    IdkAsyncoroDriver_Type.tp_traverse = (traverseproc)cd_traverse;
+    IdkAsyncoroDriver_Type.tp_clear = (inquiry)cd_clear;
+    IdkAsyncoroDriver_Type.tp_methods = cd_methods;
+    IdkAsyncoroDriver_Type.tp_getset = cd_getset;
+    IdkAsyncoroDriver_Type.tp_doc = "Runs an asyncoro Coro's generators (idiokit.asyncoro).";
+    return PyType_Ready(&IdkAsyncoroDriver_Type);
 }

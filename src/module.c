@@ -20,11 +20,11 @@ int idk_await_type_ready(void);
 int idk_pipe_types_ready(void);
 int idk_timer_types_ready(void);
 int idk_mapiter_type_ready(void);
-int idk_corodrive_type_ready(void);
-PyObject *idk_corodrive_func(PyObject *self, PyObject *args);
+int idk_asyncoro_driver_type_ready(void);
+PyObject *idk_asyncoro_driver_func(PyObject *self, PyObject *args);
 PyObject *idk_coro_current_func(PyObject *self, PyObject *unused);
 int idk_loop_type_ready(void);
-int idk_streamfunc_type_ready(void);
+int idk_stream_function_type_ready(void);
 PyObject *idk_stream_function(PyObject *self, PyObject *func);
 PyObject *idk_loop_run_func(PyObject *self, PyObject *arg);
 PyObject *idk_loop_post_func(PyObject *self, PyObject *args);
@@ -168,7 +168,7 @@ static PyMethodDef module_methods[] = {
     {"timeout", idk_timeout_arm, METH_VARARGS, "timeout(delay, stream, exc) -> stream"},
     {"map", (PyCFunction)(void (*)(void))idk_map_func, METH_VARARGS | METH_KEYWORDS,
      "map(func, *args, **kw): a flat-map stream; func None consumes."},
-    {"coro_drive", idk_corodrive_func, METH_VARARGS,
+    {"coro_drive", idk_asyncoro_driver_func, METH_VARARGS,
      "coro_drive(coro, gen, ended, translate): the stream running an asyncoro Coro."},
     {"coro_current", idk_coro_current_func, METH_NOARGS,
      "The asyncoro Coro whose generator is running, or None."},
@@ -185,8 +185,8 @@ static int module_add_types(PyObject *m)
             || idk_delivery_type_ready() < 0 || idk_await_type_ready() < 0
             || idk_pipe_types_ready() < 0
             || idk_timer_types_ready() < 0 || idk_mapiter_type_ready() < 0
-            || idk_corodrive_type_ready() < 0
-            || idk_loop_type_ready() < 0 || idk_streamfunc_type_ready() < 0)
+            || idk_asyncoro_driver_type_ready() < 0
+            || idk_loop_type_ready() < 0 || idk_stream_function_type_ready() < 0)
         return -1;
     Py_INCREF(&IdkStream_Type);
     Py_INCREF(&IdkNext_Type);

@@ -110,7 +110,7 @@ PyObject *idk_stream_function(PyObject *self, PyObject *func)
     return (PyObject *)sf;
 }
 
-int idk_streamfunc_type_ready(void)
+int idk_stream_function_type_ready(void)
 {
     IdkStreamFunc_Type.tp_flags = IDK_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC;
     IdkStreamFunc_Type.tp_call = (ternaryfunc)sf_call;
