@@ -331,8 +331,6 @@ IdkLoop *idk_loop_get(void)
     return idk_loop;
 }
 
-/* ---- running ------------------------------------------------------------------------------ */
-
 /* ---- clients ----------------------------------------------------------------------------- */
 
 IdkLoopClient *idk_loop_client(const IdkLoopClientKind *kind, int create)
@@ -392,6 +390,8 @@ static void loop_free_clients(IdkLoop *loop)
         PyMem_Free(c);
     }
 }
+
+/* ---- running ------------------------------------------------------------------------------ */
 
 static int loop_poll(IdkLoop *loop)
 {
