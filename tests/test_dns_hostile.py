@@ -106,11 +106,11 @@ def test_every_misbehaviour_at_once(resolver):
         idiokit.stop(results)
 
     results = outcome(all_kinds())
-    # One server misbehaving in every way at once: an error on the UDP
-    # socket (an empty datagram) makes c-ares 1.18 fail the server's other
-    # queries in flight too, so any query may end with a DNSError; none may
-    # hang, crash or give a wrong answer.  (A reset TCP connection no longer
-    # does: see test_cut_answers_fail_only_their_own_query.)
+    # One server misbehaving in every way at once: any query may end with a
+    # DNSError (a misbehaving answer may also delay the good ones past their
+    # tries on a loaded machine); none may hang, crash or give a wrong
+    # answer.  (A reset TCP connection no longer fails the server's other
+    # queries: see test_cut_answers_fail_only_their_own_query.)
     right = {"ok": ["192.0.2.1"], "badid": ["192.0.2.77"], "tcpok": ["192.0.2.88"]}
     assert sorted(results) == sorted(kinds)
     for kind, outcomes in results.items():
@@ -227,4 +227,33 @@ def test_malformed_txt_and_mx_answers_are_message_errors(resolver, lookup, flaw)
     assert isinstance(result, dns.MessageError), result
     assert not isinstance(result, ValueError)
     assert result.args[1] == lookup + flaw + ".example.test"
+    assert_clean(resolver)
+
+
+def test_a_reset_tcp_connection_leaves_the_queries_in_flight_alone(fake):
+    # Three queries wait for answers that never come; then a TC answer whose
+    # TCP connection is reset.  Before the fix all four ended at once with
+    # "Could not contact DNS servers"; now the waiting ones time out on
+    # their own and only the cut one fails.
+    import idiokit
+
+    resolver = dns.Resolver([fake.server], timeout=0.3, tries=1, search=())
+
+    @idiokit.stream
+    def main():
+        waiting = [dns.a("silent.example.test", resolver) for _ in range(3)]
+        yield idiokit.sleep(0.05)
+        cut = dns.a("tc.example.test", resolver)
+        results = []
+        for query in waiting + [cut]:
+            try:
+                results.append((yield query))
+            except dns.DNSError as error:
+                results.append(error)
+        idiokit.stop(results)
+
+    results = outcome(main())
+    assert [type(r) for r in results[:3]] == [dns.DNSTimeout] * 3
+    assert isinstance(results[3], dns.DNSError)
+    assert "Could not contact" in str(results[3])
     assert_clean(resolver)
