@@ -8,13 +8,16 @@ each case once per tree, in an order that alternates from round to round,
 each run a fresh process pinned to CORE (default 1) with taskset.  Printed:
 per case, the median of the per-round ratios NEW/BASE of the primary figure
 (rate: higher is better; sleeps' overhead: lower is better) and the medians
-of both trees.  The machine is shared: the rounds are paired so that a burst
+of both trees; then the same for the process's CPU time (user + system,
+start-up included: lower is better), which waiting for a core does not
+inflate.  The machine is shared: the rounds are paired so that a burst
 of load hits both sides of a ratio alike.
 """
 from __future__ import print_function
 
 import json
 import os
+import resource
 import subprocess
 import sys
 
@@ -32,8 +35,14 @@ def run(tree, workload, args, core):
     cmd = ["taskset", "-c", str(core), os.path.join(tree, ".venv", "bin", "python"),
            os.path.join(BENCH, "lib", "launch.py"),
            os.path.join(BENCH, "workloads", workload, "idiokit.py")] + args
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.check_output(cmd, env=env).decode()
-    return json.loads(out.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.strip().splitlines()[-1])
+    # CPU time of the whole process (start-up included, the same on both
+    # sides): waiting for a core on a loaded machine does not count in it.
+    result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return result
 
 
 def median(xs):
@@ -48,14 +57,21 @@ def main():
     core = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     for name, workload, args, key in CASES:
         got = {base: [], new: []}
+        cpu = {base: [], new: []}
         for i in range(rounds):
             order = (base, new) if i % 2 == 0 else (new, base)
             for tree in order:
-                got[tree].append(run(tree, workload, args, core)[key])
+                result = run(tree, workload, args, core)
+                got[tree].append(result[key])
+                cpu[tree].append(result["cpu"])
         ratios = [n / b for n, b in zip(got[new], got[base])]
+        cpu_ratios = [n / b for n, b in zip(cpu[new], cpu[base])]
         print("%-24s %s  base %.4g  new %.4g  new/base median %.3f  (rounds %s)" % (
             name, key, median(got[base]), median(got[new]), median(ratios),
             " ".join("%.3f" % r for r in ratios)))
+        print("%-24s cpu s  base %.4g  new %.4g  new/base median %.3f  (rounds %s)" % (
+            "", median(cpu[base]), median(cpu[new]), median(cpu_ratios),
+            " ".join("%.3f" % r for r in cpu_ratios)))
         sys.stdout.flush()
 
 
