@@ -560,8 +560,6 @@ def _add_delegates(cls, wrapped_type):
     for name in dir(wrapped_type):
         if not name.startswith("_") and not hasattr(cls, name):
             setattr(cls, name, _delegate(name))
-    if not _PY2:    # conn.recv(...) etc. specialised by CPython (see idiokit.socket)
-        _core._own_fast_methods(cls)
 
 
 _delegating_classes = {}

@@ -214,8 +214,6 @@ int idk_leaf_host(IdkStream *s, IdkTask *t)
     in[IDK_BROKEN].c_watch = 1;
     in[IDK_MSGS].c_watch = s->kind == &next_kind;
     s->kind->on_input(s, -1);   /* whatever is there already */
-    if (s->kind->on_hosted != NULL && s->r_state == IDK_PENDING)
-        s->kind->on_hosted(s);
     return 1;
 }
 
@@ -257,7 +255,7 @@ static void next_on_input(IdkStream *s, int which)
 }
 
 static const IdkKind next_kind = {
-    "next", idk_in_attach, idk_in_detach, NULL, idk_in_input, next_on_input, NULL, 1, NULL, NULL
+    "next", idk_in_attach, idk_in_detach, NULL, idk_in_input, next_on_input, NULL, 1
 };
 
 PyObject *idk_next_new(void)
@@ -286,7 +284,7 @@ static void event_on_input(IdkStream *s, int which)
 
 static const IdkKind event_kind = {
     "event", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    event_on_input, NULL, 1, NULL, NULL
+    event_on_input, NULL, 1
 };
 
 PyObject *idk_event_new(void)
@@ -394,7 +392,7 @@ static void sleep_on_input(IdkStream *s, int which)
 
 static const IdkKind sleep_kind = {
     "sleep", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    sleep_on_input, NULL, 1, NULL, NULL
+    sleep_on_input, NULL, 1
 };
 
 static IdkSleep *sleep_alloc(PyObject *exc)
@@ -503,7 +501,7 @@ static void send_on_consumed(IdkStream *s, IdkMsg *m)
 
 static const IdkKind send_kind = {
     "send", leaf_attach_no_msgs, leaf_detach_no_msgs, send_output, idk_in_input,
-    send_on_input, send_on_consumed, 1, NULL, NULL
+    send_on_input, send_on_consumed, 1
 };
 
 PyObject *idk_send_new(PyObject *args)
@@ -602,7 +600,7 @@ static void delivery_on_input(IdkStream *s, int which)
 
 static const IdkKind delivery_kind = {
     "delivery", leaf_attach_no_msgs, leaf_detach_no_msgs, NULL, idk_in_input,
-    delivery_on_input, delivery_on_consumed, 0, NULL, NULL
+    delivery_on_input, delivery_on_consumed, 0
 };
 
 PyObject *idk_delivery_new(IdkStream *target, int which, int is_throw,
