@@ -119,8 +119,9 @@ class _Waiter(object):
         self.event = _IdkEvent()
         self.done = False
         self.alarm = None
+        timeout = _core.parse_timeout(timeout)   # the core's one rule (docs/socket.rst)
         if timeout is not None:
-            if timeout <= 0:
+            if timeout == 0:
                 self.wake(alarm_value)
             else:
                 self.alarm = _alarm(self, timeout, alarm_value)

@@ -237,6 +237,7 @@ static int methods_join(void)
 }
 
 int idk_select_module_init(PyObject *m);
+int idk_timeout_module_init(PyObject *m);
 
 int idk_socket_module_init(PyObject *m)
 {
@@ -252,7 +253,7 @@ int idk_socket_module_init(PyObject *m)
     IdkIoSock_Type.tp_doc = "IoSocket(owner, fd): the watchers and operation queues of a "
                             "non-blocking socket fd that owner owns.";
     if (PyType_Ready(&IdkIoSock_Type) < 0 || idk_op_type_init() < 0
-            || idk_sock_errors_init(m) < 0)
+            || idk_sock_errors_init(m) < 0 || idk_timeout_module_init(m) < 0)
         return -1;
     Py_INCREF(&IdkIoSock_Type);
     if (PyModule_AddObject(m, "IoSocket", (PyObject *)&IdkIoSock_Type) < 0)

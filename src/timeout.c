@@ -41,3 +41,29 @@ int idk_parse_timeout(PyObject *obj, double *out)
     *out = isinf(t) && t > 0 ? -1.0 : t < 0 ? 0.0 : t;
     return 0;
 }
+
+/* _core.parse_timeout(t): the rule above from Python (idiokit.select checks
+ * its argument at the call with it): None or seconds >= 0. */
+static PyObject *mod_parse_timeout(PyObject *self, PyObject *obj)
+{
+    double t;
+    (void)self;
+    if (idk_parse_timeout(obj, &t) < 0)
+        return NULL;
+    if (t < 0)
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble(t);
+}
+
+static PyMethodDef parse_timeout_def = {
+    "parse_timeout", mod_parse_timeout, METH_O,
+    "parse_timeout(t): None (wait forever) or the seconds, >= 0, that the core makes of t."
+};
+
+int idk_timeout_module_init(PyObject *m)
+{
+    PyObject *f = PyCFunction_New(&parse_timeout_def, NULL);
+    if (f == NULL || PyModule_AddObject(m, parse_timeout_def.ml_name, f) < 0)
+        return -1;
+    return 0;
+}
