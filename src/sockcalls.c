@@ -7,11 +7,15 @@
  *    which direction to wait for; a would-block (EAGAIN, EWOULDBLOCK, EINTR,
  *    ENOBUFS) leaves the op unfinished with nothing consumed, except the
  *    bytes a sendall has sent (op->done).
- *  - A recv lands first in a buffer on the C stack (RECV_STACK bytes): a
- *    read that does not fill it is copied into a bytes object of the size it
- *    got; one that fills it goes on straight into a bytes object of the size
- *    asked for.  Nothing is guessed or learnt, and a bytes object is only
- *    written through the public API.
+ *  - A recv tried at the call (which may well find nothing) lands first in
+ *    a buffer on the C stack (RECV_STACK bytes): a read that does not fill
+ *    it is copied into a bytes object of the size it got; one that fills it
+ *    goes on straight into a bytes object of the size asked for.  A retry
+ *    after readiness (data is there) of more than RECV_STACK bytes reads
+ *    straight into a bytes object of the size asked for.  Either is copied
+ *    once more into one of the size got if that is less.  Nothing is
+ *    guessed or learnt, and a bytes object is only written through the
+ *    public API.
  *  - Arguments are checked before an op is made: bad input is an exception
  *    at the call, never a failed stream.
  */
@@ -102,11 +106,40 @@ static int recv_rest(IdkIoOp *op, const char *first)
     return TRY_DONE;
 }
 
+/* A retry after readiness of a read larger than the stack buffer: straight
+ * into a bytes object of the size asked for, then one of the size got. */
+static int recv_direct(IdkIoOp *op)
+{
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, op->size), *sized;
+    ssize_t n;
+    if (bytes == NULL) {
+        idk_op_return1(op, NULL);
+        return TRY_DONE;
+    }
+    n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes), op->size, op->flags);
+    if (n < 0) {
+        int err = errno;
+        Py_DECREF(bytes);
+        return failed(op, err, IO_READ);
+    }
+    if (n == op->size) {
+        idk_op_return1(op, bytes);
+        return TRY_DONE;
+    }
+    sized = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
+    Py_DECREF(bytes);
+    idk_op_return1(op, sized);
+    return TRY_DONE;
+}
+
 static int try_recv(IdkIoOp *op)
 {
     char first[RECV_STACK];
     Py_ssize_t want = op->size < RECV_STACK ? op->size : RECV_STACK;
-    ssize_t n = recv_retry(op->sock->fd, first, want, op->flags);
+    ssize_t n;
+    if (op->woken && op->size > RECV_STACK)
+        return recv_direct(op);
+    n = recv_retry(op->sock->fd, first, want, op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
     if (n == RECV_STACK && op->size > RECV_STACK)

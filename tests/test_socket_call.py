@@ -13,7 +13,7 @@ import idiokit
 from idiokit import socket
 
 from support.util import run
-from support.peers import idiokit_and_raw_pair
+from support.peers import pair  # noqa: F401 (a fixture)
 
 
 class WantRead(Exception):
@@ -46,16 +46,6 @@ class Fake(object):
             self.blocked -= 1
             raise WantWrite()
         return self.sock._sock.send(data)
-
-
-@pytest.fixture
-def pair():
-    sock, raw = idiokit_and_raw_pair()
-    try:
-        yield sock, raw
-    finally:
-        run(sock.close())
-        raw.close()
 
 
 def test_want_read_waits_for_readability_then_retries(pair):

@@ -13,17 +13,7 @@ import idiokit
 from idiokit import asyncoro, select, socket, timer
 
 from support.util import run
-from support.peers import idiokit_and_raw_pair
-
-
-@pytest.fixture
-def pair():
-    sock, raw = idiokit_and_raw_pair()
-    try:
-        yield sock, raw
-    finally:
-        run(sock.close())
-        raw.close()
+from support.peers import pair  # noqa: F401 (a fixture)
 
 
 def takers(sock):
