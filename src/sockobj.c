@@ -176,18 +176,35 @@ static void iosock_dealloc(IdkIoSock *s)
     Py_TYPE(s)->tp_free((PyObject *)s);
 }
 
+/* Whether cls gets `name` from IoSocket's C methods: the first class of its
+ * MRO that defines it holds a C method descriptor (not a Python override). */
+static int inherits_c_method(PyTypeObject *cls, const char *name)
+{
+    PyObject *mro = cls->tp_mro;
+    Py_ssize_t i;
+    for (i = 0; mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
+        PyObject *dict = ((PyTypeObject *)PyTuple_GET_ITEM(mro, i))->tp_dict;
+        PyObject *v = dict != NULL ? PyDict_GetItemString(dict, name) : NULL;
+        if (v != NULL)
+            return Py_TYPE(v) == &PyMethodDescr_Type;
+    }
+    return 0;
+}
+
 /* __init_subclass__: the subclass gets its own descriptors of the per-call
- * methods (see the invariants).  Python 2 has no such hook, and no
- * specialisation to lose. */
+ * methods it inherits (see the invariants); one it overrides is left alone.
+ * Python 2 has no such hook, and no specialisation to lose. */
 static PyObject *iosock_init_subclass(PyObject *cls, PyObject *args, PyObject *kw)
 {
     PyMethodDef *def;
-    (void)args;
-    (void)kw;
+    if (PyTuple_GET_SIZE(args) != 0 || (kw != NULL && PyDict_Size(kw) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "IoSocket.__init_subclass__() takes no arguments");
+        return NULL;
+    }
     for (def = idk_sock_methods; def->ml_name != NULL; def++) {
         PyObject *descr;
         int r;
-        if (def->ml_flags != IDK_FAST_FLAGS)
+        if (def->ml_flags != IDK_FAST_FLAGS || !inherits_c_method((PyTypeObject *)cls, def->ml_name))
             continue;
         if ((descr = PyDescr_NewMethod((PyTypeObject *)cls, def)) == NULL)
             return NULL;

@@ -1466,3 +1466,27 @@ def test_many_waiters_on_one_socket_are_served_in_order():
         finally:
             yield closing(a, b)
     run(main())
+
+
+def test_a_subclass_keeps_the_methods_it_overrides():
+    # IoSocket.__init_subclass__ gives subclasses their own descriptors of the
+    # C per-call methods; one a subclass (or a class between) defines itself
+    # stays its own.
+    class Mine(socket.Socket):
+        def recv(self, bufsize, flags=0, timeout=None):
+            return ("mine", bufsize)
+
+    class Below(Mine):
+        pass
+
+    sock, raw = idiokit_and_raw_pair()
+    mine = Below()
+    try:
+        assert mine.recv(5) == ("mine", 5)
+        raw.sendall(b"real")
+        assert run(socket.Socket.recv(sock, 4, timeout=10)) == b"real"
+        with pytest.raises(socket.SocketError):        # inherited: the C send
+            run(mine.send(b"x", timeout=0))
+    finally:
+        run(closing(sock, mine))
+        raw.close()
