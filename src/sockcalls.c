@@ -80,56 +80,40 @@ static int failed(IdkIoOp *op, int err, int dir)
 
 #define RECV_STACK (16 * 1024)
 
-/* The rest of a read that filled the stack buffer: into a bytes object of
- * the size asked for, then one of the size got if that is less. */
-static int recv_rest(IdkIoOp *op, const char *first)
+/* Finish op with `bytes` (of op->size bytes, stolen) of which n were read:
+ * itself if full, else a copy of the n bytes. */
+static int return_read(IdkIoOp *op, PyObject *bytes, Py_ssize_t n)
 {
-    PyObject *bytes = PyBytes_FromStringAndSize(NULL, op->size), *sized;
-    char *buf;
-    ssize_t n;
-    if (bytes == NULL) {
-        idk_op_return1(op, NULL);
-        return TRY_DONE;
+    PyObject *sized = bytes;
+    if (n < op->size) {
+        sized = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
+        Py_DECREF(bytes);
     }
-    buf = PyBytes_AS_STRING(bytes);
-    memcpy(buf, first, RECV_STACK);
-    n = recv_retry(op->sock->fd, buf + RECV_STACK, op->size - RECV_STACK, op->flags);
-    if (n < 0)
-        n = 0;       /* the first part is the result; the error comes again */
-    if (RECV_STACK + n == op->size) {
-        idk_op_return1(op, bytes);
-        return TRY_DONE;
-    }
-    sized = PyBytes_FromStringAndSize(buf, RECV_STACK + n);
-    Py_DECREF(bytes);
     idk_op_return1(op, sized);
     return TRY_DONE;
 }
 
-/* A retry after readiness of a read larger than the stack buffer: straight
- * into a bytes object of the size asked for, then one of the size got. */
-static int recv_direct(IdkIoOp *op)
+/* Straight into a bytes object of the size asked for, after `first`
+ * (RECV_STACK bytes, or NULL) read into the stack buffer. */
+static int recv_direct(IdkIoOp *op, const char *first)
 {
-    PyObject *bytes = PyBytes_FromStringAndSize(NULL, op->size), *sized;
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, op->size);
+    Py_ssize_t have = first != NULL ? RECV_STACK : 0;
     ssize_t n;
     if (bytes == NULL) {
         idk_op_return1(op, NULL);
         return TRY_DONE;
     }
-    n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes), op->size, op->flags);
-    if (n < 0) {
+    if (first != NULL)
+        memcpy(PyBytes_AS_STRING(bytes), first, RECV_STACK);
+    n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes) + have, op->size - have, op->flags);
+    if (n < 0 && have == 0) {
         int err = errno;
         Py_DECREF(bytes);
         return failed(op, err, IO_READ);
     }
-    if (n == op->size) {
-        idk_op_return1(op, bytes);
-        return TRY_DONE;
-    }
-    sized = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
-    Py_DECREF(bytes);
-    idk_op_return1(op, sized);
-    return TRY_DONE;
+    /* after the stack part, an error comes again at the next read */
+    return return_read(op, bytes, have + (n > 0 ? n : 0));
 }
 
 static int try_recv(IdkIoOp *op)
@@ -138,12 +122,12 @@ static int try_recv(IdkIoOp *op)
     Py_ssize_t want = op->size < RECV_STACK ? op->size : RECV_STACK;
     ssize_t n;
     if (op->woken && op->size > RECV_STACK)
-        return recv_direct(op);
+        return recv_direct(op, NULL);
     n = recv_retry(op->sock->fd, first, want, op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
     if (n == RECV_STACK && op->size > RECV_STACK)
-        return recv_rest(op, first);
+        return recv_direct(op, first);
     idk_op_return1(op, PyBytes_FromStringAndSize(first, n));
     return TRY_DONE;
 }
