@@ -180,13 +180,13 @@ static void iosock_dealloc(IdkIoSock *s)
  * MRO that defines it holds a C method descriptor (not a Python override). */
 static int inherits_c_method(PyTypeObject *cls, const char *name)
 {
-    PyObject *mro = cls->tp_mro;
+    PyObject *mro = cls->tp_mro, *ours = PyDict_GetItemString(IdkIoSock_Type.tp_dict, name);
     Py_ssize_t i;
-    for (i = 0; mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
+    for (i = 0; ours != NULL && mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
         PyObject *dict = ((PyTypeObject *)PyTuple_GET_ITEM(mro, i))->tp_dict;
         PyObject *v = dict != NULL ? PyDict_GetItemString(dict, name) : NULL;
-        if (v != NULL)
-            return Py_TYPE(v) == &PyMethodDescr_Type;
+        if (v != NULL)      /* a descriptor of the same type as IoSocket's own */
+            return Py_TYPE(v) == Py_TYPE(ours);
     }
     return 0;
 }
