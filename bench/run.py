@@ -109,7 +109,8 @@ def run_workload(w, args, availability, cwd, now):
                     outcome = cells.run_server(args.python, script, cell["args"],
                                                os.path.join(w.path, w.server["client"]),
                                                dict(case.get("client_args", {})), cpu, client_cpu,
-                                               w.timeout, cwd, float(w.server.get("ready_timeout", 15)))
+                                               w.timeout, cwd, float(w.server.get("ready_timeout", 15)),
+                                               case.get("server_env"))
                 else:
                     outcome = cells.run_plain(args.python, script, cell["args"], cpu, w.timeout, cwd)
                 if outcome["ok"]:

@@ -119,8 +119,9 @@ class _Waiter(object):
         self.event = _IdkEvent()
         self.done = False
         self.alarm = None
+        timeout = _core.parse_timeout(timeout)   # the core's one rule (docs/socket.rst)
         if timeout is not None:
-            if timeout <= 0:
+            if timeout == 0:
                 self.wake(alarm_value)
             else:
                 self.alarm = _alarm(self, timeout, alarm_value)
@@ -560,8 +561,6 @@ def _add_delegates(cls, wrapped_type):
     for name in dir(wrapped_type):
         if not name.startswith("_") and not hasattr(cls, name):
             setattr(cls, name, _delegate(name))
-    if not _PY2:    # conn.recv(...) etc. specialised by CPython (see idiokit.socket)
-        _core._own_fast_methods(cls)
 
 
 _delegating_classes = {}

@@ -37,6 +37,4 @@ def _select(read, write, error, timeout):
 
 def select(read, write, error, timeout=None):
     read, write, error = list(read), list(write), list(error)
-    if timeout is not None:
-        timeout = float(timeout)
-    return _select(read, write, error, timeout)
+    return _select(read, write, error, _core.parse_timeout(timeout))

@@ -9,7 +9,9 @@ shutdown, close) take one loop turn and then make the stdlib call.
 
 Errors are SocketError (an IOError) with (errno, strerror) args, or its
 subclasses SocketTimeout, SocketGAIError and SocketHError.  The operations
-themselves live in C (idiokit._core.IoSocket, src/socket.c).
+themselves, and the exception classes, live in C (idiokit._core.IoSocket,
+src/sock*.c).  Timeouts: None waits forever, a negative number is 0 (try
+once), NaN is a ValueError and a non-number a TypeError, everywhere.
 """
 from __future__ import absolute_import
 
@@ -27,38 +29,12 @@ from .idiokit import stream, stop
 _PY2 = sys.version_info[0] < 3
 
 
-class SocketError(IOError):
-    pass
-
-
-class SocketTimeout(SocketError):
-    pass
-
-
-class SocketGAIError(SocketError):
-    pass
-
-
-class SocketHError(SocketError):
-    pass
-
-
-def _convert(exc):
-    """The idiokit.socket exception for a stdlib socket exception."""
-    if isinstance(exc, SocketError):
-        return exc
-    if isinstance(exc, _socket.gaierror):
-        return SocketGAIError(*exc.args)
-    if isinstance(exc, _socket.herror):
-        return SocketHError(*exc.args)
-    if isinstance(exc, _socket.timeout):
-        return SocketTimeout(*exc.args)
-    if isinstance(exc, _socket.error):
-        return SocketError(*exc.args)
-    return exc
-
-
-_core._socket_setup(SocketError, SocketTimeout, _convert)
+# The exception classes are the C core's (src/sockerr.c), which raises them
+# without calling back into this module.
+SocketError = _core.SocketError
+SocketTimeout = _core.SocketTimeout
+SocketGAIError = _core.SocketGAIError
+SocketHError = _core.SocketHError
 
 
 @contextmanager
@@ -66,7 +42,7 @@ def _wrapped():
     try:
         yield
     except (_socket.error, _socket.gaierror, _socket.herror, _socket.timeout) as error:
-        converted = _convert(error)
+        converted = _core._socket_error(error)
         if converted is error:
             raise
         raise converted
@@ -86,15 +62,6 @@ def _check_data(data):
     if isinstance(data, (bytes, bytearray, memoryview)):
         return data
     raise TypeError("data must be bytes or a buffer, not %s" % type(data).__name__)
-
-
-def _check_timeout(timeout):
-    if timeout is None:
-        return None
-    timeout = float(timeout)
-    if timeout != timeout or timeout < 0:
-        raise ValueError("timeout must be None or a non-negative number")
-    return timeout
 
 
 def _raw_from_fd(fd, family, type, proto):
@@ -187,14 +154,11 @@ class Socket(_IO):
         return "<idiokit.socket.Socket fd=%d family=%r type=%r>" % (
             self.fileno(), self._family, self._type)
 
-    def settimeout(self, timeout):
-        self.timeout = _check_timeout(timeout)
-
     def gettimeout(self):
         return self.timeout
 
     def _t(self, timeout):
-        return self.timeout if timeout is _DEFAULT else _check_timeout(timeout)
+        return self.timeout if timeout is _DEFAULT else timeout
 
     # ---- waiting operations (C leaf streams) ----------------------------------
 
@@ -206,7 +170,9 @@ class Socket(_IO):
             return _IO.sendall(self, _check_data(data), flags, self._t(timeout))
 
     def recvfrom(self, bufsize, flags=0, timeout=_DEFAULT):
-        bufsize = max(_index(bufsize), 0)   # Python 2's max() took None for 0
+        bufsize = _index(bufsize)
+        if bufsize < 0:
+            raise ValueError("negative buffersize in recvfrom")
         return self.call(0, self._sock.recvfrom, (bufsize, flags), self._t(timeout))
 
     def sendto(self, data, flags_or_address, address=_DEFAULT, timeout=_DEFAULT):
@@ -236,6 +202,8 @@ class Socket(_IO):
     @stream
     def _later(self, name, *args):
         yield _core.sleep(0)
+        if self.closed:
+            raise SocketError(errno.EBADF, "socket is closed")
         with _wrapped():
             result = getattr(self._sock, name)(*args)
         stop(result)
@@ -274,12 +242,6 @@ class Socket(_IO):
         finally:
             _IO.close(self)
 
-
-if not _PY2:
-    # recv, recv_into, send and sendall as descriptors of Socket itself:
-    # CPython specialises a C method's call only on the descriptor's exact
-    # type (Python 2 keeps its send/sendall wrappers above).
-    _core._own_fast_methods(Socket)
 
 type_of = type
 

@@ -397,24 +397,6 @@ static inline int idk_is_coroutine(PyObject *it)
 #endif
 }
 
-/* ---- the C library ------------------------------------------------------- */
-
-/* glibc's malloc thresholds (heap.c); elsewhere there is nothing to set. */
-#if defined(__GLIBC__)
-#include <malloc.h>
-static inline void idk_set_malloc_thresholds(int mmap_threshold, int trim_threshold)
-{
-    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
-    mallopt(M_TRIM_THRESHOLD, trim_threshold);
-}
-#else
-static inline void idk_set_malloc_thresholds(int mmap_threshold, int trim_threshold)
-{
-    (void)mmap_threshold;
-    (void)trim_threshold;
-}
-#endif
-
 /* ---- module creation ---------------------------------------------------- */
 
 /* setup.py compiles with -fvisibility=hidden, so that calls between our own

@@ -203,13 +203,6 @@ struct IdkKind {
     /* 1: laid out as an IdkLeaf, so that the one task waiting on it may
      * host it (see IdkLeaf below); left out (0) in the other kinds. */
     unsigned char hostable;
-    /* A hosted leaf that scheduled its host task itself, to act in the
-     * task's turn rather than in a loop callback (socket.c's reads): called
-     * when that turn comes, before the task resumes.  If the leaf finishes
-     * there, the task resumes with its result in the same turn. */
-    void (*on_turn)(IdkStream *s);
-    /* Called when a task starts hosting the leaf (NULL: nothing to do). */
-    void (*on_hosted)(IdkStream *s);
 };
 
 struct IdkStream {
@@ -351,6 +344,7 @@ int idk_event_complete(IdkStream *ev, int state, PyObject *value);
 /* ---- the loop ---------------------------------------------------------------- */
 
 typedef struct IdkTask IdkTask;
+typedef void (*IdkTurnFn)(IdkStream *leaf);
 
 /* Memory of short-lived objects kept for reuse, one freelist per kind, on
  * the loop (so no mutable state lives in file statics).  Without a loop yet,
@@ -396,7 +390,6 @@ struct IdkLoop {
     int l_poll_nowait;               /* the poll under way does not block */
     int l_running;
     unsigned int l_steps_since_poll;
-    unsigned long l_polls;           /* polls so far (see socket.c's drained_at) */
     size_t l_batch_left;             /* steps left in the running batch */
     PyThreadState *l_tstate;         /* saved while the poll runs unlocked */
     int l_unlocked;                  /* the poll releases or released the GIL */
@@ -407,13 +400,8 @@ struct IdkLoop {
     IdkFreelist l_free[IDK_NFREELISTS];
     IdkLoopClient *l_clients;        /* the subsystems' state (idk_loop_client) */
     int l_fork_pending;              /* forked: the child's first poll tidies up first */
-    char *l_recv_buf;                /* socket.c's scratch for reads, IDK_RECV_BUF_SIZE */
-    int l_heap_tuned;                /* heap.c has decided (once per loop) */
-    IdkVec l_turn_reads;             /* socket.c's reads left for a task's turn, one ref each */
     unsigned long long l_seq;        /* last message or timer sequence number */
 };
-
-#define IDK_RECV_BUF_SIZE (256 * 1024)
 
 extern IdkLoop *idk_loop;            /* the process's loop */
 
@@ -438,7 +426,6 @@ IdkLoop *idk_loop_get(void);         /* borrowed; creates on first use */
 /* The loop's client of `kind`: made on first use when `create` (NULL with an
  * exception set if that fails), else NULL if there is none. */
 IdkLoopClient *idk_loop_client(const IdkLoopClientKind *kind, int create);
-void idk_heap_tune_for_large_reads(IdkLoop *loop);   /* heap.c */
 int idk_loop_schedule(IdkTask *t);   /* append to the ready queue */
 int idk_loop_on_thread(void);        /* called from the loop's thread? */
 int idk_loop_post(PyObject *call);      /* (callable, arg); thread-safe */
@@ -462,11 +449,18 @@ struct IdkTask {
     unsigned char t_scheduled;
     unsigned char t_resume_throw; /* resume with an exc rather than args */
     unsigned char t_resume_single; /* resume with t_resume itself, not peeled */
-    unsigned char t_in_turn;  /* its child's on_turn runs: no scheduling */
+    unsigned char t_in_turn;  /* t_turn runs: the child's result resumes this step */
     unsigned char t_live;     /* unfinished: holds a reference to itself */
     unsigned char t_gc_hidden;    /* unfinished: the task is out of the GC */
     unsigned char t_gen_hidden;   /* unfinished: t_gen is out of the GC */
+    IdkTurnFn t_turn;         /* set by idk_task_wake, or NULL */
 };
+
+/* Wake the task waiting on `leaf` (t->t_current) to act in its turn: the
+ * task is scheduled, and its next step calls fn(leaf) before anything else;
+ * if the leaf finishes there, the task resumes with its result in the same
+ * turn, else it goes on waiting.  0, or -1 with an error set. */
+int idk_task_wake(IdkTask *t, IdkTurnFn fn);
 
 void idk_task_step(IdkTask *t);
 PyObject *idk_sleep_new(double delay, PyObject *exc);
@@ -489,7 +483,12 @@ void idk_leaf_unhost(IdkStream *leaf, IdkTask *t);
 
 /* ---- timers, signals --------------------------------------------------------- */
 
-void idk_socket_flush_turn_reads(IdkLoop *loop);
+/* ---- timeouts ------------------------------------------------------------------ */
+
+/* The one reading of a timeout (timeout.c): *out is -1 for None (forever),
+ * else seconds >= 0 (a negative number is 0); NaN is a ValueError, a
+ * non-number a TypeError.  0, or -1 with the error set. */
+int idk_parse_timeout(PyObject *obj, double *out);
 
 /* ---- exceptions and module state ------------------------------------------ */
 

@@ -78,7 +78,7 @@ static void delivery_on_input(IdkStream *s, int which)
 
 static const IdkKind delivery_kind = {
     "delivery", idk_leaf_attach_no_msgs, idk_leaf_detach_no_msgs, NULL, idk_in_input,
-    delivery_on_input, delivery_on_consumed, 0, NULL, NULL
+    delivery_on_input, delivery_on_consumed, 0
 };
 
 PyObject *idk_delivery_new(IdkStream *target, int which, int is_throw,

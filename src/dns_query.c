@@ -162,7 +162,7 @@ static void query_detach_chans(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *
 }
 
 static const IdkKind query_kind = {
-    "dns query", query_attach, query_detach_chans, NULL, idk_in_input, query_on_input, NULL, 0, NULL, NULL
+    "dns query", query_attach, query_detach_chans, NULL, idk_in_input, query_on_input, NULL, 0
 };
 
 static int query_traverse(DnsQuery *q, visitproc visit, void *arg)

@@ -18,7 +18,7 @@ static void event_on_input(IdkStream *s, int which)
 
 static const IdkKind event_kind = {
     "event", idk_leaf_attach_no_msgs, idk_leaf_detach_no_msgs, NULL, idk_in_input,
-    event_on_input, NULL, 1, NULL, NULL
+    event_on_input, NULL, 1
 };
 
 PyObject *idk_event_new(void)

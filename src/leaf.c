@@ -190,8 +190,6 @@ int idk_leaf_host(IdkStream *s, IdkTask *t)
     /* a leaf that takes messages (next) watches its own messages channel */
     in[IDK_MSGS].c_watch = ((IdkInStream *)s)->in[IDK_MSGS].c_watch;
     s->kind->on_input(s, -1);   /* whatever is there already */
-    if (s->kind->on_hosted != NULL && s->r_state == IDK_PENDING)
-        s->kind->on_hosted(s);
     return 1;
 }
 

@@ -278,7 +278,6 @@ static IdkLoop *loop_create(void)
     loop->l_poll_nowait = 0;
     loop->l_running = 0;
     loop->l_steps_since_poll = 0;
-    loop->l_polls = 0;
     loop->l_batch_left = 0;
     loop->l_tstate = NULL;
     loop->l_unlocked = 0;
@@ -288,9 +287,6 @@ static IdkLoop *loop_create(void)
     loop->l_in_poll = 0;
     for (k = 0; k < IDK_NFREELISTS; k++)
         loop->l_free[k].n = 0;
-    loop->l_recv_buf = NULL;
-    loop->l_heap_tuned = 0;
-    idk_vec_init(&loop->l_turn_reads);
     loop->l_seq = 0;
     loop->l_clients = NULL;
     loop->l_fork_pending = 0;
@@ -402,11 +398,8 @@ static int loop_poll(IdkLoop *loop)
         loop_after_fork(loop);
         return 0;
     }
-    if (loop->l_turn_reads.n > 0)
-        idk_socket_flush_turn_reads(loop);
     flags = loop->l_rcount > 0 ? EVRUN_NOWAIT : EVRUN_ONCE;
     loop->l_steps_since_poll = 0;
-    loop->l_polls++;
     loop->l_poll_nowait = flags == EVRUN_NOWAIT;
     loop->l_in_poll = 1;
     ev_run(loop->l_ev, flags);
@@ -444,8 +437,6 @@ static PyObject *loop_run_until(IdkLoop *loop, IdkStream *main)
             break;
     }
     loop->l_running = 0;
-    if (loop->l_turn_reads.n > 0)
-        idk_socket_flush_turn_reads(loop);
     Py_DECREF(main);
     if (PyErr_Occurred())
         return NULL;
@@ -515,8 +506,6 @@ static void loop_dealloc(IdkLoop *loop)
     if (loop->l_sigfd[1] >= 0)
         close(loop->l_sigfd[1]);
     PyMem_Free(loop->l_ready);
-    PyMem_Free(loop->l_recv_buf);
-    idk_vec_free(&loop->l_turn_reads);
     loop_free_clients(loop);
     /* Freelists: only a loop whose creation failed is freed, with none kept. */
     PyObject_Del(loop);

@@ -28,7 +28,7 @@ static void next_on_input(IdkStream *s, int which)
 }
 
 static const IdkKind next_kind = {
-    "next", idk_in_attach, idk_in_detach, NULL, idk_in_input, next_on_input, NULL, 1, NULL, NULL
+    "next", idk_in_attach, idk_in_detach, NULL, idk_in_input, next_on_input, NULL, 1
 };
 
 PyObject *idk_next_new(void)
@@ -85,7 +85,7 @@ static void send_on_consumed(IdkStream *s, IdkMsg *m)
 
 static const IdkKind send_kind = {
     "send", idk_leaf_attach_no_msgs, idk_leaf_detach_no_msgs, send_output, idk_in_input,
-    send_on_input, send_on_consumed, 1, NULL, NULL
+    send_on_input, send_on_consumed, 1
 };
 
 PyObject *idk_send_new(PyObject *args)

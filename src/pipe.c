@@ -138,7 +138,7 @@ static IdkChan *pipe_input(IdkStream *s, int which)
 }
 
 static const IdkKind pipe_kind = {
-    "pipe", pipe_attach, pipe_detach, pipe_output, pipe_input, NULL, NULL, 0, NULL, NULL
+    "pipe", pipe_attach, pipe_detach, pipe_output, pipe_input, NULL, NULL, 0
 };
 
 PyObject *idk_pipe_new(IdkStream *left, IdkStream *right)
@@ -265,7 +265,7 @@ static IdkOutput *fork_output(IdkStream *s)
 }
 
 static const IdkKind fork_kind = {
-    "fork", idk_in_attach, idk_in_detach, fork_output, idk_in_input, fork_on_input, NULL, 0, NULL, NULL
+    "fork", idk_in_attach, idk_in_detach, fork_output, idk_in_input, fork_on_input, NULL, 0
 };
 
 PyObject *idk_fork_new(IdkStream *target)
@@ -313,7 +313,7 @@ static void fork_dealloc(IdkFork *f)
 
 /* ---- Proxy -------------------------------------------------------------------------- */
 
-const IdkKind idk_proxy_kind = {"proxy", NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL};
+const IdkKind idk_proxy_kind = {"proxy", NULL, NULL, NULL, NULL, NULL, NULL, 0};
 
 static PyObject *proxy_tp_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {

@@ -39,7 +39,7 @@ static void task_on_input(IdkStream *s, int which)
 }
 
 static const IdkKind task_kind = {
-    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, task_on_input, NULL, 0, NULL, NULL
+    "task", idk_in_attach, idk_in_detach, task_output, idk_in_input, task_on_input, NULL, 0
 };
 
 /* ---- liveness: an unfinished task keeps itself alive ------------------------ */
@@ -117,6 +117,7 @@ PyObject *idk_task_new_stepped(PyObject *gen, IdkStepFn step)
     t->t_resume_throw = 0;
     t->t_resume_single = 0;
     t->t_in_turn = 0;
+    t->t_turn = NULL;
     t->t_resume = NULL;
     t->t_live = 0;
     task_gc_hide(t);
@@ -256,6 +257,7 @@ static void task_on_child_done(IdkStream *child, PyObject *ctx)
     if (cur == NULL)
         return;
     t->t_current = NULL;
+    t->t_turn = NULL;
     if (idk_leaf_hosted_by(cur, t))
         idk_leaf_unhost(cur, t);
     else
@@ -342,15 +344,25 @@ static PyObject *task_coro_exc(PyObject *exc)
     return eoi;
 }
 
-/* A task stepped while it waits: the leaf it waits on scheduled it to act in
- * its turn (IdkKind.on_turn).  1 if the task goes on waiting. */
+int idk_task_wake(IdkTask *t, IdkTurnFn fn)
+{
+    if (idk_loop_schedule(t) < 0)
+        return -1;
+    t->t_turn = fn;
+    return 0;
+}
+
+/* A task stepped while it waits: the leaf it waits on woke it to act in its
+ * turn (idk_task_wake).  1 if the task goes on waiting. */
 static int task_still_waiting(IdkTask *t)
 {
     IdkStream *cur = t->t_current;
-    if (cur->kind->on_turn != NULL) {
+    IdkTurnFn fn = t->t_turn;
+    t->t_turn = NULL;
+    if (fn != NULL) {
         Py_INCREF(cur);
         t->t_in_turn = 1;
-        cur->kind->on_turn(cur);
+        fn(cur);
         t->t_in_turn = 0;
         Py_DECREF(cur);
     }

@@ -162,7 +162,7 @@ static void sleep_on_input(IdkStream *s, int which)
 
 static const IdkKind sleep_kind = {
     "sleep", idk_leaf_attach_no_msgs, idk_leaf_detach_no_msgs, NULL, idk_in_input,
-    sleep_on_input, NULL, 1, NULL, NULL
+    sleep_on_input, NULL, 1
 };
 
 static IdkSleep *sleep_alloc(PyObject *exc)
@@ -300,15 +300,18 @@ static PyObject *exc_from_one(PyObject *excarg)
 PyObject *idk_timeout_arm(PyObject *self, PyObject *args)
 {
     double delay;
-    PyObject *stream, *excarg, *exc;
+    PyObject *delayarg, *stream, *excarg, *exc;
     IdkTimeout *to;
     (void)self;
-    if (!PyArg_ParseTuple(args, "dOO:timeout", &delay, &stream, &excarg))
+    if (!PyArg_ParseTuple(args, "OOO:timeout", &delayarg, &stream, &excarg)
+            || idk_parse_timeout(delayarg, &delay) < 0)
         return NULL;
     if (!IdkStream_Check(stream)) {
         idk_err_repr(PyExc_TypeError, "expected a stream, got ", stream, "");
         return NULL;
     }
+    if (delay < 0)           /* None: no timeout */
+        return idk_newref(stream);
     if ((exc = exc_from_one(excarg)) == NULL)
         return NULL;
     to = IDK_ALLOC(IdkTimeout, &IdkTimeout_Type);
@@ -330,15 +333,18 @@ PyObject *idk_timeout_arm(PyObject *self, PyObject *args)
     return idk_newref(stream);
 }
 
-/* _core.sleep(delay[, exc]) */
+/* _core.sleep(delay[, exc]); delay None: an Event that never ends. */
 
 PyObject *idk_sleep_func(PyObject *self, PyObject *args)
 {
     double delay;
-    PyObject *excarg = NULL, *exc = NULL, *r;
+    PyObject *delayarg, *excarg = NULL, *exc = NULL, *r;
     (void)self;
-    if (!PyArg_ParseTuple(args, "d|O:sleep", &delay, &excarg))
+    if (!PyArg_ParseTuple(args, "O|O:sleep", &delayarg, &excarg)
+            || idk_parse_timeout(delayarg, &delay) < 0)
         return NULL;
+    if (delay < 0)
+        return idk_event_new();
     if (excarg != NULL && excarg != Py_None && (exc = exc_from_one(excarg)) == NULL)
         return NULL;
     r = idk_sleep_new(delay, exc);

@@ -1,8 +1,9 @@
-# tests/test_socket_turn_reads.py: reads of a socket whose reads are large
-# (8 KiB and up) are done in the turn of the task that waits on them, not
-# when recv/recv_into is called (socket.c, read_in_next_turn).  What a user
-# can see of that, and that every kind of waiter, a read that finds nothing
-# in its turn, timeouts, close and cancellation still work.
+# tests/test_socket_turn_reads.py: when a read happens, under the one I/O model
+# (src/sock.h): a read tries when it is made; one that would block waits,
+# and readiness wakes the task waiting on it, which reads in its own turn.
+# What a user can see of that, and that every kind of waiter, a read that
+# finds nothing in its turn, timeouts, close and cancellation still work,
+# on a socket whose reads are large (16 KiB, past recv's stack buffer).
 from __future__ import absolute_import
 
 import array
@@ -83,13 +84,15 @@ def recv_while_the_peer_sends_more(sock, raw):
     return run(main())
 
 
-def test_a_large_read_takes_what_arrived_before_its_task_turn(large_reader):
+def test_a_large_read_takes_what_waits_when_it_is_made(large_reader):
+    # The read is made at the call: data sent after it, before the reader's
+    # turn, waits for the next read (an earlier core deferred large reads).
     sock, raw = large_reader
-    assert recv_while_the_peer_sends_more(sock, raw) == b"first,second"
+    assert recv_while_the_peer_sends_more(sock, raw) == b"first,"
+    assert run(sock.recv(65536, timeout=10)) == b"second"
 
 
 def test_a_small_socket_reads_when_called():
-    # Sockets whose reads are small keep trying at the call.
     sock, raw = idiokit_and_raw_pair()
     try:
         raw.sendall(b"x" * 100)
@@ -148,11 +151,10 @@ def test_a_large_read_times_out_then_the_data_waits_for_the_next(large_reader):
     assert run(sock.recv(65536, timeout=10)) == b"kept"
 
 
-def test_a_large_read_cancelled_before_its_turn_consumes_nothing(large_reader):
-    # A throw that reaches the reader while its read waits for the turn
-    # cancels the read: the data stays for the next recv.
+def test_a_waiting_read_cancelled_consumes_nothing(large_reader):
+    # A throw that reaches the reader while its read waits cancels the read:
+    # data that comes later is for the next recv.
     sock, raw = large_reader
-    raw.sendall(b"stays")
 
     class Stop(Exception):
         pass
@@ -162,30 +164,30 @@ def test_a_large_read_cancelled_before_its_turn_consumes_nothing(large_reader):
         try:
             data = yield sock.recv(65536, timeout=10)
         except Stop:
+            raw.sendall(b"stays")
             idiokit.stop("stopped", (yield sock.recv(65536, timeout=10)))
         idiokit.stop("read", data)
 
     @idiokit.stream
     def main():
         r = reader()
-        yield idiokit.sleep(0)       # r's first step: its read waits for r's turn
+        yield idiokit.sleep(0)       # r's first step: its read waits
+        assert sock.waiting == 1
         r.throw(Stop())
         idiokit.stop((yield r))
     assert run(main()) == ("stopped", b"stays")
 
 
-def test_closing_wakes_a_large_read_waiting_for_its_turn(large_reader):
-    # close() takes one loop turn (idiokit/socket.py): started a turn ahead of
-    # the read, it closes the socket while the read waits for the reader's
-    # turn, and the data waiting in the socket is not read.
+def test_closing_wakes_a_waiting_read(large_reader):
+    # close() takes one loop turn (idiokit/socket.py): it fails the read that
+    # waits meanwhile with EBADF, and data sent later is not read.
     sock, raw = large_reader
-    raw.sendall(b"unread")
 
     @idiokit.stream
     def main():
-        closing = sock.close()
-        yield idiokit.sleep(0)
         reading = sock.recv(65536, timeout=10)
+        closing = sock.close()
+        raw.sendall(b"unread")
         try:
             yield reading
         except socket.SocketError as error:

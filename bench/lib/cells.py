@@ -79,10 +79,13 @@ def _stop(proc, grace=5.0):
 
 
 def run_server(python, script, args, client, client_args, cpu, client_cpu, timeout, cwd,
-               ready_timeout=15.0):
-    """Run one server cell: start the server, wait for its ready line, run the client, stop."""
+               ready_timeout=15.0, server_env=None):
+    """Run one server cell: start the server (with server_env added to its environment),
+    wait for its ready line, run the client, stop."""
     argv = _pinned(cpu, _script_argv(python, script, args))
-    server = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = dict(os.environ, **server_env) if server_env else None
+    server = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env)
     try:
         ready = _wait_ready(server, ready_timeout)
         if "error" in ready:

@@ -6,6 +6,8 @@ from __future__ import absolute_import
 import socket as stdsocket
 import struct
 
+import pytest
+
 import idiokit
 from idiokit import socket
 
@@ -44,6 +46,18 @@ def idiokit_and_raw_pair():
     raw, _ = lsock.accept()
     lsock.close()
     return sock, raw
+
+
+@pytest.fixture
+def pair():
+    """Fixture: idiokit_and_raw_pair(), both closed afterwards (import it into
+    a test module to use it)."""
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        yield sock, raw
+    finally:
+        run(sock.close())
+        raw.close()
 
 
 def reset_on_close(raw):

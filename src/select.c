@@ -1,4 +1,4 @@
-/* io.c: fd readiness as a leaf stream: _core.select(rfds, wfds, xfds,
+/* select.c: fd readiness as a leaf stream: _core.select(rfds, wfds, xfds,
  * timeout), the engine of idiokit.select.select (issue 4).
  *
  * A Select first polls its fds once with poll(2) and a zero timeout; if any
@@ -192,7 +192,7 @@ static void select_detach(IdkStream *s, IdkChan *m, IdkChan *sig, IdkChan *brk)
 }
 
 static const IdkKind select_kind = {
-    "select", select_attach, select_detach, NULL, idk_in_input, select_on_input, NULL, 0, NULL, NULL
+    "select", select_attach, select_detach, NULL, idk_in_input, select_on_input, NULL, 0
 };
 
 static int fill_fds(IdkSelect *s, PyObject *seq, int start, short events)
@@ -262,19 +262,6 @@ static int select_start(IdkSelect *s, double timeout)
     return 0;
 }
 
-static int parse_timeout(PyObject *to, double *timeout)
-{
-    *timeout = -1.0;
-    if (to == Py_None)
-        return 0;
-    *timeout = PyFloat_AsDouble(to);
-    if (*timeout == -1.0 && PyErr_Occurred())
-        return -1;
-    if (*timeout != *timeout || *timeout < 0)
-        *timeout = 0.0;
-    return 0;
-}
-
 static IdkSelect *select_alloc(PyObject *rs, PyObject *ws, PyObject *xs)
 {
     IdkSelect *s = (IdkSelect *)IdkSelect_Type.tp_alloc(&IdkSelect_Type, 0);
@@ -312,7 +299,7 @@ static PyObject *mod_select(PyObject *self, PyObject *args)
     IdkSelect *s = NULL;
     double timeout;
     (void)self;
-    if (!PyArg_ParseTuple(args, "OOOO:select", &r, &w, &x, &to) || parse_timeout(to, &timeout) < 0
+    if (!PyArg_ParseTuple(args, "OOOO:select", &r, &w, &x, &to) || idk_parse_timeout(to, &timeout) < 0
             || idk_loop_get() == NULL)
         return NULL;
     if ((rs = PySequence_Fast(r, "select() needs sequences of fds")) != NULL
@@ -366,7 +353,7 @@ static PyMethodDef io_module_methods[] = {
     {NULL, NULL, 0, NULL}
 };
 
-int idk_io_module_init(PyObject *m)
+int idk_select_module_init(PyObject *m)
 {
     PyMethodDef *def;
     IdkSelect_Type.tp_base = &IdkStream_Type;
