@@ -366,6 +366,7 @@ struct IdkLoop {
     const char *l_syserr_what;       /* libev's words for it (a static string) */
     int l_in_poll;                   /* inside ev_run (see loop_on_syserr) */
     PyObject *l_coro;                /* the asyncoro Coro being stepped (borrowed) */
+    IdkTask *l_task;                 /* the task being stepped (borrowed; group.c) */
     IdkFreelist l_free[IDK_NFREELISTS];
     IdkVec l_dns_channels;           /* live DnsChannels, borrowed (dns.c, for fork) */
     int l_fork_pending;              /* forked: the child's first poll tidies up first */

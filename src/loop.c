@@ -284,6 +284,7 @@ static IdkLoop *loop_create(void)
     loop->l_syserr_what = NULL;
     loop->l_in_poll = 0;
     loop->l_coro = NULL;
+    loop->l_task = NULL;
     for (k = 0; k < IDK_NFREELISTS; k++)
         loop->l_free[k].n = 0;
     loop->l_recv_buf = NULL;

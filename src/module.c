@@ -36,6 +36,7 @@ PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw);
 __attribute__((weak)) int idk_socket_module_init(PyObject *m);
 __attribute__((weak)) int idk_dns_module_init(PyObject *m);
 __attribute__((weak)) int idk_http_module_init(PyObject *m);
+__attribute__((weak)) int idk_group_module_init(PyObject *m);
 
 static int module_add_subsystems(PyObject *m)
 {
@@ -44,6 +45,8 @@ static int module_add_subsystems(PyObject *m)
     if (idk_dns_module_init != NULL && idk_dns_module_init(m) < 0)
         return -1;
     if (idk_http_module_init != NULL && idk_http_module_init(m) < 0)
+        return -1;
+    if (idk_group_module_init != NULL && idk_group_module_init(m) < 0)
         return -1;
     return 0;
 }
