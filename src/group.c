@@ -15,7 +15,8 @@
  *  - Once a child fails (and the group was not cancelled already), every
  *    pending child is thrown a fresh Cancelled; after the group is cancelled,
  *    a child that ends with Cancelled is not a failure.
- *  - g_joiner, when set, is an Event completed when g_pending reaches 0.
+ *  - g_joiners holds the Events handed out by _all_done(), one per wait, all
+ *    completed when g_pending reaches 0.
  */
 #include "core.h"
 
@@ -27,7 +28,7 @@ typedef struct {
     Py_ssize_t g_n, g_cap;
     Py_ssize_t g_pending;     /* children not finished */
     PyObject *g_errors;       /* list of excs (stored form), or NULL */
-    PyObject *g_joiner;       /* Event, or NULL */
+    PyObject *g_joiners;      /* list of Events, or NULL */
     PyObject *g_on_failure;   /* called once, at the first failure, or NULL */
     unsigned char g_cancelled;
     unsigned char g_closed;   /* no more children may start */
@@ -86,17 +87,18 @@ static void group_cancel_all(IdkGroup *g)
 
 static void group_joiner_check(IdkGroup *g)
 {
-    PyObject *ev = g->g_joiner, *args;
-    if (g->g_pending != 0 || ev == NULL)
+    PyObject *joiners = g->g_joiners, *args;
+    Py_ssize_t i;
+    if (g->g_pending != 0 || joiners == NULL)
         return;
-    g->g_joiner = NULL;
+    g->g_joiners = NULL;
     args = PyTuple_New(0);
     if (args == NULL)
         idk_loop_report_current();
-    else
-        idk_event_complete((IdkStream *)ev, IDK_RETURNED, args);
+    for (i = 0; args != NULL && i < PyList_GET_SIZE(joiners); i++)
+        idk_event_complete((IdkStream *)PyList_GET_ITEM(joiners, i), IDK_RETURNED, args);
     Py_XDECREF(args);
-    Py_DECREF(ev);
+    Py_DECREF(joiners);
 }
 
 static void group_record_failure(IdkGroup *g, PyObject *exc)
@@ -215,19 +217,23 @@ static PyObject *group_cancel(IdkGroup *g, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* _all_done(): an Event that completes once no child is pending. */
+/* _all_done(): a new Event that completes once no child is pending (one per
+ * wait: a signal thrown into the waiter ends its Event only). */
 static PyObject *group_all_done(IdkGroup *g, PyObject *unused)
 {
+    PyObject *ev;
     (void)unused;
-    if (g->g_joiner == NULL) {
-        PyObject *ev = idk_event_new();
-        if (ev == NULL)
-            return NULL;
-        g->g_joiner = idk_newref(ev);
-        group_joiner_check(g);   /* completes it at once if nothing is pending */
-        return ev;
-    }
-    return idk_newref(g->g_joiner);
+    if ((ev = idk_event_new()) == NULL)
+        return NULL;
+    if (g->g_joiners == NULL && (g->g_joiners = PyList_New(0)) == NULL)
+        goto fail;
+    if (PyList_Append(g->g_joiners, ev) < 0)
+        goto fail;
+    group_joiner_check(g);   /* completes it at once if nothing is pending */
+    return ev;
+fail:
+    Py_DECREF(ev);
+    return NULL;
 }
 
 /* _on_failure(func): call func() once, at the first failure of a child. */
@@ -298,7 +304,7 @@ static int group_traverse(IdkGroup *g, visitproc visit, void *arg)
     for (i = 0; i < g->g_n; i++)
         Py_VISIT(g->g_kids[i]);
     Py_VISIT(g->g_errors);
-    Py_VISIT(g->g_joiner);
+    Py_VISIT(g->g_joiners);
     Py_VISIT(g->g_on_failure);
     return 0;
 }
@@ -313,7 +319,7 @@ static int group_clear(IdkGroup *g)
         Py_XDECREF(kids[i]);
     PyMem_Free(kids);
     Py_CLEAR(g->g_errors);
-    Py_CLEAR(g->g_joiner);
+    Py_CLEAR(g->g_joiners);
     Py_CLEAR(g->g_on_failure);
     return 0;
 }
