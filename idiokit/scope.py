@@ -37,6 +37,19 @@ def _check_seconds(seconds):
     return seconds
 
 
+def _outermost_cancelled(scope):
+    """Walking out from `scope` up to the first shield (included): the
+    outermost cancelled scope, or None."""
+    target = None
+    while scope is not None:
+        if scope.cancel_called:
+            target = scope
+        if scope.shield:
+            break
+        scope = scope._parent
+    return target
+
+
 class _Frame(object):
     """The cancel scopes of one task and its pending Cancelled delivery."""
 
@@ -75,25 +88,11 @@ class _Frame(object):
 
     def _effective(self):
         """(the outermost cancelled scope visible from the top, the one a
-        drain marker hides)."""
-        target = None
-        scope = self.top
-        while scope is not None:
-            if scope.cancel_called:
-                target = scope
-            if scope.shield:
-                break
-            scope = scope._parent
+        drain marker on top hides from the task)."""
         hidden = None
         if isinstance(self.top, _Drain):
-            scope = self.top._parent
-            while scope is not None:
-                if scope.cancel_called:
-                    hidden = scope
-                if scope.shield:
-                    break
-                scope = scope._parent
-        return target, hidden
+            hidden = _outermost_cancelled(self.top._parent)
+        return _outermost_cancelled(self.top), hidden
 
     def update(self):
         target, hidden = self._effective()

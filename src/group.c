@@ -201,7 +201,7 @@ static PyObject *group_start(IdkGroup *g, PyObject *obj)
         goto fail;
     }
     if (g->g_cancelled && cancel_one(kid) < 0)
-        goto fail;
+        idk_loop_report_current();   /* owned and counted: it is the group's now */
     return kid;
 fail:
     Py_DECREF(kid);
