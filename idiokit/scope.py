@@ -118,8 +118,9 @@ class _Frame(object):
             return
         self.pending = None
         state, _ = delivery._outcome()
-        if state == 1 and self.target is not None and self.task._outcome()[0] == 0:
-            # Taken by a wait: the next wait in the scope gets another.
+        if state == 1 and self.target is not None:
+            # Taken by a wait: the next wait in the scope gets another.  (A
+            # throw into a finished task fails at once, which ends this.)
             self._throw(self.target)
 
     def _withdraw(self):
