@@ -29,7 +29,10 @@ _frames = {}    # task -> _Frame, while the task has scopes (or a group drains)
 
 
 def _check_seconds(seconds):
-    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
+    if type(seconds) is float or type(seconds) is int:
+        if seconds >= 0:     # False for NaN
+            return float(seconds)
+    elif isinstance(seconds, bool) or not isinstance(seconds, numbers.Real):
         raise TypeError("seconds must be a number, got {0!r}".format(seconds))
     seconds = float(seconds)
     if math.isnan(seconds) or seconds < 0:
@@ -72,7 +75,8 @@ class _Frame(object):
     def push(self, scope):
         scope._parent = self.top
         self.top = scope
-        self.update()
+        if scope.cancel_called or scope.shield:
+            self.update()    # else the walk from the top finds what it found
 
     def pop(self, scope):
         if self.top is not scope:
@@ -83,7 +87,7 @@ class _Frame(object):
             self.target = None
             if _frames.get(self.task) is self:
                 del _frames[self.task]
-        else:
+        elif scope.cancel_called or scope.shield:
             self.update()
 
     def _effective(self):
