@@ -11,23 +11,12 @@ from .idiokit import (  # noqa: F401
     Stream, stream, next, send, pipe, map, consume, stop, main_loop, Event,
     Proxy, Signal, BrokenPipe, EndOfInput,
 )
-from .timer import sleep  # noqa: F401
+from .timer import sleep, Timeout  # noqa: F401
 from .threadpool import thread  # noqa: F401
-from .timer import Timeout  # noqa: F401
 from .scope import (  # noqa: F401
-    Cancelled, CancelScope, move_on_after, fail_after, shield,
+    Cancelled, CancelScope, move_on_after, fail_after, shield, timeout,
 )
 from .group import TaskGroup  # noqa: F401
-
-
-def timeout(seconds, stream=None, throw=None):
-    """``with idiokit.timeout(seconds):`` is ``fail_after(seconds)``: a cancel
-    scope that raises idiokit.Timeout on exit if its deadline passed.  Given a
-    stream, this is ``idiokit.timer.timeout(seconds, stream, throw)``."""
-    if stream is not None:
-        from .timer import timeout as stream_timeout
-        return stream_timeout(seconds, stream, throw)
-    return fail_after(seconds)
 
 __all__ = [
     "Stream", "stream", "next", "send", "pipe", "map", "consume", "stop",

@@ -1,5 +1,6 @@
 """Cancel scopes: ``with idiokit.move_on_after(s):``, ``fail_after``,
-``timeout`` and ``CancelScope``, for generator and ``async def`` streams.
+``timeout``, ``shield`` and ``CancelScope``, for generator and ``async def``
+streams.
 
 A scope belongs to the stream (task) that enters it.  Each task with active
 scopes has one _Frame: the stack of its scopes (innermost first through
@@ -22,6 +23,7 @@ import numbers
 
 from . import _core
 from .timer import Timeout
+from .timer import timeout as _stream_timeout
 
 Cancelled = _core.Cancelled
 
@@ -264,6 +266,15 @@ def fail_after(seconds, shield=False):
     """Like move_on_after, but a scope that hit its deadline raises
     ``idiokit.timer.Timeout`` (also ``idiokit.Timeout``) on exit."""
     return _FailScope(seconds, shield)
+
+
+def timeout(seconds, stream=None, throw=None):
+    """``with idiokit.timeout(seconds):`` is ``fail_after(seconds)``.  Given a
+    stream, this is ``idiokit.timer.timeout(seconds, stream, throw)``: throw
+    into that one stream after `seconds` (the original's helper)."""
+    if stream is not None:
+        return _stream_timeout(seconds, stream, throw)
+    return fail_after(seconds)
 
 
 def shield():
