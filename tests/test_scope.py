@@ -58,6 +58,26 @@ def test_fail_after_and_timeout_raise_timeout_only_past_the_deadline():
     run(main())
 
 
+def test_a_zero_deadline_and_a_scope_cancelled_before_entry_cancel_the_first_wait():
+    log = []
+
+    @idiokit.stream
+    def main():
+        with move_on_after(0) as zero:
+            log.append("entered")
+            yield idiokit.sleep(5)
+            log.append("not reached")
+        early = CancelScope()
+        early.cancel()
+        with early:
+            yield idiokit.sleep(5)
+            log.append("not reached")
+        log.append((zero.cancelled_caught, early.cancelled_caught))
+
+    run(main())
+    assert log == ["entered", (True, True)]
+
+
 def test_idiokit_timeout_with_a_stream_is_timer_timeout():
     @idiokit.stream
     def slow():
