@@ -477,3 +477,27 @@ def test_scopes_and_groups_inside_an_asyncoro_coroutine():
     rc, out, err = run_py(ASYNCORO_SCRIPT, timeout=30)
     assert rc == 0, err[-3000:]
     assert out.strip() == str([("moved-on", True), "child-cancelled", ("group-cancelled", True)])
+
+
+def test_no_scope_state_is_left_behind():
+    from idiokit import scope as scope_module
+
+    @idiokit.stream
+    def child():
+        yield idiokit.sleep(5)
+
+    @idiokit.stream
+    def main():
+        for i in range(200):
+            with move_on_after(0 if i % 2 else 5):
+                with CancelScope(shield=bool(i % 3)) as inner:
+                    if i % 5 == 0:
+                        inner.cancel()
+                    yield idiokit.sleep(0)
+            with move_on_after(0.001):
+                with idiokit.TaskGroup() as group:
+                    group.start(child())
+                    yield group.wait()
+
+    run(main())
+    assert scope_module._frames == {}
