@@ -84,6 +84,8 @@ class _Frame(object):
         if self.top is not scope:
             raise RuntimeError("cancel scopes must be exited in the reverse order of entry")
         self.top = scope._parent
+        if isinstance(scope, _Drain):
+            self.hidden = None
         if self.top is None:
             self._withdraw()
             self.target = None
