@@ -241,7 +241,7 @@ def test_cancel_during_clean_up_reaches_the_children_again():
 
     @idiokit.stream
     def main():
-        with idiokit.move_on_after(0.15) as scope:
+        with idiokit.move_on_after(0.15):
             with TaskGroup() as group:
                 group.start(cleaner(log, "c", 10))
                 group.start(failer(0.01, Boom("x")))
@@ -475,7 +475,7 @@ def test_a_failing_pipe_stage_fails_the_group_and_a_pipe_child_is_cancelled():
     @idiokit.stream
     def main():
         with TaskGroup() as group:
-            pipe = group.start(produce([]) | forever())
+            group.start(produce([]) | forever())
             group.start(produce([1]) | failer(0.01, Boom("stage")))
             yield group.wait()
         assert False, "not reached"

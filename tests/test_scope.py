@@ -265,7 +265,7 @@ def test_a_scope_covers_the_waits_of_sub_streams_it_yields():
 
     @idiokit.stream
     def helper_with_its_own_scope():
-        with move_on_after(5) as own:
+        with move_on_after(5):
             yield idiokit.sleep(5)
         log.append("not reached: the outer scope's Cancelled is not the helper's")
 
