@@ -18,7 +18,7 @@ import idiokit
 from idiokit import Cancelled, Timeout, move_on_after, fail_after, CancelScope
 
 from support.util import run
-from support.peers import idiokit_and_raw_pair, fill_send_buffer
+from support.peers import idiokit_and_raw_pair, fill_send_buffer, listener
 from support.procs import run_py
 
 
@@ -356,6 +356,48 @@ def test_a_cancelled_sendall_reports_what_it_sent():
     finally:
         raw.close()
         run(sock.close())
+
+
+def test_a_cancelled_accept_loses_no_connection():
+    raw_clients = []
+
+    @idiokit.stream
+    def main():
+        server = yield listener()
+        address = yield server.getsockname()
+        accepted = []
+        try:
+            for i in range(10):
+                with CancelScope() as scope:
+                    client = stdsocket.create_connection(address, timeout=10)
+                    raw_clients.append(client)
+                    if i % 2:
+                        yield idiokit.sleep(0.002)    # readiness seen first
+                    scope.cancel()
+                    conn, _ = yield server.accept()
+                    accepted.append(conn)
+                with move_on_after(0.005):
+                    while True:
+                        conn, _ = yield server.accept()
+                        accepted.append(conn)
+            with fail_after(10):      # the rest, however late the kernel queues them
+                while len(accepted) < 10:
+                    conn, _ = yield server.accept()
+                    accepted.append(conn)
+            with move_on_after(0.05):
+                conn, _ = yield server.accept()
+                accepted.append(conn)    # one too many: a bug
+            idiokit.stop(len(accepted))
+        finally:
+            for conn in accepted:
+                yield conn.close()
+            yield server.close()
+
+    try:
+        assert run(main()) == 10
+    finally:
+        for client in raw_clients:
+            client.close()
 
 
 # ---- no data lost: pipes ----------------------------------------------------------------
