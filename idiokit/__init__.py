@@ -11,11 +11,16 @@ from .idiokit import (  # noqa: F401
     Stream, stream, next, send, pipe, map, consume, stop, main_loop, Event,
     Proxy, Signal, BrokenPipe, EndOfInput,
 )
-from .timer import sleep  # noqa: F401
+from .timer import sleep, Timeout  # noqa: F401
 from .threadpool import thread  # noqa: F401
+from .scope import (  # noqa: F401
+    Cancelled, CancelScope, move_on_after, fail_after, shield, timeout,
+)
+from .group import TaskGroup  # noqa: F401
 
 __all__ = [
     "Stream", "stream", "next", "send", "pipe", "map", "consume", "stop",
     "main_loop", "Event", "Proxy", "Signal", "BrokenPipe", "EndOfInput",
-    "sleep", "thread",
+    "sleep", "thread", "Timeout", "Cancelled", "CancelScope", "move_on_after",
+    "fail_after", "shield", "timeout", "TaskGroup",
 ]

@@ -397,6 +397,7 @@ struct IdkLoop {
     int l_syserr;                    /* errno of a failed backend syscall, or 0 */
     const char *l_syserr_what;       /* libev's words for it (a static string) */
     int l_in_poll;                   /* inside ev_run (see loop_on_syserr) */
+    IdkTask *l_task;                 /* the task being stepped (borrowed): current_task() */
     IdkFreelist l_free[IDK_NFREELISTS];
     IdkLoopClient *l_clients;        /* the subsystems' state (idk_loop_client) */
     int l_fork_pending;              /* forked: the child's first poll tidies up first */

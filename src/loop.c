@@ -285,6 +285,7 @@ static IdkLoop *loop_create(void)
     loop->l_syserr = 0;
     loop->l_syserr_what = NULL;
     loop->l_in_poll = 0;
+    loop->l_task = NULL;
     for (k = 0; k < IDK_NFREELISTS; k++)
         loop->l_free[k].n = 0;
     loop->l_seq = 0;

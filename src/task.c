@@ -393,6 +393,7 @@ static int task_throw(IdkTask *t, PyObject *exc, PyObject **out)
 void idk_task_step(IdkTask *t)
 {
     PyObject *resume, *out = NULL, *value;
+    IdkTask *prev;
     int throw_, single, r;
     if (t->t_current != NULL && task_still_waiting(t))
         return;
@@ -406,6 +407,8 @@ void idk_task_step(IdkTask *t)
         Py_XDECREF(resume);
         return;
     }
+    prev = idk_loop->l_task;     /* what current_task() returns (group.c) */
+    idk_loop->l_task = t;
     if (throw_) {
         r = task_throw(t, resume, &out);
     } else {
@@ -416,6 +419,7 @@ void idk_task_step(IdkTask *t)
         r = task_send(t, value, &out);
         Py_DECREF(value);
     }
+    idk_loop->l_task = prev;
     Py_XDECREF(resume);
     if (r == IDK_SEND_YIELD) {
         task_wait_on(t, out);

@@ -32,6 +32,7 @@ if sys.version_info[0] < 3:
         "test_async_def.py",
         "test_dns_async_py3.py",
         "test_generator_return_py3.py",
+        "test_group_async_py3.py",
     ]
 
 DEFAULT_TIMEOUT = 60.0
