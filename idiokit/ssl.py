@@ -41,6 +41,13 @@ class SSLError(SocketError, _ssl.SSLError):
     ssl.SSLError, with the stdlib error's args (and its reason, library,
     verify_code and verify_message where it had them)."""
 
+    def __str__(self):
+        if len(self.args) == 1:
+            return str(self.args[0])
+        if len(self.args) == 2:
+            return str(self.args[1])
+        return Exception.__str__(self)
+
 
 class SSLCertificateError(SSLError, _ssl.CertificateError):
     """The peer's certificate is not trusted, has expired, or does not match
@@ -181,11 +188,12 @@ def _cached_context(keyfile, certfile, server_side, ssl_version, require_cert, c
     return context
 
 
-def _sslobj(context, raw, server_side, hostname):
-    """OpenSSL's connection object on raw's fd (raw stays its owner)."""
+def _sslobj(context, raw, server_side, hostname, strict=True):
+    """OpenSSL's connection object on raw's fd (raw stays its owner).  A
+    context of the caller's (strict) that checks host names needs one."""
     if hostname is not None and server_side:
         raise ValueError("server_hostname can only be given to a client")
-    if hostname is None and context.check_hostname and not server_side:
+    if strict and hostname is None and context.check_hostname and not server_side:
         raise ValueError("check_hostname requires server_hostname")
     with _converted():
         return context._wrap_socket(raw, bool(server_side), hostname)
@@ -202,12 +210,21 @@ def _eof_tolerant(read):
         try:
             return read(*args)
         except _ssl.SSLError as error:
-            if isinstance(error, (_ssl.SSLWantReadError, _ssl.SSLWantWriteError)) or \
-                    error.args[0] not in (_ssl.SSL_ERROR_EOF, _ssl.SSL_ERROR_SYSCALL) and \
-                    getattr(error, "reason", None) != "UNEXPECTED_EOF_WHILE_READING":
+            if not _is_ragged_eof(error):
                 raise
             return 0 if len(args) > 1 else b""
     return tolerant
+
+
+def _is_ragged_eof(error):
+    """OpenSSL's ways of saying "the peer closed without close_notify"
+    (Python 2.7 names OpenSSL 3's reason wrongly, hence the text)."""
+    if isinstance(error, (_ssl.SSLWantReadError, _ssl.SSLWantWriteError)):
+        return False
+    if not _OPENSSL3 and error.args[0] in (_ssl.SSL_ERROR_EOF, _ssl.SSL_ERROR_SYSCALL):
+        return True     # (OpenSSL 3 says this of a reset too)
+    return getattr(error, "reason", None) == "UNEXPECTED_EOF_WHILE_READING" or \
+        "unexpected eof while reading" in str(error).lower()
 
 
 # ---- the TLS socket ------------------------------------------------------------------------
@@ -216,8 +233,8 @@ class _TLSMethods(object):
     """TLS operations on an IoSocket (self.call) holding `_tls`, OpenSSL's
     connection object; shared by SSLSocket and asyncoro's TLS sockets."""
 
-    def _tls_setup(self, context, raw, server_side, hostname):
-        tls = _sslobj(context, raw, server_side, hostname)
+    def _tls_setup(self, context, raw, server_side, hostname, strict=True):
+        tls = _sslobj(context, raw, server_side, hostname, strict)
         self._tls = tls
         self._tls_context = context
         self._tls_server_side = bool(server_side)
@@ -427,12 +444,13 @@ def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
 def _wrap(sock, keyfile, certfile, server_side, ssl_version, require_cert, ca_certs,
           timeout, context, server_hostname):
     yield _core.sleep(0)
+    strict = context is not None
     if context is None:
         context = _cached_context(keyfile, certfile, server_side, ssl_version,
                                   require_cert, ca_certs)
     tls = SSLSocket(_take_raw(sock), sock.gettimeout())
     try:
-        tls._tls_setup(context, tls._raw, server_side, server_hostname)
+        tls._tls_setup(context, tls._raw, server_side, server_hostname, strict)
         yield tls._tls_handshake(timeout)
     except BaseException:
         _IO.close(tls)
@@ -519,8 +537,9 @@ def _match_pattern(pattern, hostname):
         return False
     if "*" not in first:
         return first == host_labels[0]
-    if first.count("*") > 1 or len(rest) < 2 or first.startswith("xn--") or \
-            host_labels[0].startswith("xn--"):
+    if first.count("*") > 1 or len(rest) < 2:
+        return False
+    if first != "*" and (first.startswith("xn--") or host_labels[0].startswith("xn--")):
         return False
     head, tail = first.split("*")
     label = host_labels[0]
