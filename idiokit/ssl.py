@@ -239,6 +239,9 @@ class _TLSMethods(object):
         self._tls_context = context
         self._tls_server_side = bool(server_side)
         self._tls_hostname = hostname
+        # Python 2.7 leaves the host name check to us (ours: when verifying)
+        self._tls_check_host = hostname is not None and not _OPENSSL_CHECKS_HOSTNAME and (
+            context.check_hostname or not strict and context.verify_mode != _ssl.CERT_NONE)
         self._tls_read = tls.read if _reads_eof_cleanly(context) else _eof_tolerant(tls.read)
         self._tls_write = tls.write
 
@@ -249,10 +252,8 @@ class _TLSMethods(object):
     def _tls_handshake(self, timeout):
         yield self.call(0 if self._tls_server_side else 1, self._tls.do_handshake, (),
                         timeout, **_WANT)
-        hostname = self._tls_hostname
-        if hostname is not None and not _OPENSSL_CHECKS_HOSTNAME and \
-                self._tls_context.check_hostname:
-            match_hostname(self._tls_peercert(False), hostname)
+        if self._tls_check_host:
+            match_hostname(self._tls_peercert(False), self._tls_hostname)
 
     def _tls_peercert(self, binary_form):
         with _converted():
@@ -363,23 +364,27 @@ class SSLSocket(_TLSMethods, _IO):
         return self.timeout
 
     @stream
+    def _later(self, name, *args):
+        yield _core.sleep(0)
+        with _idksocket._wrapped():
+            result = getattr(self._raw, name)(*args)
+        stop(result)
+
     def shutdown(self, how):
         """The fd's shutdown(how), as the original (no close_notify)."""
-        yield _core.sleep(0)
-        with _idksocket._wrapped():
-            self._raw.shutdown(how)
+        return self._later("shutdown", how)
 
-    @stream
     def getsockname(self):
-        yield _core.sleep(0)
-        with _idksocket._wrapped():
-            stop(self._raw.getsockname())
+        return self._later("getsockname")
 
-    @stream
     def getpeername(self):
-        yield _core.sleep(0)
-        with _idksocket._wrapped():
-            stop(self._raw.getpeername())
+        return self._later("getpeername")
+
+    def getsockopt(self, *args):
+        return self._later("getsockopt", *args)
+
+    def setsockopt(self, *args):
+        return self._later("setsockopt", *args)
 
     def close(self):
         """A stream: close_notify (if the fd takes it at once), then close."""
