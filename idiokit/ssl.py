@@ -19,6 +19,7 @@ from __future__ import absolute_import
 import contextlib
 import errno
 import os
+import _socket as _rawsocket
 import socket as _stdsocket
 import ssl as _ssl
 import sys
@@ -579,3 +580,102 @@ def match_hostname(cert, hostname):
         if _match_pattern(pattern, hostname):
             return
     raise SSLCertificateError("hostname %r doesn't match %s" % (hostname, _describe(patterns)))
+
+
+# ---- TLS for idiokit.asyncoro.AsyncSocket ----------------------------------------------------
+
+def _not_connected(*args):
+    raise SocketError(errno.ENOTCONN, "TLS socket not connected (accept or connect first)")
+
+
+class _AsyncoroTLS(_TLSMethods):
+    """What an asyncoro AsyncSocket made with certfile (or pycos's
+    ssl_context) adds: accept() gives connections with the server side of
+    the handshake done, connect() does the client side, and recv/send/...
+    speak TLS.  As in asyncoro, a client's certfile is the CA bundle the
+    server's certificate is verified against (no host name check); with an
+    ssl_context, the host name is checked if the context says so."""
+
+    def _tls_init(self, keyfile, certfile, ssl_version, ssl_context):
+        self._tls_args = (keyfile, certfile, PROTOCOL_SSLv23 if ssl_version is None
+                          else ssl_version, ssl_context)
+        self._tls = None
+        self._tls_read = self._tls_write = _not_connected
+
+    def _tls_context_for(self, server_side):
+        keyfile, certfile, ssl_version, context = self._tls_args
+        if context is not None:
+            return context
+        if server_side:
+            return _cached_context(keyfile, certfile, True, ssl_version, False, None)
+        return _cached_context(None, None, False, ssl_version, True, certfile)
+
+    def _tls_raw(self):
+        raw = self._sock
+        if _PY2 and not isinstance(raw, _rawsocket.socket):
+            raw = raw._sock     # 2.7's socket.socket wraps the _socket object
+        return raw
+
+    @stream
+    def _tls_start(self, server_side, hostname, timeout):
+        try:
+            with _converted():
+                self._tls_setup(self._tls_context_for(server_side), self._tls_raw(),
+                                server_side, hostname, strict=False)
+            yield self._tls_handshake(timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _tls_wrap_accepted(self):
+        """Accepted connections on stdlib socket objects in non-blocking
+        mode (OpenSSL's object needs a weak reference to one, and reads its
+        timeout to know it must not wait)."""
+        family, type, proto, cls = self._family, self._type, self._proto, self.__class__
+
+        def wrap(fd, address):
+            if _PY2:
+                raw = _rawsocket.fromfd(fd, family, type, proto)
+                os.close(fd)
+            else:
+                raw = _stdsocket.socket(family, type, proto, fd)
+            raw.setblocking(False)
+            return cls._from_raw(raw, family, type, proto), address
+        return wrap
+
+    @stream
+    def accept(self, timeout=_DEFAULT):
+        if self._wrap is None:
+            self._wrap = self._tls_wrap_accepted()
+        conn, address = yield super(_AsyncoroTLS, self).accept(timeout)
+        conn._tls_args = self._tls_args
+        yield conn._tls_start(True, None, self._tls_t(timeout))
+        stop(conn, address)
+
+    @stream
+    def connect(self, address, timeout=_DEFAULT):
+        yield super(_AsyncoroTLS, self).connect(address, timeout)
+        context = self._tls_context_for(False)
+        hostname = address[0] if context.check_hostname and isinstance(address, tuple) \
+            else None
+        yield self._tls_start(False, hostname, self._tls_t(timeout))
+
+    def close(self):
+        raw = self._tls_raw() if _PY2 else None
+        if self._tls is not None and not self.closed:
+            self._tls_close_notify()
+        super(_AsyncoroTLS, self).close()
+        if isinstance(raw, _rawsocket.socket):
+            raw.close()     # 2.7: OpenSSL's object holds the _socket object, which holds the fd
+
+
+_asyncoro_classes = {}
+
+
+def asyncoro_tls_class(cls):
+    """The TLS variant of an AsyncSocket class (made once per class)."""
+    tls_cls = _asyncoro_classes.get(cls)
+    if tls_cls is None:
+        tls_cls = type(cls)(cls.__name__, (_AsyncoroTLS, cls), {"__module__": cls.__module__})
+        _asyncoro_classes[cls] = tls_cls
+    return tls_cls
