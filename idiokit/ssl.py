@@ -244,7 +244,11 @@ class _TLSMethods(object):
         self._tls_check_host = hostname is not None and not _OPENSSL_CHECKS_HOSTNAME and (
             context.check_hostname or not strict and context.verify_mode != _ssl.CERT_NONE)
         self._tls_read = tls.read if _reads_eof_cleanly(context) else _eof_tolerant(tls.read)
-        self._tls_write = tls.write
+        self._tls_write = write = tls.write
+
+        def write_all(data):    # (all of it: the stdlib does not enable partial writes)
+            write(data)
+        self._tls_write_all = write_all
 
     def _tls_t(self, timeout):
         return self.timeout if timeout is _DEFAULT else _check_timeout(timeout)
@@ -296,11 +300,7 @@ class _TLSMethods(object):
         data = _check_data(data)
         if flags != 0:
             raise ValueError("flags not supported by SSL sockets")
-        return self._sendall(data, self._tls_t(timeout))
-
-    @stream
-    def _sendall(self, data, timeout):
-        yield self.call(1, self._tls_write, (data,), timeout, **_WANT)
+        return self.call(1, self._tls_write_all, (data,), self._tls_t(timeout), **_WANT)
 
     @stream
     def getpeercert(self, binary_form=False):
@@ -600,7 +600,7 @@ class _AsyncoroTLS(_TLSMethods):
         self._tls_args = (keyfile, certfile, PROTOCOL_SSLv23 if ssl_version is None
                           else ssl_version, ssl_context)
         self._tls = None
-        self._tls_read = self._tls_write = _not_connected
+        self._tls_read = self._tls_write = self._tls_write_all = _not_connected
 
     def _tls_context_for(self, server_side):
         keyfile, certfile, ssl_version, context = self._tls_args
