@@ -30,10 +30,11 @@ def cert_files():
     return cert, key
 
 
-def server_context():
+def server_context(module=ssl):
     """The server side every Python peer uses: the stdlib's defaults plus the certificate
-    (the load generator offers only TLS 1.3 with TLS_AES_128_GCM_SHA256)."""
-    context = ssl.SSLContext(getattr(ssl, "PROTOCOL_TLS_SERVER", ssl.PROTOCOL_SSLv23))
+    (the load generator offers only TLS 1.3 with TLS_AES_128_GCM_SHA256).  gevent passes
+    gevent.ssl, whose SSLContext makes cooperative sockets."""
+    context = module.SSLContext(getattr(ssl, "PROTOCOL_TLS_SERVER", ssl.PROTOCOL_SSLv23))
     context.load_cert_chain(*cert_files())
     return context
 

@@ -1,6 +1,7 @@
 """tls_echo / gevent: StreamServer with ssl_context (gevent.ssl), one greenlet per
 connection doing recv/sendall."""
 import gevent.server
+import gevent.ssl
 
 import benchutil
 
@@ -22,7 +23,7 @@ def handle(conn, _addr):
 
 if __name__ == "__main__":
     server = gevent.server.StreamServer(("127.0.0.1", 0), handle, backlog=1024,
-                                        ssl_context=common["server_context"]())
+                                        ssl_context=common["server_context"](gevent.ssl))
     server.start()
     common["ready"](server.address[1])
     server.serve_forever()
