@@ -78,6 +78,10 @@ _OPENSSL_CHECKS_HOSTNAME = sys.version_info >= (3, 7)
 
 _WANT = {"want_read": _ssl.SSLWantReadError, "want_write": _ssl.SSLWantWriteError}
 _SEND_CHUNK = 16 * 1024      # send() writes at most one TLS record's worth
+# A read gives at most one record's plaintext (16 KiB): asking for more only
+# makes the stdlib allocate (and shrink) a larger bytes object.
+_READ_MAX = 32 * 1024
+_call = _IO.call
 
 
 # ---- errors ---------------------------------------------------------------------------------
@@ -273,7 +277,13 @@ class _TLSMethods(object):
             raise ValueError("flags not supported by SSL sockets")
         if bufsize <= 0:
             return _IO.recv(self, 0)
-        return self.call(0, self._tls_read, (bufsize,), self._tls_t(timeout), **_WANT)
+        if bufsize > _READ_MAX:
+            bufsize = _READ_MAX
+        if timeout is _DEFAULT:
+            timeout = self.timeout
+        else:
+            timeout = _check_timeout(timeout)
+        return _call(self, 0, self._tls_read, (bufsize,), timeout, **_WANT)
 
     def recv_into(self, buffer, nbytes=0, flags=0, timeout=_DEFAULT):
         """A stream giving the count of plaintext bytes read into buffer."""
@@ -297,10 +307,15 @@ class _TLSMethods(object):
 
     def sendall(self, data, flags=0, timeout=_DEFAULT):
         """A stream writing all of data; the timeout covers all of it."""
-        data = _check_data(data)
+        if type(data) is not bytes:
+            data = _check_data(data)
         if flags != 0:
             raise ValueError("flags not supported by SSL sockets")
-        return self.call(1, self._tls_write_all, (data,), self._tls_t(timeout), **_WANT)
+        if timeout is _DEFAULT:
+            timeout = self.timeout
+        else:
+            timeout = _check_timeout(timeout)
+        return _call(self, 1, self._tls_write_all, (data,), timeout, **_WANT)
 
     @stream
     def getpeercert(self, binary_form=False):
