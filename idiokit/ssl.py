@@ -30,8 +30,9 @@ from . import socket as _idksocket
 from .idiokit import stream, stop
 from .socket import SocketError, _DEFAULT, _check_data, _check_timeout
 
-__all__ = ["SSLError", "SSLCertificateError", "SSLSocket", "wrap_socket", "ca_certs",
-           "identities", "match_hostname", "PROTOCOL_SSLv23", "PROTOCOL_TLSv1"]
+__all__ = ["SSLError", "SSLCertificateError", "SSLSocket", "wrap_socket", "create_context",
+           "harden", "ca_certs", "identities", "match_hostname", "PROTOCOL_SSLv23",
+           "PROTOCOL_TLSv1"]
 
 _PY2 = sys.version_info[0] < 3
 _IO = _core.IoSocket
