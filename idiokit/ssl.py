@@ -347,7 +347,7 @@ class _TLSMethods(object):
 
 
 def _take_raw(sock):
-    """The fd of the connected idiokit socket `sock`, in a stdlib socket
+    """The fd of `sock` (an idiokit Socket or SSLSocket), in a stdlib socket
     that now owns it; sock is left closed."""
     raw = sock._sock
     if _PY2:
@@ -366,7 +366,7 @@ class SSLSocket(_TLSMethods, _IO):
     socket's, see settimeout)."""
 
     def __init__(self, raw, timeout=None):
-        self._raw = raw
+        self._sock = raw
         self._family, self._type = raw.family, raw.type
         self._attach(raw, raw.fileno())
         self.timeout = timeout
@@ -380,28 +380,14 @@ class SSLSocket(_TLSMethods, _IO):
     def gettimeout(self):
         return self.timeout
 
-    @stream
-    def _later(self, name, *args):
-        yield _core.sleep(0)
-        with _idksocket._wrapped():
-            result = getattr(self._raw, name)(*args)
-        stop(result)
-
-    def shutdown(self, how):
-        """The fd's shutdown(how), as the original (no close_notify)."""
-        return self._later("shutdown", how)
-
-    def getsockname(self):
-        return self._later("getsockname")
-
-    def getpeername(self):
-        return self._later("getpeername")
-
-    def getsockopt(self, *args):
-        return self._later("getsockopt", *args)
-
-    def setsockopt(self, *args):
-        return self._later("setsockopt", *args)
+    # the socket's own calls after one loop turn, as idiokit.socket.Socket's
+    # (shutdown without close_notify, as the original)
+    _later = _idksocket.Socket.__dict__["_later"]
+    shutdown = _idksocket.Socket.__dict__["shutdown"]
+    getsockname = _idksocket.Socket.__dict__["getsockname"]
+    getpeername = _idksocket.Socket.__dict__["getpeername"]
+    getsockopt = _idksocket.Socket.__dict__["getsockopt"]
+    setsockopt = _idksocket.Socket.__dict__["setsockopt"]
 
     def close(self):
         """A stream: close_notify (if the fd takes it at once), then close."""
@@ -425,13 +411,7 @@ class SSLSocket(_TLSMethods, _IO):
         and received), giving the plain idiokit Socket for the same
         connection.  This SSLSocket is closed."""
         yield self._tls_unwrap(timeout)
-        raw = self._raw
-        if _PY2:
-            new = raw.dup()
-        else:
-            new = _stdsocket.socket(raw.family, raw.type, raw.proto, raw.detach())
-        _IO.close(self)
-        plain = _idksocket.Socket(_sock=new)
+        plain = _idksocket.Socket(_sock=_take_raw(self))
         plain.settimeout(self.timeout)
         stop(plain)
 
@@ -472,7 +452,7 @@ def _wrap(sock, keyfile, certfile, server_side, ssl_version, require_cert, ca_ce
                                   require_cert, ca_certs)
     tls = SSLSocket(_take_raw(sock), sock.gettimeout())
     try:
-        tls._tls_setup(context, tls._raw, server_side, server_hostname, strict)
+        tls._tls_setup(context, tls._sock, server_side, server_hostname, strict)
         yield tls._tls_handshake(timeout)
     except BaseException:
         _IO.close(tls)

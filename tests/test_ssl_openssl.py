@@ -141,40 +141,38 @@ def upper_echo_server(lsock, c, outcomes, count=1, until=b"bye"):
             yield tls.close()
 
 
-@pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
-def test_s_client_against_idiokit_server(c, version):
+def s_clients_against_idiokit(c, *sessions):
+    """Run an upper_echo_server for one connection per session, each an
+    s_client run (stdin lines, s_client options...) one after the other.
+    Gives ([(status, output) per session], outcomes)."""
     @idiokit.stream
     def main():
         lsock = yield listener()
         port = (yield lsock.getsockname())[1]
         outcomes = []
-        server = upper_echo_server(lsock, c, outcomes)
-        status, output = yield idiokit.thread(s_client, port, c, [b"hello\n", b"bye\n"],
-                                              version, "-quiet")
+        server = upper_echo_server(lsock, c, outcomes, count=len(sessions))
+        results = []
+        for lines, args in sessions:
+            results.append((yield idiokit.thread(s_client, port, c, lines, *args)))
         yield server
         yield lsock.close()
-        idiokit.stop(status, output, outcomes)
-    status, output, outcomes = run(main())
+        idiokit.stop(results, outcomes)
+    return run(main())
+
+
+@pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
+def test_s_client_against_idiokit_server(c, version):
+    [(status, output)], outcomes = s_clients_against_idiokit(
+        c, ([b"hello\n", b"bye\n"], (version, "-quiet")))
     assert b"HELLO" in output and b"BYE" in output, output
     assert outcomes == ["ok"]
     assert status == 0, output
 
 
 def test_renegotiation_is_refused_cleanly_and_the_server_goes_on(c):
-    @idiokit.stream
-    def main():
-        lsock = yield listener()
-        port = (yield lsock.getsockname())[1]
-        outcomes = []
-        server = upper_echo_server(lsock, c, outcomes, count=2)
-        status, output = yield idiokit.thread(s_client, port, c,
-                                              [b"before\n", b"R\n", b"after\n"],
-                                              "-tls1_2", "-no_ign_eof")
-        again = yield idiokit.thread(s_client, port, c, [b"bye\n"], "-tls1_2", "-quiet")
-        yield server
-        yield lsock.close()
-        idiokit.stop(output, outcomes, again)
-    output, outcomes, (status, again_output) = run(main())
+    [(_, output), (_, again_output)], outcomes = s_clients_against_idiokit(
+        c, ([b"before\n", b"R\n", b"after\n"], ("-tls1_2", "-no_ign_eof")),
+        ([b"bye\n"], ("-tls1_2", "-quiet")))
     assert b"BEFORE" in output
     assert b"RENEGOTIATING" in output
     assert b"no renegotiation" in output, output      # refused by our side
@@ -184,19 +182,8 @@ def test_renegotiation_is_refused_cleanly_and_the_server_goes_on(c):
 
 
 def test_tls13_key_update_mid_stream(c):
-    @idiokit.stream
-    def main():
-        lsock = yield listener()
-        port = (yield lsock.getsockname())[1]
-        outcomes = []
-        server = upper_echo_server(lsock, c, outcomes)
-        status, output = yield idiokit.thread(s_client, port, c,
-                                              [b"before\n", b"K\n", b"after bye\n"],
-                                              "-tls1_3", "-no_ign_eof")
-        yield server
-        yield lsock.close()
-        idiokit.stop(output, outcomes)
-    output, outcomes = run(main())
+    [(_, output)], outcomes = s_clients_against_idiokit(
+        c, ([b"before\n", b"K\n", b"after bye\n"], ("-tls1_3", "-no_ign_eof")))
     assert b"KEYUPDATE" in output, output
     assert b"BEFORE" in output and b"AFTER BYE" in output, output
     assert outcomes == ["ok"]

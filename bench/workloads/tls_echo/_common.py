@@ -1,12 +1,11 @@
 """tls_echo helper shared by the Python servers: the certificate (made once with
-`openssl` into bench/out/tls/), the server context, the ready line and the listening
-socket.  Kept Python 2.7 compatible (the idiokit servers also run there)."""
-import json
+`openssl` into bench/out/tls/), the server context, and tcp_echo's ready line and
+listening socket.  Kept Python 2.7 compatible (the idiokit servers also run there)."""
 import os
+import runpy
 import socket
 import ssl
 import subprocess
-import sys
 
 BUFSIZE = 262144
 BENCH = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -39,21 +38,7 @@ def server_context(module=ssl):
     return context
 
 
-def ready(port):
-    """Print the {"ready": true, "port": P} line the runner waits for, flushed."""
-    sys.stdout.write(json.dumps({"ready": True, "port": port}) + "\n")
-    sys.stdout.flush()
-
-
-def listener(blocking=False):
-    """A standard TCP socket listening on 127.0.0.1 at a free port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1024)
-    sock.setblocking(blocking)
-    return sock
-
-
-def nodelay(sock):
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+# the ready line, the listening socket and TCP_NODELAY: tcp_echo's
+_tcp = runpy.run_path(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                   "tcp_echo", "_common.py"), run_name="bench_sibling")
+ready, listener, nodelay = _tcp["ready"], _tcp["listener"], _tcp["nodelay"]
