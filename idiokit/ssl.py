@@ -201,6 +201,11 @@ def _sslobj(context, raw, server_side, hostname, strict=True):
         raise ValueError("server_hostname can only be given to a client")
     if strict and hostname is None and context.check_hostname and not server_side:
         raise ValueError("check_hostname requires server_hostname")
+    # SSLContext._wrap_socket makes the C object ssl.SSLSocket itself keeps in
+    # _sslobj (2.7.9+ and 3.x, positional arguments alike): OpenSSL on raw's
+    # fd, non-blocking as raw is, its read/write/do_handshake/shutdown
+    # raising SSLWantReadError/SSLWantWriteError.  The public wrap_socket
+    # would add a Python layer per call and take the fd over.
     with _converted():
         return context._wrap_socket(raw, bool(server_side), hostname)
 
