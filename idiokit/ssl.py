@@ -84,6 +84,15 @@ _SEND_CHUNK = 16 * 1024      # send() writes at most one TLS record's worth
 _READ_MAX = 32 * 1024
 _call = _IO.call
 
+# A handshake that no timeout= and no socket timeout bounds gets this one, so
+# that a peer which connects and says nothing cannot hold a connection (and a
+# server's fd) for ever; timeout=None asks for no limit.
+HANDSHAKE_TIMEOUT = 60.0
+
+
+def _handshake_timeout(timeout):
+    return HANDSHAKE_TIMEOUT if timeout is None else timeout
+
 
 # ---- errors ---------------------------------------------------------------------------------
 
@@ -428,7 +437,8 @@ def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
                 ssl_version=PROTOCOL_SSLv23, require_cert=None, ca_certs=None,
                 timeout=_DEFAULT, context=None, server_hostname=None):
     """A stream: TLS on the connected idiokit socket `sock`, after a
-    non-blocking handshake under `timeout` (default: sock's timeout); gives
+    non-blocking handshake under `timeout` (default: sock's timeout, or
+    HANDSHAKE_TIMEOUT, 60 s, if it has none; None: no limit); gives
     an SSLSocket, which takes over sock's connection (sock is closed).
 
     Either the original's keywords (keyfile, certfile, server_side,
@@ -442,7 +452,8 @@ def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
                         % type(sock).__name__)
     if context is not None and (keyfile or certfile or ca_certs or require_cert is not None):
         raise ValueError("give either context or keyfile/certfile/require_cert/ca_certs")
-    timeout = sock.gettimeout() if timeout is _DEFAULT else _check_timeout(timeout)
+    timeout = _handshake_timeout(sock.gettimeout()) if timeout is _DEFAULT \
+        else _check_timeout(timeout)
     return _wrap(sock, keyfile, certfile, server_side, ssl_version, require_cert,
                  ca_certs, timeout, context, server_hostname)
 
@@ -650,7 +661,7 @@ class _AsyncoroTLS(_TLSMethods):
             self._wrap = self._tls_wrap_accepted()
         conn, address = yield super(_AsyncoroTLS, self).accept(timeout)
         conn._tls_args = self._tls_args
-        yield conn._tls_start(True, None, self._tls_t(timeout))
+        yield conn._tls_start(True, None, _handshake_timeout(self._tls_t(timeout)))
         stop(conn, address)
 
     @stream
@@ -659,7 +670,7 @@ class _AsyncoroTLS(_TLSMethods):
         context = self._tls_context_for(False)
         hostname = address[0] if context.check_hostname and isinstance(address, tuple) \
             else None
-        yield self._tls_start(False, hostname, self._tls_t(timeout))
+        yield self._tls_start(False, hostname, _handshake_timeout(self._tls_t(timeout)))
 
     def close(self):
         raw = self._tls_raw() if _PY2 else None

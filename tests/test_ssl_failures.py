@@ -231,6 +231,22 @@ def test_silent_server_times_out(c):
     run(main())
 
 
+def test_a_handshake_without_any_timeout_gets_the_default_one(c, monkeypatch):
+    monkeypatch.setattr(ssl, "HANDSHAKE_TIMEOUT", 0.3)
+
+    @idiokit.stream
+    def main():
+        accepted, client = yield tcp_pair()          # the client says nothing
+        assert accepted.gettimeout() is None
+        start = time.time()
+        with pytest.raises(socket.SocketTimeout):
+            yield ssl.wrap_socket(accepted, server_side=True, certfile=c.cert, keyfile=c.key)
+        assert 0.25 < time.time() - start < PROMPT
+        assert accepted.closed
+        yield client.close()
+    run(main())
+
+
 def test_reset_mid_transfer_seen_by_the_reader(c):
     @idiokit.stream
     def main():
