@@ -306,7 +306,8 @@ class _TLSMethods(object):
             raise ValueError("flags not supported by SSL sockets")
         if nbytes < 0:
             raise ValueError("negative buffersize in recv_into")
-        nbytes = nbytes or len(memoryview(buffer))
+        size = len(memoryview(buffer))
+        nbytes = min(nbytes, size) if nbytes else size
         if nbytes == 0:
             return _IO.recv(self, 0)
         return self.call(0, self._tls_read, (nbytes, buffer), self._tls_t(timeout), **_WANT)
