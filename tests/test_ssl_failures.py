@@ -6,7 +6,6 @@
 # a silent peer in the handshake, a close mid-handshake, a reset mid-transfer.
 from __future__ import absolute_import
 
-import socket as stdsocket
 import ssl as stdssl
 import struct
 import sys

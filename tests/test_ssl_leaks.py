@@ -9,10 +9,10 @@ from __future__ import absolute_import
 import pytest
 
 import idiokit
-from idiokit import socket, ssl
+from idiokit import ssl
 
 from support.util import run, scale
-from support.peers import listener, tcp_pair
+from support.peers import tcp_pair
 from support.tlscerts import certs
 from test_leaks import Usage
 
