@@ -465,6 +465,7 @@ def test_ca_certs(c):
         assert path == c.ca
     with ssl.ca_certs() as path:
         assert os.path.isfile(path)
-        context = stdssl.SSLContext(stdssl.PROTOCOL_SSLv23)
+        context = stdssl.SSLContext(getattr(stdssl, "PROTOCOL_TLS_CLIENT",
+                                            stdssl.PROTOCOL_SSLv23))
         context.load_verify_locations(path)
         assert context.cert_store_stats()["x509_ca"] > 0

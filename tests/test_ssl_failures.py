@@ -10,6 +10,7 @@ import ssl as stdssl
 import struct
 import sys
 import time
+import warnings
 
 import pytest
 
@@ -28,8 +29,8 @@ def c():
     return certs()
 
 
-def client_context(c, **options):
-    context = stdssl.SSLContext(stdssl.PROTOCOL_SSLv23)
+def client_context(c):
+    context = stdssl.SSLContext(getattr(stdssl, "PROTOCOL_TLS_CLIENT", stdssl.PROTOCOL_SSLv23))
     context.verify_mode = stdssl.CERT_REQUIRED
     context.check_hostname = True
     context.load_verify_locations(c.ca)
@@ -37,8 +38,29 @@ def client_context(c, **options):
 
 
 def server_context(c, cert=None, key=None):
-    context = stdssl.SSLContext(stdssl.PROTOCOL_SSLv23)
+    context = stdssl.SSLContext(getattr(stdssl, "PROTOCOL_TLS_SERVER", stdssl.PROTOCOL_SSLv23))
     context.load_cert_chain(cert or c.cert, key or c.key)
+    return context
+
+
+def tls13_only(context):
+    if hasattr(context, "minimum_version"):
+        context.minimum_version = stdssl.TLSVersion.TLSv1_3
+    else:
+        context.options |= stdssl.OP_NO_TLSv1 | stdssl.OP_NO_TLSv1_1 | stdssl.OP_NO_TLSv1_2
+    return context
+
+
+def at_most(context, version):
+    """No TLS version above `version` ("TLSv1_2" or "TLSv1_1")."""
+    if hasattr(context, "maximum_version"):
+        with warnings.catch_warnings():         # (TLS 1.1 is deprecated: that is the point)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.maximum_version = getattr(stdssl.TLSVersion, version)
+    else:
+        context.options |= stdssl.OP_NO_TLSv1_3
+        if version == "TLSv1_1":
+            context.options |= stdssl.OP_NO_TLSv1_2
     return context
 
 
@@ -119,10 +141,8 @@ def test_expired_certificate(c):
 
 
 def test_protocol_mismatch(c):
-    server = server_context(c)
-    server.options |= stdssl.OP_NO_TLSv1 | stdssl.OP_NO_TLSv1_1 | stdssl.OP_NO_TLSv1_2
-    client = client_context(c)
-    client.options |= stdssl.OP_NO_TLSv1_3
+    server = tls13_only(server_context(c))
+    client = at_most(client_context(c), "TLSv1_2")
     error = run(client_against(c, {"context": server},
                                {"context": client, "server_hostname": "localhost"},
                                ssl.SSLError))
@@ -372,8 +392,7 @@ def untrusting_peer(address, c):
 def old_protocol_peer(address, c):
     sock = socket.Socket()
     yield sock.connect(address, timeout=PROMPT)
-    context = client_context(c)
-    context.options |= stdssl.OP_NO_TLSv1_2 | stdssl.OP_NO_TLSv1_3
+    context = at_most(client_context(c), "TLSv1_1")
     try:
         yield ssl.wrap_socket(sock, context=context, server_hostname="localhost",
                               timeout=PROMPT)
