@@ -658,7 +658,8 @@ static int try_connect(IdkIoOp *op)
 /* ---- call(..., want_read=, want_write=): BEGIN (issue 17, TLS; replaced by the
  * socket rewrite's own version at merge, same semantics) ----------------------------
  * When func raises an instance of want_read (want_write), the op waits for
- * readability (writability) and retries func in the waiting task's turn: it
+ * readability (writability) and retries func when it is reported, as every
+ * call op retries here (the rewrite retries in the waiting task's turn): it
  * moves to that direction's queue, behind the ops already waiting there. */
 
 static void op_redirect(IdkIoOp *op, int d)
