@@ -137,6 +137,17 @@ static inline PyObject *idk_exc_from_value(PyObject *value)
 #endif
 }
 
+/* A method object for a C function put in a class's dict, so that it
+ * binds to the instance as a Python function would. */
+static inline PyObject *idk_instance_method(PyObject *func)
+{
+#if IDK_PY3
+    return PyInstanceMethod_New(func);
+#else
+    return PyMethod_New(func, NULL, NULL);
+#endif
+}
+
 /* Is `exc`'s instance an instance of `cls`? */
 static inline int idk_exc_matches(PyObject *exc, PyObject *cls)
 {

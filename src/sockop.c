@@ -10,7 +10,8 @@
  *    holds a reference to its IoSocket.
  *  - Readiness wakes the head op only.  Hosted by a task (core.h), the op
  *    is retried in that task's turn (idk_task_wake): the data is read just
- *    before the task uses it.  Otherwise (a pipe, a fork, main_loop's
+ *    before the task uses it; if it finishes, the readiness passes on to the
+ *    next op in its direction.  Otherwise (a pipe, a fork, main_loop's
  *    stream, an op not yielded yet) the readiness callback retries it: that
  *    is the one driver of the waiters that are not tasks.
  *  - Finishing: leave the queue, stop the timer, let go of the data and
@@ -165,12 +166,21 @@ static int op_retry(IdkIoOp *op)
     return 0;
 }
 
-/* The turn of the task that waits on the op (idk_task_wake). */
+/* The turn of the task that waits on the op (idk_task_wake).  When the op
+ * finishes, the readiness passes on to the next op queued in its direction:
+ * the data may be buffered above the fd (OpenSSL's plaintext for a TLS
+ * `call`), where no watcher would report it. */
 static void op_on_turn(IdkStream *s)
 {
     IdkIoOp *op = (IdkIoOp *)s;
-    if (s->r_state == IDK_PENDING && op->queued && op->sock->head[op->dir] == op)
-        op_retry(op);
+    IdkIoSock *sock = op->sock;
+    int dir = op->dir;
+    if (s->r_state != IDK_PENDING || !op->queued || sock->head[dir] != op)
+        return;
+    Py_INCREF(sock);
+    if (op_retry(op) && sock->head[dir] != NULL)
+        idk_op_on_ready(sock, dir);
+    Py_DECREF(sock);
 }
 
 /* The socket is ready for `dir`: wake its head op; retry those that no task

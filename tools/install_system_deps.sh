@@ -7,7 +7,9 @@ set -euo pipefail
 # libev-dev, libc-ares-dev, node-llhttp: what _core builds against.
 # dnsmasq-base, wrk, curl, openssl: real peers for the DNS/HTTP/TLS tests.
 # gcc, make, pkg-config: the toolchain.
-packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config)
+# libssl-dev: the TLS benchmark's C server and load generator (bench/loadgen/tls_*).
+packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config
+          libssl-dev)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "system packages: not a Debian-like system; make sure these (or their equivalents) are installed: ${packages[*]}"
