@@ -254,6 +254,8 @@ static int on_headers_complete(llhttp_t *llp)
         first = PyLong_FromLong(llp->status_code);
     if (first == NULL)
         return -1;
+    if (skip)
+        llp->flags |= F_SKIPBODY;   /* so that keep-alive needs no EOF */
     ev = Py_BuildValue("(iNOiiOOL)", EV_HEAD, first,
                        self->first != NULL ? self->first : Py_None,
                        llp->http_major, llp->http_minor, self->headers,

@@ -114,7 +114,7 @@ class Connection(object):
     """The state of one accepted connection (see serve_connection)."""
 
     __slots__ = ("sock", "addr", "server", "limits", "parser", "events", "broken",
-                 "idle_wait", "listener", "__weakref__")
+                 "idle_wait", "listener", "served", "__weakref__")
 
     def __init__(self, listener, sock, addr):
         limits = listener.limits
@@ -128,6 +128,7 @@ class Connection(object):
         self.events = collections.deque()
         self.broken = False      # the stream of requests cannot go on
         self.idle_wait = False   # blocked reading, between requests
+        self.served = 0          # requests answered
 
     @property
     def draining(self):
@@ -217,9 +218,8 @@ def _next_head(conn):
     parser = conn.parser
     events = conn.events
     deadline = None
-    first = True
     while not events:
-        if parser.idle() and not first or conn.draining:
+        if parser.idle() and conn.served or conn.draining:
             if conn.draining:
                 idiokit.stop(None)
             timeout = limits.idle_timeout
@@ -228,7 +228,6 @@ def _next_head(conn):
             if deadline is None:
                 deadline = _now() + limits.header_timeout
             timeout = max(0.0, deadline - _now())
-        first = False
         try:
             data = yield conn.sock.recv(_RECV, 0, timeout)
         except socket.SocketTimeout:
@@ -260,6 +259,7 @@ def serve_connection(conn):
                 break
             if not (yield _handle(conn, event)):
                 break
+            conn.served += 1
     except (Cancelled, Drain, socket.SocketError, EnvironmentError):
         pass
     except Exception:

@@ -196,6 +196,8 @@ class ChunkedFraming(Framing):
     def frame(self, data):
         if self.finished:
             raise WriterError("already finished")
+        if not data:
+            return b""
         return b"%x\r\n" % len(data) + data + b"\r\n" if not _PY2 else \
             "%x\r\n%s\r\n" % (len(data), data)
 

@@ -155,7 +155,7 @@ class _Listener(object):
                 if left is None:
                     yield stream
                 else:
-                    yield timer.timeout(left, stream)
+                    yield timer.timeout(left, stream, Cancelled())
             except Exception:
                 pass
 
