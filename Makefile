@@ -18,7 +18,8 @@ MAKEFLAGS += --no-print-directory
 .PHONY: help deps system-deps venv build check-capi test test-all test-asan bench demo docs clean distclean
 
 help:
-	@echo "make demo       build, then run examples/demo.py (streams at work)"
+	@echo "make demo       build, then run examples/demo.py (streams at work) and"
+	@echo "                examples/demo_http.py (the README's DNS-over-HTTP example)"
 	@echo "make test       install what is missing, build, check the C-API use, run the tests"
 	@echo "make test-all   the same on every Python found (2.7, 3.8-3.13), plus 'pip install .'"
 	@echo "make test-asan  the tests against an AddressSanitizer + UBSan build"
@@ -66,6 +67,7 @@ bench: system-deps
 demo: deps
 	@tools/build_ext.sh $(VPY)
 	PYTHONPATH=$(CURDIR) $(VPY) examples/demo.py
+	PYTHONPATH=$(CURDIR) $(VPY) examples/demo_http.py
 
 docs: build
 	@tools/make_venv.sh $(PYTHON) .venv-docs tools/requirements-docs.txt
