@@ -40,6 +40,12 @@ _RECV = 65536
 _POOL_SIZE = 8      # idle connections kept per host
 
 
+def _close_now(sock):
+    """Close at once (Socket.close() is a stream that closes a turn later,
+    which never comes if the loop is about to stop)."""
+    _core.IoSocket.close(sock)
+
+
 class RequestError(Exception):
     """The server's answer could not be understood."""
 
@@ -84,7 +90,7 @@ class _Conn(object):
         else:
             if data:
                 pass                # junk from the server: not usable
-        yield self.sock.close()
+        _close_now(self.sock)
         idiokit.stop(False)
 
 
@@ -119,7 +125,7 @@ class ClientResponse(object):
         if self._keep_alive and not conn.events:
             self._client._put(conn)
         else:
-            conn.sock.close()
+            _close_now(conn.sock)
 
     @idiokit.stream
     def read(self, amount):
@@ -318,7 +324,7 @@ class Client(object):
         if len(idle) < _POOL_SIZE:
             idle.append(conn)
         else:
-            conn.sock.close()
+            _close_now(conn.sock)
 
     @idiokit.stream
     def _connection(self, adapter, url):
@@ -336,7 +342,7 @@ class Client(object):
         pool, self._pool = self._pool, {}
         for idle in pool.values():
             for conn in idle:
-                conn.sock.close()
+                _close_now(conn.sock)
 
     @idiokit.stream
     def request(self, method, url, headers={}, data=b""):
@@ -357,7 +363,7 @@ class Client(object):
             yield conn.sock.sendall(head + serialize_headers(headers) + b"\r\n" +
                                     framing.frame(data), 0, conn.timeout)
         except BaseException:
-            conn.sock.close()
+            _close_now(conn.sock)
             raise
         idiokit.stop(ClientRequest(self, conn, method, url, headers, framing))
 

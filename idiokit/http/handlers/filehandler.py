@@ -97,6 +97,12 @@ class BakedFileSystem(object):
         return io.BytesIO(data)
 
 
+def _size(f):
+    if isinstance(f, io.BytesIO):
+        return len(f.getvalue())
+    return os.fstat(f.fileno()).st_size
+
+
 @idiokit.stream
 def _send_file(filesystem, response, path):
     headers = {}
@@ -111,6 +117,7 @@ def _send_file(filesystem, response, path):
         yield response.write_status(404)
         return
     try:
+        headers["content-length"] = _size(f)
         yield response.write_headers(headers)
         while True:
             data = f.read(65536)
