@@ -44,7 +44,8 @@ def ask(client, name):
         if not data:
             break
         body += data
-    idiokit.stop(response.status_code, response.status_reason, body.decode("utf-8"))
+    text = body if bytes is str else body.decode("utf-8")     # native str
+    idiokit.stop(response.status_code, response.status_reason, text)
 
 
 @idiokit.stream
@@ -76,6 +77,7 @@ def main():
         print("  port %d is already in use; stop what runs there and try again" % PORT)
         return 1
     server = subprocess.Popen([sys.executable, EXAMPLE])
+    interrupted = False
     try:
         print("  started it (pid %d) on http://localhost:%d/; asking it with "
               "idiokit.http.client:" % (server.pid, PORT))
@@ -92,13 +94,16 @@ def main():
             try:
                 server.wait()
             except KeyboardInterrupt:
-                pass    # the terminal sent SIGINT to the server as well
-        else:
-            server.send_signal(signal.SIGINT)
+                interrupted = True  # the terminal sent SIGINT to the server as well
     finally:
-        if server.poll() is None:
+        if not interrupted and server.poll() is None:
             server.send_signal(signal.SIGINT)
-        code = server.wait()
+        while True:
+            try:
+                code = server.wait()
+                break
+            except KeyboardInterrupt:
+                pass
     print("  The server stopped (exit status %d)." % code)
     return 0 if code == 0 else 1
 

@@ -144,7 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.mark.parametrize("protocol", ["HTTP/1.0", "HTTP/1.1"])
 def test_client_against_stdlib_http_server(protocol):
-    handler = type("H", (_Handler,), {"protocol_version": protocol})
+    class handler(_Handler):
+        protocol_version = protocol
     httpd = ThreadingServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever)
     thread.start()

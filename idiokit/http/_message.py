@@ -18,7 +18,13 @@ _text = unicode if _PY2 else str  # noqa: F821 (Python 2 only)
 _integers = (int, long) if _PY2 else (int,)  # noqa: F821
 _strings = (str, _text)
 
-RESPONSES = dict(_responses)
+# The reason phrases of the running Python, plus the newer codes Python 2's
+# httplib does not know.
+RESPONSES = {308: "Permanent Redirect", 421: "Misdirected Request",
+             422: "Unprocessable Entity", 428: "Precondition Required",
+             429: "Too Many Requests", 431: "Request Header Fields Too Large",
+             451: "Unavailable For Legal Reasons"}
+RESPONSES.update(_responses)
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(r"[\r\n\0]")
 
