@@ -20,6 +20,8 @@
  *  - `events` is set only during feed(); callbacks append to it.
  *  - A span split across feed() calls is joined in `acc` (bounded by the
  *    limits: the request line by max_line, headers by max_header_bytes).
+ *  - Trailers (fields after a chunked body) are counted against the limits
+ *    and dropped, as the original server skipped them.
  *  - Once an error is reported the parser stays dead: every later feed()
  *    repeats the ERROR event.
  */
@@ -196,6 +198,11 @@ static int on_value_complete(llhttp_t *llp)
     value = acc_take(self);
     if (value == NULL)
         return -1;
+    if (self->headers == NULL) {    /* a trailer (after the chunks): dropped */
+        Py_DECREF(value);
+        Py_CLEAR(self->field);
+        return 0;
+    }
     values = PyDict_GetItem(self->headers, self->field);   /* borrowed */
     if (values != NULL) {
         rc = PyList_Append(values, value);

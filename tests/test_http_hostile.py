@@ -229,3 +229,15 @@ def test_obs_fold_is_joined_into_one_value():
                               b"X-A: 1\r\n folded\r\n\r\n")
     assert run_server(handler, client).startswith(b"HTTP/1.1 200 OK")
     assert values == [["1 folded"]]
+
+
+def test_chunked_body_with_trailers_is_served_and_trailers_dropped():
+    seen = []
+
+    def client(port):
+        return exchange(port, b"POST /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                              b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+                              b"X-Trailer: 1\r\nX-Other: 2\r\n\r\n")
+    data = run_server(counting_handler(seen), client)
+    assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(b"ok")
+    assert seen == ["/t"]
