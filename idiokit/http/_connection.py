@@ -160,10 +160,6 @@ class Connection(object):
             yield response.write(chunk)
 
 
-def _request_version(major, minor):
-    return _VERSIONS.get((major, minor)) or HTTPVersion(major, minor)
-
-
 def _check_request(version, headers):
     """BadRequest for what llhttp lets through but HTTP/1.1 forbids; the
     handler method's name to run ('request' or 'request_continue')."""
@@ -246,74 +242,81 @@ def _next_head(conn):
 
 @idiokit.stream
 def serve_connection(conn):
-    """Serve requests on `conn` until it ends; never fails."""
+    """Serve requests on `conn` until it ends; never fails.  The per-request
+    path is inline here (no helper stream per request)."""
     linger = False
+    events = conn.events
+    server = conn.server
+    addr = conn.addr
     try:
         while not conn.broken:
-            event = yield _next_head(conn)
-            if event is None or event[0] == UPGRADE:
+            if events:
+                event = events.popleft()
+            else:
+                event = yield _next_head(conn)
+                if event is None:
+                    break
+            kind = event[0]
+            if kind != HEAD:
+                if kind == ERROR:
+                    linger = True
+                    yield _answer_error(conn, event[1], event[2])
                 break
-            if event[0] == ERROR:
-                linger = True
-                yield _answer_error(conn, event[1], event[2])
+            _, method, uri, major, minor, headers, keep_alive, body_kind = event
+            version = _VERSIONS.get((major, minor)) or HTTPVersion(major, minor)
+            try:
+                continues = _check_request(version, headers)
+            except BadRequest as bad:
+                yield _answer_error(conn, bad.code, bad.reason, version)
                 break
-            if not (yield _handle(conn, event)):
+            if body_kind == 0:
+                body = NO_BODY
+                if events and events[0][0] == END:
+                    events.popleft()
+            else:
+                body = _Body(conn)
+            request = ServerRequest(method, uri, version, headers, body)
+            response = ServerResponse(conn, version, method, keep_alive)
+            try:
+                if continues:
+                    yield server.request_continue(addr, request, response)
+                else:
+                    yield server.request(addr, request, response)
+                data = response._finish_bytes()
+                if data:
+                    yield conn.send(data)
+            except (Cancelled, Drain, socket.SocketError):
+                raise
+            except Exception as error:
+                yield _handler_failed(conn, method, uri, response, error)
                 break
+            if response._closing or conn.broken:
+                break
+            if not body.done:
+                if continues:
+                    break       # the client may be waiting for a 100 Continue
+                yield body.drain()
             conn.served += 1
     except (Cancelled, Drain, socket.SocketError, EnvironmentError):
         pass
     except Exception:
-        log.exception("internal error serving %r", conn.addr)
+        log.exception("internal error serving %r", addr)
     finally:
         conn.listener.forget(conn)
         yield _close(conn.sock, linger)
 
 
 @idiokit.stream
-def _handle(conn, event):
-    """Run the handler for one request; True if the connection goes on."""
-    _, method, uri, major, minor, headers, keep_alive, body_kind = event
-    version = _request_version(major, minor)
-    try:
-        continues = _check_request(version, headers)
-    except BadRequest as bad:
-        yield _answer_error(conn, bad.code, bad.reason, version)
-        idiokit.stop(False)
-    if body_kind == 0:
-        body = NO_BODY
-        if conn.events and conn.events[0][0] == END:
-            conn.events.popleft()
+def _handler_failed(conn, method, uri, response, error):
+    """A BadRequest answers with its code; anything else is logged and a
+    500 (if nothing of the response was sent)."""
+    if isinstance(error, BadRequest):
+        code = error.code
     else:
-        body = _Body(conn)
-    request = ServerRequest(method, uri, version, headers, body)
-    response = ServerResponse(conn, version, method, keep_alive)
-    server = conn.server
-    try:
-        if continues:
-            yield server.request_continue(conn.addr, request, response)
-        else:
-            yield server.request(conn.addr, request, response)
-        data = response._finish_bytes()
-        if data:
-            yield conn.send(data)
-    except (Cancelled, socket.SocketError):
-        raise
-    except BadRequest as bad:
-        data = response._error_bytes(bad.code)
-        if data:
-            yield conn.send(data)
-        idiokit.stop(False)
-    except Exception:
+        code = 500
         log.error("handler failed for %s %s from %r", method, uri, conn.addr,
-                  exc_info=sys.exc_info())
-        data = response._error_bytes(500)
-        if data:
-            yield conn.send(data)
-        idiokit.stop(False)
-    if response._closing or conn.broken:
-        idiokit.stop(False)
-    if not body.done:
-        if continues and not response._sent:
-            idiokit.stop(False)
-        yield body.drain()
-    idiokit.stop(not conn.broken)
+                  exc_info=(type(error), error, getattr(error, "__traceback__", None)
+                            or sys.exc_info()[2]))
+    data = response._error_bytes(code)
+    if data:
+        yield conn.send(data)

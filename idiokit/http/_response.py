@@ -3,7 +3,6 @@ the connection's socket.  The status and headers are held back and go out
 with the first body bytes (or at finish), in one send."""
 from __future__ import absolute_import
 
-from .. import timer
 from ._message import (
     RESPONSES, normalized_headers, get_header_single, get_header_list,
     get_content_length, check_text, serialize_headers, to_bytes, latin1,
@@ -12,7 +11,13 @@ from ._message import (
 from .date import format_date
 from .httpversion import HTTP11
 
-_DONE = b""
+from .. import idiokit
+
+_EMPTY = b""
+# What writes that send nothing give to yield: an Event that is already
+# done costs a fraction of a loop turn (the loop is one per process).
+_DONE = idiokit.Event()
+_DONE.succeed()
 
 
 def _check_code(code):
@@ -65,12 +70,12 @@ class ServerResponse(object):
         if self._status is not None:
             raise RuntimeError("status already written")
         self._status = (code, status_line(self._version, code, reason))
-        return timer.sleep(0.0)
+        return _DONE
 
     def write_headers(self, header_dict):
         """Set the headers (once), choosing the body's framing from them."""
         self._set_headers(header_dict)
-        return timer.sleep(0.0)
+        return _DONE
 
     def write(self, data):
         """Send body data (str bodies are UTF-8), with the head before it."""
@@ -78,7 +83,7 @@ class ServerResponse(object):
         if self._framing is None:
             self._set_headers({})
         if not data and self._head is None:
-            return timer.sleep(0.0)
+            return _DONE
         return self._conn.send(self._take_head() + self._framing.frame(data))
 
     def write_stream(self, buffer_size=16384):
@@ -89,7 +94,7 @@ class ServerResponse(object):
     def finish(self):
         """End the response (the server also does this after the handler)."""
         data = self._finish_bytes()
-        return self._conn.send(data) if data else timer.sleep(0.0)
+        return self._conn.send(data) if data else _DONE
 
     # ---- used by the connection -------------------------------------------------
 
@@ -101,7 +106,7 @@ class ServerResponse(object):
     def _take_head(self):
         head = self._head
         if head is None:
-            return _DONE
+            return _EMPTY
         self._head = None
         self._sent = True
         return head
