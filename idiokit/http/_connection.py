@@ -248,8 +248,24 @@ def serve_connection(conn):
     events = conn.events
     server = conn.server
     addr = conn.addr
+    sock = conn.sock
+    parser = conn.parser
+    listener = conn.listener
+    idle_timeout = conn.limits.idle_timeout
     try:
         while not conn.broken:
+            if not events and conn.served and parser.idle() and not listener.draining:
+                # The common keep-alive wait, inline: the next request's bytes.
+                conn.idle_wait = True
+                try:
+                    data = yield sock.recv(_RECV, 0, idle_timeout)
+                except (socket.SocketTimeout, Drain):
+                    break
+                finally:
+                    conn.idle_wait = False
+                if not data:
+                    break
+                events.extend(parser.feed(data))
             if events:
                 event = events.popleft()
             else:

@@ -89,10 +89,21 @@ def normalized_headers(items):
         items = items.items()
     result = {}
     for key, values in items:
-        key = native(key).lower()
-        if isinstance(values, _strings + _integers + (bytes,)):
+        key = (key if type(key) is str else native(key)).lower()
+        kind = type(values)
+        if kind is str:
             values = [values]
-        result.setdefault(key, []).extend(native(value) for value in values)
+        elif kind is int:
+            values = [str(values)]
+        elif kind is list or kind is tuple:
+            values = [value if type(value) is str else native(value) for value in values]
+        else:
+            values = [native(values)]
+        known = result.get(key)
+        if known is None:
+            result[key] = values
+        else:
+            known.extend(values)
     return result
 
 
@@ -129,16 +140,25 @@ def check_text(text, what):
     return text
 
 
+_checked_names = set()   # header names already found to be tokens (bounded)
+
+
 def serialize_headers(headers):
     """The header block (no final empty line) as bytes; ValueError for a
     name that is not a token or a value with CR, LF or NUL."""
     lines = []
     for name, values in headers.items():
-        if not _TOKEN.match(name):
-            raise ValueError("invalid header name %r" % (name,))
+        if name not in _checked_names:
+            if not _TOKEN.match(name):
+                raise ValueError("invalid header name %r" % (name,))
+            if len(_checked_names) < 512:
+                _checked_names.add(name)
         for value in values:
-            lines.append("%s: %s\r\n" % (name, check_text(value, "header values")))
-    return "".join(lines).encode("latin-1") if not _PY2 else "".join(lines)
+            if _BAD_VALUE.search(value):
+                check_text(value, "header values")
+            lines.append(name + ": " + value + "\r\n")
+    text = "".join(lines)
+    return text if _PY2 else text.encode("latin-1")
 
 
 def latin1(text):
@@ -171,7 +191,7 @@ class LimitedFraming(Framing):
 
     keeps_alive = True
 
-    def __init__(self, length, message):
+    def __init__(self, length, message=None):
         Framing.__init__(self)
         self.left = length
         self.length = length
@@ -181,7 +201,7 @@ class LimitedFraming(Framing):
         if self.finished:
             raise WriterError("already finished")
         if len(data) > self.left:
-            raise WriterError(self.message)
+            raise WriterError(self.message or "content length set to %d bytes" % self.length)
         self.left -= len(data)
         return data
 

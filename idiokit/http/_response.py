@@ -27,10 +27,18 @@ def _check_code(code):
         raise ValueError("status code must be between 0 and 999, got %d" % code)
 
 
+_status_lines = {}   # (version, code) -> the line with the standard reason
+
+
 def status_line(version, code, reason=None):
     """b"HTTP/1.1 200 OK\\r\\n"; ValueError for CR, LF or NUL in the reason."""
     if reason is None:
-        reason = RESPONSES.get(code, "")
+        line = _status_lines.get((version, code))
+        if line is None:
+            line = latin1("%s %d %s\r\n" % (version, code, RESPONSES.get(code, "")))
+            if len(_status_lines) < 1024:
+                _status_lines[(version, code)] = line
+        return line
     check_text(reason, "the reason phrase")
     return latin1("%s %d %s\r\n" % (version, code, reason))
 
@@ -142,7 +150,7 @@ class ServerResponse(object):
             headers.pop("content-length", None)
             return ChunkedFraming()
         if length is not None:
-            return LimitedFraming(length, "content length set to %d bytes" % length)
+            return LimitedFraming(length)
         if self._version >= HTTP11:
             headers["transfer-encoding"] = ["chunked"]
             return ChunkedFraming()

@@ -384,7 +384,7 @@ class Client(object):
         headers.pop("transfer-encoding", None)
         if method != "HEAD" or length:
             headers["content-length"] = [str(length)]
-        return headers, LimitedFraming(length, "content length set to %d bytes" % length)
+        return headers, LimitedFraming(length)
 
 
 def _https_adapter():
