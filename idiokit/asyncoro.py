@@ -12,8 +12,9 @@ Rules kept from asyncoro: Coro(func, *args, **kwargs) passes itself as the
 its return value (also `raise StopIteration(v)`, even under PEP 479) or its
 last yielded value; socket timeouts raise socket.timeout.  The generators
 are stepped in C (src/corodrive.c), so no Python code of this module runs
-per yield.  Not provided: the distributed parts (peers, remote coroutines)
-and TLS for AsyncSocket (until idiokit.ssl exists).
+per yield.  Not provided: the distributed parts (peers, remote coroutines).
+AsyncSocket's TLS arguments (certfile, keyfile, ssl_version, ssl_context)
+are served by idiokit.ssl.
 """
 from __future__ import absolute_import
 
@@ -182,8 +183,8 @@ def _for_coro(exc):
     """Socket errors as asyncoro programs expect them (socket.timeout)."""
     if isinstance(exc, SocketTimeout):
         return _stdsocket.timeout(*exc.args)
-    if _PY2 and isinstance(exc, SocketError):
-        return _stdsocket.error(*exc.args)
+    if _PY2 and isinstance(exc, SocketError) and not isinstance(exc, _stdsocket.error):
+        return _stdsocket.error(*exc.args)      # (idiokit.ssl.SSLError already is one)
     return exc
 
 
@@ -490,19 +491,26 @@ class AsyncSocket(_Socket):
     asyncoro takes those through __getattr__; here they are properties made
     for each wrapped class (see _delegating), because a class with a
     __getattr__ puts every attribute lookup, conn.recv included, on CPython's
-    slow path: it cost 1,100 instructions per echo request."""
+    slow path: it cost 1,100 instructions per echo request.
 
-    def __new__(cls, sock=None, *args, **kwargs):
+    With certfile (and keyfile) or pycos's ssl_context it speaks TLS: see
+    idiokit.ssl._AsyncoroTLS."""
+
+    def __new__(cls, sock=None, blocking=False, keyfile=None, certfile=None,
+                ssl_version=None, ssl_context=None):
         if cls is AsyncSocket and sock is not None and type(sock) is not _stdsocket.socket:
             cls = _delegating(type(sock))
+        if certfile is not None or ssl_context is not None:     # TLS: see idiokit.ssl
+            from . import ssl
+            cls = ssl.asyncoro_tls_class(cls)
         return _Socket.__new__(cls)
 
     def __init__(self, sock, blocking=False, keyfile=None, certfile=None,
-                 ssl_version=None):
-        if keyfile is not None or certfile is not None:
-            raise NotImplementedError("TLS needs idiokit.ssl (not available yet)")
+                 ssl_version=None, ssl_context=None):
         _Socket.__init__(self, _sock=sock)
         self._user_sock = sock
+        if certfile is not None or ssl_context is not None:
+            self._tls_init(keyfile, certfile, ssl_version, ssl_context)
 
     @classmethod
     def _from_raw(cls, sock, family, type, proto):
