@@ -248,9 +248,17 @@ def serve_connection(conn):
     events = conn.events
     server = conn.server
     addr = conn.addr
+    listener = conn.listener
+    if listener.ssl_context is not None:
+        try:
+            conn.sock = yield _handshake(conn, listener.ssl_context)
+        except (Cancelled, socket.SocketError, EnvironmentError, ValueError) as error:
+            log.info("TLS handshake with %r failed: %s", addr, error)
+            listener.forget(conn)
+            yield _close(conn.sock, False)
+            return
     sock = conn.sock
     parser = conn.parser
-    listener = conn.listener
     idle_timeout = conn.limits.idle_timeout
     try:
         while not conn.broken:
@@ -320,6 +328,13 @@ def serve_connection(conn):
     finally:
         conn.listener.forget(conn)
         yield _close(conn.sock, linger)
+
+
+def _handshake(conn, context):
+    """The TLS handshake of a server connection, under header_timeout."""
+    from .. import ssl
+    return ssl.wrap_socket(conn.sock, context=context, server_side=True,
+                           timeout=conn.limits.header_timeout)
 
 
 @idiokit.stream

@@ -114,9 +114,10 @@ def as_server(server):
 class _Listener(object):
     """The connections of one serve() call."""
 
-    def __init__(self, server, limits):
+    def __init__(self, server, limits, ssl_context=None):
         self.server = server
         self.limits = limits
+        self.ssl_context = ssl_context
         self.conns = {}          # Connection -> its stream
         self.draining = False
 
@@ -198,9 +199,11 @@ def _accept_loop(sock, listener):
 def serve(server, sock, **options):
     """Serve HTTP on the listening idiokit socket `sock` until a SIGINT or
     SIGTERM (an idiokit.Signal thrown in) stops it gracefully; keyword
-    options are Limits."""
+    options are Limits, and ssl_context (an ssl.SSLContext for the server
+    side) serves https."""
     server = as_server(server)
-    listener = _Listener(server, Limits(server, **options))
+    ssl_context = options.pop("ssl_context", None)
+    listener = _Listener(server, Limits(server, **options), ssl_context)
     yield idiokit.pipe(server.main(), _accept_loop(sock, listener))
 
 
