@@ -5,7 +5,6 @@
 # every address of a host tried, and timeouts.
 from __future__ import absolute_import
 
-import os
 import signal
 import socket as stdsocket
 import threading
@@ -16,7 +15,8 @@ import idiokit
 from idiokit import socket
 from idiokit.http import client as http_client
 from idiokit.http.client import Client, HTTPUnixAdapter
-from idiokit.http.server import serve_http, serve_unix_domain_socket
+from idiokit.http.server import serve_unix_domain_socket
+from support.httpserver import read_body, with_server
 
 try:
     from http.server import HTTPServer, BaseHTTPRequestHandler
@@ -27,49 +27,24 @@ except ImportError:  # Python 2
 
 
 @idiokit.stream
-def read_body(response):
-    body = b""
-    while True:
-        data = yield response.read(5)
-        if not data:
-            break
-        body += data
-    idiokit.stop(body)
-
-
-@idiokit.stream
 def fetch(client, method, url, **keys):
     request = yield client.request(method, url, **keys)
     response = yield request.finish()
-    body = yield read_body(response)
+    body = yield read_body(response, 5)
     idiokit.stop(response, body)
 
 
-def with_idiokit_server(handler, body):
+def with_idiokit_server(handler, body, **options):
     """Run body(client, base_url, connections) against serve_http(handler)."""
-    bound = []
-    connections = []
-
     @idiokit.stream
-    def counting(addr, request, response):
-        if addr not in connections:
-            connections.append(addr)
-        yield handler(addr, request, response)
-
-    @idiokit.stream
-    def main():
-        server = serve_http(counting, "127.0.0.1", 0, on_bound=bound.append)
-        while not bound:
-            yield idiokit.sleep(0.005)
+    def run(port, connections):
         client = Client(timeout=10.0)
         try:
-            result = yield body(client, "http://127.0.0.1:%d" % bound[0][1], connections)
+            result = yield body(client, "http://127.0.0.1:%d" % port, connections)
         finally:
             client.close()
-            server.throw(idiokit.Signal(signal.SIGTERM))
-            yield server
         idiokit.stop(result)
-    return idiokit.main_loop(main(), catch_signals=())
+    return with_server(handler, run, **options)
 
 
 @idiokit.stream
@@ -268,27 +243,10 @@ def test_a_stale_pooled_connection_is_replaced():
     @idiokit.stream
     def body(client, base, connections):
         first = yield fetch(client, "GET", base + "/1")
-        # the server closes idle connections after idle_timeout (set below)
-        yield idiokit.sleep(0.5)
+        yield idiokit.sleep(0.5)    # the server closes idle connections after 0.1 s
         second = yield fetch(client, "GET", base + "/2")
         idiokit.stop(first[0].status_code, second[0].status_code, len(connections))
-
-    bound = []
-
-    @idiokit.stream
-    def main():
-        server = serve_http(echo, "127.0.0.1", 0, on_bound=bound.append, idle_timeout=0.1)
-        while not bound:
-            yield idiokit.sleep(0.005)
-        client = Client(timeout=5.0)
-        try:
-            result = yield body(client, "http://127.0.0.1:%d" % bound[0][1], [])
-        finally:
-            client.close()
-            server.throw(idiokit.Signal(signal.SIGTERM))
-            yield server
-        idiokit.stop(result)
-    assert idiokit.main_loop(main(), catch_signals=())[:2] == (200, 200)
+    assert with_idiokit_server(echo, body, idle_timeout=0.1) == (200, 200, 2)
 
 
 def test_mount_longest_prefix_wins_and_unknown_scheme_fails():

@@ -7,7 +7,6 @@
 from __future__ import absolute_import
 
 import socket
-import threading
 import time
 
 import pytest

@@ -5,17 +5,14 @@
 # closed without disturbing the server.
 from __future__ import absolute_import
 
-import signal
 import ssl as stdssl
 import subprocess
 
-import pytest
 
 import idiokit
 from idiokit import ssl
 from idiokit.http.client import Client
-from idiokit.http.server import serve_http
-from support.httpserver import exchange
+from support.httpserver import exchange, read_body, with_server
 from support.tlscerts import certs
 
 
@@ -33,40 +30,19 @@ def server_context():
 
 
 def with_https_server(body):
-    bound = []
-    seen = []
-
+    """(body(port)'s result, the number of client connections seen)."""
     @idiokit.stream
-    def counting(addr, request, response):
-        if addr not in seen:
-            seen.append(addr)
-        yield hello(addr, request, response)
-
-    @idiokit.stream
-    def main():
-        server = serve_http(counting, "127.0.0.1", 0, on_bound=bound.append,
-                            ssl_context=server_context())
-        while not bound:
-            yield idiokit.sleep(0.005)
-        try:
-            result = yield body(bound[0][1])
-        finally:
-            server.throw(idiokit.Signal(signal.SIGTERM))
-            yield server
-        idiokit.stop(result, len(seen))
-    return idiokit.main_loop(main(), catch_signals=())
+    def run(port, connections):
+        result = yield body(port)
+        idiokit.stop(result, len(connections))
+    return with_server(hello, run, ssl_context=server_context())
 
 
 @idiokit.stream
 def fetch(client, url):
     request = yield client.request("GET", url)
     response = yield request.finish()
-    body = b""
-    while True:
-        data = yield response.read(4096)
-        if not data:
-            break
-        body += data
+    body = yield read_body(response)
     idiokit.stop(response.status_code, body)
 
 

@@ -10,16 +10,13 @@ from __future__ import absolute_import
 import re
 import signal
 import subprocess
-import sys
-import threading
 import time
 
-import pytest
 
 import idiokit
 from idiokit.http import server as http_server
 from idiokit.http.server import serve_http, Server, BadRequest
-from support.httpserver import run_server, connect, exchange, read_all, Reader
+from support.httpserver import run_server, connect, exchange, Reader
 
 try:
     import http.client as httplib

@@ -9,7 +9,6 @@ the body and per write of the response.
 from __future__ import absolute_import
 
 import collections
-import errno
 import logging
 import sys
 import time

@@ -21,7 +21,6 @@ import logging
 import os
 import signal
 import stat
-import sys
 
 from .. import idiokit, socket, timer
 from ._message import (  # noqa: F401 (re-exported)
@@ -35,7 +34,6 @@ from ._response import ServerResponse  # noqa: F401
 from .date import format_date  # noqa: F401
 
 log = logging.getLogger("idiokit.http.server")
-_PY2 = sys.version_info[0] < 3
 _GRACEFUL = (signal.SIGINT, signal.SIGTERM)
 
 __all__ = [

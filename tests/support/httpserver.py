@@ -127,3 +127,42 @@ def closed_within(sock, seconds):
         except socket.error:
             return True
     return False
+
+
+@idiokit.stream
+def read_body(response, chunk=4096):
+    """A stream: the whole body of an idiokit.http ClientResponse."""
+    body = b""
+    while True:
+        data = yield response.read(chunk)
+        if not data:
+            break
+        body += data
+    idiokit.stop(body)
+
+
+def with_server(handler, body, **options):
+    """Serve `handler` on an ephemeral port of 127.0.0.1 in this thread's
+    loop while the stream body(port, addresses) runs (addresses: the client
+    addresses seen so far); stop the server, and return body's result."""
+    bound = []
+    seen = []
+
+    @idiokit.stream
+    def counting(addr, request, response):
+        if addr not in seen:
+            seen.append(addr)
+        yield handler(addr, request, response)
+
+    @idiokit.stream
+    def main():
+        server = serve_http(counting, "127.0.0.1", 0, on_bound=bound.append, **options)
+        while not bound:
+            yield idiokit.sleep(0.005)
+        try:
+            result = yield body(bound[0][1], seen)
+        finally:
+            server.throw(idiokit.Signal(signal.SIGTERM))
+            yield server
+        idiokit.stop(result)
+    return idiokit.main_loop(main(), catch_signals=())

@@ -6,12 +6,10 @@ import io
 import mimetypes
 import os
 import re
-import sys
 
 from ... import idiokit
 from .utils import normpath, unquote, urlsplit
 
-_PY2 = sys.version_info[0] < 3
 _SAFE = re.compile(r"^[\w\-\./]*$")
 
 
