@@ -14,6 +14,7 @@ from __future__ import absolute_import
 import errno
 import logging
 import os
+import select
 import signal
 import socket as stdsocket
 import sys
@@ -47,14 +48,23 @@ def _reserve(host, port):
     return sock
 
 
-def _worker(server, host, port, options):
-    """The body of a worker process; never returns."""
+def _worker(server, host, port, options, ready_fd):
+    """The body of a worker process; never returns.  It writes one byte to
+    ready_fd once it listens."""
     code = 1
+
+    def listening(address):
+        try:
+            os.write(ready_fd, b".")
+        except OSError:
+            pass
+
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)    # the parent decides
         import idiokit
         from .server import serve_http
-        idiokit.main_loop(serve_http(server, host, port, reuse_port=True, **options),
+        idiokit.main_loop(serve_http(server, host, port, reuse_port=True, on_bound=listening,
+                                     **options),
                           catch_signals=(signal.SIGTERM,))
         code = 0
     except BaseException:
@@ -68,12 +78,26 @@ def _worker(server, host, port, options):
 
 
 def _spawn(server, host, port, options):
+    """Fork a worker; options hold serve_http's keywords and ready_fd."""
     sys.stdout.flush()      # nothing buffered is written twice
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        _worker(server, host, port, options)
+        options = dict(options)
+        ready_fd = options.pop("ready_fd")
+        _worker(server, host, port, options, ready_fd)
     return pid
+
+
+def _wait_ready(read_fd, count, timeout=30.0):
+    """Wait until `count` workers said they listen (or the timeout)."""
+    deadline = time.time() + timeout
+    while count > 0:
+        left = deadline - time.time()
+        if left <= 0 or not select.select([read_fd], [], [], left)[0]:
+            log.warning("%d worker(s) not listening after %g s", count, timeout)
+            return
+        count -= len(os.read(read_fd, count))
 
 
 def _stop_handler(signum, frame):
@@ -92,12 +116,15 @@ def serve_prefork(server, host, port, workers=None, on_bound=None, **options):
     host, port = reserved.getsockname()[:2]
     previous = [(signum, signal.signal(signum, _stop_handler)) for signum in _STOP_SIGNALS]
     children = {}
+    read_fd, ready_fd = os.pipe()
+    options = dict(options, ready_fd=ready_fd)
     try:
         for _ in range(workers):
             children[_spawn(server, host, port, options)] = time.time()
+        _wait_ready(read_fd, workers)
         if on_bound is not None:
             on_bound((host, port))
-        _supervise(children, server, host, port, options)
+        _supervise(children, server, host, port, options, read_fd)
     except _Stop:
         pass
     finally:
@@ -107,12 +134,16 @@ def serve_prefork(server, host, port, workers=None, on_bound=None, **options):
         for signum, handler in previous:
             signal.signal(signum, handler)
         reserved.close()
+        os.close(read_fd)
+        os.close(ready_fd)
 
 
-def _supervise(children, server, host, port, options):
+def _supervise(children, server, host, port, options, read_fd):
     """Wait for workers; restart each that dies (until a signal)."""
     while True:
         pid, status = os.waitpid(-1, 0)
+        while select.select([read_fd], [], [], 0)[0]:
+            os.read(read_fd, 64)        # restarted workers' "listening" bytes
         started = children.pop(pid, None)
         if started is None:
             continue
