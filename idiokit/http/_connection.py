@@ -12,6 +12,7 @@ import collections
 import logging
 import sys
 import time
+import traceback
 
 from .. import idiokit, socket, timer
 from .. import _core
@@ -344,9 +345,11 @@ def _handler_failed(conn, method, uri, response, error):
         code = error.code
     else:
         code = 500
-        log.error("handler failed for %s %s from %r", method, uri, conn.addr,
-                  exc_info=(type(error), error, getattr(error, "__traceback__", None)
-                            or sys.exc_info()[2]))
+        # The traceback as text: a record holding the traceback object would
+        # keep the handler's frames (and what they reference) alive.
+        tb = getattr(error, "__traceback__", None) or sys.exc_info()[2]
+        log.error("handler failed for %s %s from %r:\n%s", method, uri, conn.addr,
+                  "".join(traceback.format_exception(type(error), error, tb)).rstrip())
     data = response._error_bytes(code)
     if data:
         yield conn.send(data)
