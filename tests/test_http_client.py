@@ -257,3 +257,36 @@ def test_mount_longest_prefix_wins_and_unknown_scheme_fails():
     assert client._adapter_for_url("http://other/") is not special
     with pytest.raises(ValueError):
         client._adapter_for_url("gopher://x/")
+
+
+def test_a_server_closing_mid_body_raises_connection_lost():
+    listener = stdsocket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    port = listener.getsockname()[1]
+
+    def serve_once():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+        conn.close()
+    thread = threading.Thread(target=serve_once)
+    thread.start()
+
+    @idiokit.stream
+    def main():
+        client = Client(timeout=10.0)
+        request = yield client.request("GET", "http://127.0.0.1:%d/" % port)
+        response = yield request.finish()
+        first = yield response.read(100)
+        try:
+            yield response.read(100)
+        except http_client.ConnectionLost:
+            idiokit.stop(first, "lost")
+        finally:
+            client.close()
+    try:
+        assert idiokit.main_loop(main(), catch_signals=()) == (b"only this", "lost")
+    finally:
+        thread.join()
+        listener.close()

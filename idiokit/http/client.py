@@ -66,13 +66,14 @@ class _Conn(object):
     @idiokit.stream
     def next_event(self):
         while not self.events:
-            try:
-                data = yield self.sock.recv(_RECV, 0, self.timeout)
-            except socket.SocketTimeout:
-                raise
-            self.events.extend(self.parser.feed(data) if data else self.parser.feed_eof())
-            if not data and not self.events:
-                raise ConnectionLost("the server closed the connection")
+            data = yield self.sock.recv(_RECV, 0, self.timeout)
+            if data:
+                self.events.extend(self.parser.feed(data))
+                continue
+            events = self.parser.feed_eof()
+            if not events or events[-1][0] == ERROR:
+                raise ConnectionLost("the server closed the connection mid-response")
+            self.events.extend(events)
         event = self.events.popleft()
         if event[0] == ERROR:
             raise RequestError("bad response: %s" % (event[2],))
@@ -131,7 +132,13 @@ class ClientResponse(object):
     def read(self, amount):
         """Up to `amount` bytes of the body; "" at its end, and after."""
         while not self._pending and not self._done:
-            event = yield self._conn.next_event()
+            try:
+                event = yield self._conn.next_event()
+            except BaseException:
+                self._keep_alive = False
+                self._done = True
+                self._release()     # closes the connection
+                raise
             if event[0] == BODY:
                 self._pending = event[1]
             elif event[0] == END:
