@@ -249,6 +249,7 @@ def serve_connection(conn):
     server = conn.server
     addr = conn.addr
     listener = conn.listener
+    _no_delay(conn.sock)
     if listener.ssl_context is not None:
         try:
             conn.sock = yield _handshake(conn, listener.ssl_context)
@@ -328,6 +329,18 @@ def serve_connection(conn):
     finally:
         conn.listener.forget(conn)
         yield _close(conn.sock, linger)
+
+
+def _no_delay(sock):
+    """TCP_NODELAY, so that a response's last small write (a chunked body's
+    end) does not wait for the peer's ACK of the one before; at once (the
+    Socket method is a stream that takes a loop turn)."""
+    raw = getattr(sock, "_sock", None)
+    if raw is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except EnvironmentError:
+            pass
 
 
 def _handshake(conn, context):
