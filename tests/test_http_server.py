@@ -345,3 +345,20 @@ def test_request_body_disconnect_raises_connection_lost_in_the_handler():
         time.sleep(0.2)
     run_server(reader, client)
     assert caught == ["lost"]
+
+
+def test_write_stream_sends_what_is_piped_into_it():
+    @idiokit.stream
+    def produce():
+        for word in (b"one ", u"two ", b"three"):
+            yield idiokit.send(word)
+
+    @idiokit.stream
+    def handler(addr, request, response):
+        yield produce() | response.write_stream()
+
+    def client(port):
+        return exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    data = run_server(handler, client)
+    assert data.startswith(b"HTTP/1.1 200 OK")
+    assert data.endswith(b"4\r\none \r\n4\r\ntwo \r\n5\r\nthree\r\n0\r\n\r\n")

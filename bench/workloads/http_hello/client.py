@@ -22,8 +22,8 @@ if __name__ == "__main__":
          "http://127.0.0.1:%d%s" % (p["port"], p["path"])]).decode()
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = micros(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = micros(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = micros(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = micros(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     if "Socket errors" in out or "Non-2xx" in out:
         sys.stderr.write(out)
         sys.exit(1)
