@@ -15,10 +15,11 @@ PYTEST_ARGS ?=
 MAKEFLAGS += --no-print-directory
 
 .DEFAULT_GOAL := help
-.PHONY: help deps system-deps venv build check-capi test test-all test-asan bench demo docs clean distclean
+.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan bench demo docs clean distclean
 
 help:
-	@echo "make demo       build, then run examples/demo.py (streams at work)"
+	@echo "make demo       build, then run examples/demo.py (streams at work) and"
+	@echo "                examples/demo_http.py (the README's DNS-over-HTTP example)"
 	@echo "make test       install what is missing, build, check the C-API use, run the tests"
 	@echo "make test-all   the same on every Python found (2.7, 3.8-3.13), plus 'pip install .'"
 	@echo "make test-asan  the tests against an AddressSanitizer + UBSan build"
@@ -26,6 +27,7 @@ help:
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
 	@echo "make check-capi fail if a built idiokit/_core*.so uses private CPython symbols"
 	@echo "make bench      run the benchmarks (bench/run.py) in bench/.venv"
+	@echo "make fuzz-http  fuzz the llhttp binding with atheris (FUZZ_SECONDS, default 180)"
 	@echo "make docs       build the Sphinx docs into docs/_build/html (.venv-docs)"
 	@echo "make clean      remove build products; 'make distclean' also the virtual environments"
 
@@ -66,6 +68,10 @@ bench: system-deps
 demo: deps
 	@tools/build_ext.sh $(VPY)
 	PYTHONPATH=$(CURDIR) $(VPY) examples/demo.py
+	PYTHONPATH=$(CURDIR) $(VPY) examples/demo_http.py
+
+fuzz-http: system-deps
+	@tools/fuzz_http.sh
 
 docs: build
 	@tools/make_venv.sh $(PYTHON) .venv-docs tools/requirements-docs.txt

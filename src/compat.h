@@ -57,6 +57,14 @@ static inline PyObject *idk_xnewref(PyObject *o) { Py_XINCREF(o); return o; }
 #define IDK_TPFLAGS_DEFAULT Py_TPFLAGS_DEFAULT
 #endif
 
+/* A native str from raw bytes, one char per byte: Python 2's str, or
+ * Python 3's latin-1 str (HTTP's header and request-line text). */
+#if IDK_PY3
+#define IDK_NATIVE_STR(s, n) PyUnicode_DecodeLatin1((s), (Py_ssize_t)(n), NULL)
+#else
+#define IDK_NATIVE_STR(s, n) PyString_FromStringAndSize((s), (Py_ssize_t)(n))
+#endif
+
 /* Raise `type` with the message before + repr(obj) + after (Python 2's
  * PyErr_Format has no %R). */
 static inline void idk_err_repr(PyObject *type, const char *before, PyObject *obj,

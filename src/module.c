@@ -39,12 +39,13 @@ PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw);
 int idk_socket_module_init(PyObject *m);
 int idk_dns_module_init(PyObject *m);
 int idk_group_module_init(PyObject *m);
+int idk_http_module_init(PyObject *m);
 
 static int module_add_subsystems(PyObject *m)
 {
     if (idk_socket_module_init(m) < 0 || idk_dns_module_init(m) < 0)
         return -1;
-    if (idk_group_module_init(m) < 0)
+    if (idk_group_module_init(m) < 0 || idk_http_module_init(m) < 0)
         return -1;
     return 0;
 }
