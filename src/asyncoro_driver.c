@@ -32,7 +32,7 @@ static const IdkLoopClientKind coro_current_kind = {
 };
 
 typedef struct {
-    PyObject_HEAD
+    IdkStepper base;         /* the task steps it with cd_step */
     CoroCurrent *cd_current; /* the loop's, for as long as the process runs */
     PyObject *cd_coro;       /* the Coro: the current coroutine while stepping */
     PyObject *cd_stack;      /* list of generators, the innermost last */
@@ -311,7 +311,8 @@ PyObject *idk_asyncoro_driver_func(PyObject *self, PyObject *args)
         Py_DECREF(cd);
         return NULL;
     }
-    task = idk_task_new_stepped((PyObject *)cd, cd_step);
+    cd->base.st_step = cd_step;
+    task = idk_task_new_stepped(&cd->base);
     Py_DECREF(cd);
     return task;
 }

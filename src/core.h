@@ -328,10 +328,15 @@ extern PyTypeObject IdkTask_Type, IdkNext_Type, IdkEvent_Type, IdkSend_Type,
 
 PyObject *idk_task_new(PyObject *gen);
 /* A C iterator that a task steps directly (map's, the asyncoro driver's):
- * send value, or throw exc (an idk exc), both borrowed and exactly one of
- * them set; the result and *out are as idk_iter_send's. */
+ * its struct starts with an IdkStepper, whose st_step sends value, or throws
+ * exc (an idk exc), both borrowed and exactly one of them set; the result and
+ * *out are as idk_iter_send's. */
 typedef int (*IdkStepFn)(PyObject *it, PyObject *value, PyObject *exc, PyObject **out);
-PyObject *idk_task_new_stepped(PyObject *it, IdkStepFn step);
+typedef struct {
+    PyObject_HEAD
+    IdkStepFn st_step;
+} IdkStepper;
+PyObject *idk_task_new_stepped(IdkStepper *it);
 PyObject *idk_pipe_new(IdkStream *left, IdkStream *right);
 PyObject *idk_fork_new(IdkStream *target);
 PyObject *idk_next_new(void);
@@ -437,16 +442,17 @@ unsigned long long idk_next_seq(void);
 
 /* ---- tasks ------------------------------------------------------------------ */
 
+enum { IDK_GEN_ITER = 0, IDK_GEN_CORO = 1, IDK_GEN_STEPPER = 2 };
+
 struct IdkTask {
     IdkInStream base;
     PyObject *t_gen;          /* generator, coroutine or iterator */
-    IdkStepFn t_step;         /* how to step t_gen if it is a C stepper, or NULL */
     IdkStream *t_current;     /* what it yields now (owned), or NULL */
     IdkOutput *t_out;         /* allocated when first needed, or NULL */
     IdkOutput *t_fwd;         /* the child's output forwarded into t_out; a
                                  ref to its owner is held */
     PyObject *t_resume;       /* owned: args tuple or exc */
-    unsigned char t_is_coro;
+    unsigned char t_gen_kind;     /* IDK_GEN_ITER, IDK_GEN_CORO or IDK_GEN_STEPPER */
     unsigned char t_scheduled;
     unsigned char t_resume_throw; /* resume with an exc rather than args */
     unsigned char t_resume_single; /* resume with t_resume itself, not peeled */

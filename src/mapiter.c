@@ -14,7 +14,7 @@
 enum { MAP_WANT = 0, MAP_READ = 1, MAP_WRITE = 2 };
 
 typedef struct {
-    PyObject_HEAD
+    IdkStepper base;      /* the task steps it with mapiter_step */
     PyObject *mi_func;    /* callable, or None */
     PyObject *mi_args;    /* tuple */
     PyObject *mi_kw;      /* dict or NULL */
@@ -213,7 +213,8 @@ PyObject *idk_map_func(PyObject *self, PyObject *args, PyObject *kw)
     mi->mi_items = NULL;
     mi->mi_index = 0;
     mi->mi_state = MAP_WANT;
-    task = idk_task_new_stepped((PyObject *)mi, mapiter_step);
+    mi->base.st_step = mapiter_step;
+    task = idk_task_new_stepped(&mi->base);
     Py_DECREF(mi);
     return task;
 }

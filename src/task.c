@@ -1,5 +1,5 @@
 /* task.c: IdkTask, a stream that steps a generator, a coroutine, any
- * iterator with send/throw, or a C stepper (IdkStepFn: map()'s iterator,
+ * iterator with send/throw, or a C stepper (IdkStepper: map()'s iterator,
  * the asyncoro driver), which it steps directly without knowing its kind.
  *
  * Invariants:
@@ -92,12 +92,19 @@ static void task_unlink_live(IdkTask *t)
 
 /* ---- creation ----------------------------------------------------------------- */
 
+static PyObject *task_new(PyObject *gen, int gen_kind);
+
 PyObject *idk_task_new(PyObject *gen)
 {
-    return idk_task_new_stepped(gen, NULL);
+    return task_new(gen, idk_is_coroutine(gen) ? IDK_GEN_CORO : IDK_GEN_ITER);
 }
 
-PyObject *idk_task_new_stepped(PyObject *gen, IdkStepFn step)
+PyObject *idk_task_new_stepped(IdkStepper *it)
+{
+    return task_new((PyObject *)it, IDK_GEN_STEPPER);
+}
+
+static PyObject *task_new(PyObject *gen, int gen_kind)
 {
     IdkTask *t;
     if (idk_loop_get() == NULL)
@@ -109,10 +116,9 @@ PyObject *idk_task_new_stepped(PyObject *gen, IdkStepFn step)
     idk_in_init(&t->base);
     t->t_out = NULL;
     t->t_gen = idk_newref(gen);
-    t->t_step = step;
     t->t_current = NULL;
     t->t_fwd = NULL;
-    t->t_is_coro = idk_is_coroutine(gen);
+    t->t_gen_kind = (unsigned char)gen_kind;
     t->t_scheduled = 0;
     t->t_resume_throw = 0;
     t->t_resume_single = 0;
@@ -373,8 +379,8 @@ static int task_still_waiting(IdkTask *t)
  * anything else as an iterator. */
 static int task_send(IdkTask *t, PyObject *value, PyObject **out)
 {
-    if (t->t_step != NULL)
-        return t->t_step(t->t_gen, value, NULL, out);
+    if (t->t_gen_kind == IDK_GEN_STEPPER)
+        return ((IdkStepper *)t->t_gen)->st_step(t->t_gen, value, NULL, out);
     return idk_iter_send(t->t_gen, value, out);
 }
 
@@ -382,9 +388,9 @@ static int task_send(IdkTask *t, PyObject *value, PyObject **out)
 static int task_throw(IdkTask *t, PyObject *exc, PyObject **out)
 {
     int r;
-    if (t->t_step != NULL)
-        return t->t_step(t->t_gen, NULL, exc, out);
-    exc = t->t_is_coro ? task_coro_exc(exc) : idk_newref(exc);
+    if (t->t_gen_kind == IDK_GEN_STEPPER)
+        return ((IdkStepper *)t->t_gen)->st_step(t->t_gen, NULL, exc, out);
+    exc = t->t_gen_kind == IDK_GEN_CORO ? task_coro_exc(exc) : idk_newref(exc);
     r = exc == NULL ? IDK_SEND_ERROR : idk_iter_throw(t->t_gen, exc, out);
     Py_XDECREF(exc);
     return r;
