@@ -66,7 +66,7 @@ static void op_dequeue(IdkIoOp *op)
 
 /* ---- finishing ---------------------------------------------------------------------- */
 
-void idk_op_release(IdkIoOp *op)
+static void op_release(IdkIoOp *op)
 {
     if (op->has_view) {
         op->has_view = 0;
@@ -110,7 +110,7 @@ static void op_finish(IdkIoOp *op, int how, PyObject *value)
     idk_leaf_unwatch(&op->base);
     op_dequeue(op);
     idk_timer_stop(&op->timer);
-    idk_op_release(op);
+    op_release(op);
     atomic = how == OP_RETURNED_ONE ? value_is_atomic(value)
              : how == OP_RETURNED_ARGS && args_are_atomic(value);
     if (s->r_untracked && !atomic) {
@@ -349,7 +349,7 @@ static int op_clear(IdkIoOp *op)
 {
     int k;
     idk_timer_stop(&op->timer);
-    idk_op_release(op);
+    op_release(op);
     for (k = 0; k < IDK_NCHANS; k++)
         idk_chan_clear(&op->base.in[k]);
     idk_stream_base_clear(&op->base.base);
@@ -364,7 +364,7 @@ static void op_dealloc(IdkIoOp *op)
 {
     PyObject_GC_UnTrack(op);
     idk_timer_stop(&op->timer);
-    idk_op_release(op);
+    op_release(op);
     idk_in_clear(&op->base);
     Py_CLEAR(op->sock);
     idk_stream_base_release(&op->base.base);

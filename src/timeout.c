@@ -22,7 +22,10 @@ int idk_parse_timeout(PyObject *obj, double *out)
     }
     if (PyFloat_CheckExact(obj))
         t = PyFloat_AS_DOUBLE(obj);
-    else if (PyUnicode_Check(obj) || PyBytes_Check(obj) || !PyNumber_Check(obj)) {
+    else if (PyLong_CheckExact(obj)) {
+        if ((t = PyLong_AsDouble(obj)) == -1.0 && PyErr_Occurred())
+            return -1;     /* an int too large for a float: OverflowError */
+    } else if (PyUnicode_Check(obj) || PyBytes_Check(obj) || !PyNumber_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "timeout must be None or a number, not %.100s",
                      Py_TYPE(obj)->tp_name);
         return -1;
