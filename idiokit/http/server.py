@@ -130,8 +130,8 @@ class _Listener(object):
         self.conns.pop(conn, None)
 
     def drain(self):
-        """Stop keep-alive: idle connections end now, busy ones after
-        their current response."""
+        """Stop keep-alive: connections waiting for a request (or in their
+        TLS handshake) end now, busy ones after their current response."""
         self.draining = True
         for conn, stream in list(self.conns.items()):
             if conn.idle_wait and stream is not None:
