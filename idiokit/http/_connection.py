@@ -265,6 +265,7 @@ def serve_connection(conn):
     sock = conn.sock
     parser = conn.parser
     idle_timeout = conn.limits.idle_timeout
+    handle = listener.handle
     try:
         while not conn.broken:
             if not events and conn.served and parser.idle() and not listener.draining:
@@ -294,7 +295,11 @@ def serve_connection(conn):
             _, method, uri, major, minor, headers, keep_alive, body_kind = event
             version = _VERSIONS.get((major, minor)) or HTTPVersion(major, minor)
             try:
-                continues = _check_request(version, headers)
+                if version is HTTP11 and len(headers.get("host", ())) == 1 and \
+                        "transfer-encoding" not in headers and "expect" not in headers:
+                    continues = False       # the common case, without a call
+                else:
+                    continues = _check_request(version, headers)
             except BadRequest as bad:
                 yield _answer_error(conn, bad.code, bad.reason, version)
                 break
@@ -310,7 +315,7 @@ def serve_connection(conn):
                 if continues:
                     yield server.request_continue(addr, request, response)
                 else:
-                    yield server.request(addr, request, response)
+                    yield handle(addr, request, response)
                 data = response._finish_bytes()
                 if data:
                     yield conn.send(data)

@@ -114,6 +114,9 @@ class _Listener(object):
 
     def __init__(self, server, limits, ssl_context=None):
         self.server = server
+        # A plain handler function is called directly (the _Server wrapper's
+        # request() would only add a Python frame per request).
+        self.handle = server._handler if type(server) is _Server else server.request
         self.limits = limits
         self.ssl_context = ssl_context
         self.conns = {}          # Connection -> its stream
