@@ -362,3 +362,25 @@ def test_write_stream_sends_what_is_piped_into_it():
     data = run_server(handler, client)
     assert data.startswith(b"HTTP/1.1 200 OK")
     assert data.endswith(b"4\r\none \r\n4\r\ntwo \r\n5\r\nthree\r\n0\r\n\r\n")
+
+
+def test_graceful_stop_does_not_wait_for_silent_connections():
+    bound = []
+
+    @idiokit.stream
+    def main():
+        srv = serve_http(echo, "127.0.0.1", 0, on_bound=bound.append)
+        while not bound:
+            yield idiokit.sleep(0.005)
+        silent = connect(bound[0][1])                    # connected, sends nothing
+        partial = connect(bound[0][1])
+        partial.sendall(b"GET / HTTP/1.1\r\n")           # half a request head
+        yield idiokit.sleep(0.1)
+        start = time.time()
+        srv.throw(idiokit.Signal(signal.SIGTERM))
+        yield srv
+        elapsed = time.time() - start
+        silent.close()
+        partial.close()
+        idiokit.stop(elapsed)
+    assert idiokit.main_loop(main(), catch_signals=()) < 2.0

@@ -127,7 +127,7 @@ class Connection(object):
                                        limits.max_headers, limits.max_body_size)
         self.events = collections.deque()
         self.broken = False      # the stream of requests cannot go on
-        self.idle_wait = False   # blocked reading, between requests
+        self.idle_wait = False   # blocked reading, no request in hand
         self.served = 0          # requests answered
 
     @property
@@ -215,19 +215,20 @@ def _next_head(conn):
     events = conn.events
     deadline = None
     while not events:
-        if parser.idle() and conn.served or conn.draining:
-            if conn.draining:
-                idiokit.stop(None)
+        if conn.draining:
+            idiokit.stop(None)
+        idle = parser.idle() and conn.served
+        if idle:
             timeout = limits.idle_timeout
-            conn.idle_wait = True
         else:
             if deadline is None:
                 deadline = _now() + limits.header_timeout
             timeout = max(0.0, deadline - _now())
+        conn.idle_wait = True       # a drain may end it: no request is in hand
         try:
             data = yield conn.sock.recv(_RECV, 0, timeout)
         except socket.SocketTimeout:
-            if conn.idle_wait:
+            if idle:
                 idiokit.stop(None)
             idiokit.stop((ERROR, 408, "timed out reading the request head"))
         except Drain:
@@ -251,16 +252,20 @@ def serve_connection(conn):
     listener = conn.listener
     _no_delay(conn.sock)
     if listener.ssl_context is not None:
+        conn.idle_wait = True
         try:
             conn.sock = yield _handshake(conn, listener.ssl_context)
-        except (Cancelled, socket.SocketError, EnvironmentError, ValueError) as error:
+        except (Cancelled, Drain, socket.SocketError, EnvironmentError, ValueError) as error:
             log.info("TLS handshake with %r failed: %s", addr, error)
             listener.forget(conn)
             yield _close(conn.sock, False)
             return
+        finally:
+            conn.idle_wait = False
     sock = conn.sock
     parser = conn.parser
     idle_timeout = conn.limits.idle_timeout
+    handle = listener.handle
     try:
         while not conn.broken:
             if not events and conn.served and parser.idle() and not listener.draining:
@@ -290,7 +295,11 @@ def serve_connection(conn):
             _, method, uri, major, minor, headers, keep_alive, body_kind = event
             version = _VERSIONS.get((major, minor)) or HTTPVersion(major, minor)
             try:
-                continues = _check_request(version, headers)
+                if version is HTTP11 and len(headers.get("host", ())) == 1 and \
+                        "transfer-encoding" not in headers and "expect" not in headers:
+                    continues = False       # the common case, without a call
+                else:
+                    continues = _check_request(version, headers)
             except BadRequest as bad:
                 yield _answer_error(conn, bad.code, bad.reason, version)
                 break
@@ -306,7 +315,7 @@ def serve_connection(conn):
                 if continues:
                     yield server.request_continue(addr, request, response)
                 else:
-                    yield server.request(addr, request, response)
+                    yield handle(addr, request, response)
                 data = response._finish_bytes()
                 if data:
                     yield conn.send(data)

@@ -87,12 +87,18 @@ class ServerResponse(object):
 
     def write(self, data):
         """Send body data (str bodies are UTF-8), with the head before it."""
-        data = to_bytes(data)
+        if type(data) is not bytes:
+            data = to_bytes(data)
         if self._framing is None:
             self._set_headers({})
-        if not data and self._head is None:
-            return _DONE
-        return self._conn.send(self._take_head() + self._framing.frame(data))
+        head = self._head
+        if head is None:
+            if not data:
+                return _DONE
+            return self._conn.send(self._framing.frame(data))
+        self._head = None
+        self._sent = True
+        return self._conn.send(head + self._framing.frame(data))
 
     def write_stream(self, buffer_size=16384):
         """A stream that writes every chunk sent into it, joining the chunks

@@ -114,6 +114,9 @@ class _Listener(object):
 
     def __init__(self, server, limits, ssl_context=None):
         self.server = server
+        # A plain handler function is called directly (the _Server wrapper's
+        # request() would only add a Python frame per request).
+        self.handle = server._handler if type(server) is _Server else server.request
         self.limits = limits
         self.ssl_context = ssl_context
         self.conns = {}          # Connection -> its stream
@@ -130,8 +133,8 @@ class _Listener(object):
         self.conns.pop(conn, None)
 
     def drain(self):
-        """Stop keep-alive: idle connections end now, busy ones after
-        their current response."""
+        """Stop keep-alive: connections waiting for a request (or in their
+        TLS handshake) end now, busy ones after their current response."""
         self.draining = True
         for conn, stream in list(self.conns.items()):
             if conn.idle_wait and stream is not None:

@@ -18,6 +18,7 @@ if __name__ == "__main__":
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)       # before the ready line: wrk may connect at once
     print(json.dumps({"ready": True, "port": sock.getsockname()[1]}))
     sys.stdout.flush()
     config = uvicorn.Config(app, http="httptools", loop="uvloop", access_log=False,
