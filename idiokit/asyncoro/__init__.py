@@ -25,10 +25,10 @@ import socket as _stdsocket
 import sys
 import threading
 
-from . import _core
-from .idiokit import stream, stop, Event as _IdkEvent
-from .socket import Socket as _Socket, SocketError, SocketTimeout
-from .threadpool import thread as _thread
+from .. import _core
+from ..idiokit import stream, stop, Event as _IdkEvent
+from ..socket import Socket as _Socket, SocketError, SocketTimeout
+from ..threadpool import thread as _thread
 
 __all__ = ["Coro", "AsynCoro", "AsyncSocket", "Lock", "RLock", "Event",
            "Condition", "Semaphore", "AsyncThreadPool", "Channel", "MonitorException"]

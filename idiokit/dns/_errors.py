@@ -3,6 +3,7 @@ from __future__ import absolute_import
 
 # rcode -> the original's description (RFC 1035 section 4.1.1).
 RCODE_STRINGS = {
+    0: "no error",
     1: "format error",
     2: "server failure",
     3: "name error",
@@ -28,13 +29,22 @@ class MessageError(DNSError):
 
 
 class ResponseError(DNSError):
-    """The server answered with an error rcode: .rcode and .string,
-    for example 3 and "name error" (NXDOMAIN)."""
+    """ResponseError(rcode, string=None): the server answered with an error
+    rcode.  .rcode and .string, for example 3 and "name error" (NXDOMAIN);
+    as in the original, str() and .args are the string alone, and an rcode
+    with no name reads "rcode N"."""
 
-    def __init__(self, rcode):
-        self.rcode = rcode
-        self.string = RCODE_STRINGS.get(rcode, "unknown error")
-        DNSError.__init__(self, rcode, self.string)
+    def __init__(self, rcode, string=None):
+        if string is None:
+            string = RCODE_STRINGS.get(rcode, "rcode {0!r}".format(rcode))
+        DNSError.__init__(self, string)
+        self._rcode = rcode
+        self._string = string
 
-    def __str__(self):
-        return "%s (rcode %d)" % (self.string, self.rcode)
+    @property
+    def rcode(self):
+        return self._rcode
+
+    @property
+    def string(self):
+        return self._string
