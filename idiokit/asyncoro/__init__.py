@@ -24,11 +24,13 @@ import logging
 import socket as _stdsocket
 import sys
 import threading
+import time
 
 from .. import _core
 from ..idiokit import stream, stop, Event as _IdkEvent
 from ..socket import Socket as _Socket, SocketError, SocketTimeout
 from ..threadpool import thread as _thread
+from . import _blocking
 
 __all__ = ["Coro", "AsynCoro", "AsyncSocket", "Lock", "RLock", "Event",
            "Condition", "Semaphore", "AsyncThreadPool", "Channel", "MonitorException"]
@@ -41,13 +43,27 @@ _log = logging.getLogger("idiokit.asyncoro")
 # ---- the scheduler thread ---------------------------------------------------------
 
 class AsynCoro(object):
-    """The one scheduler: a daemon thread running the idiokit loop."""
+    """The one scheduler: a daemon thread running the idiokit loop.
+    AsynCoro() and AsynCoro.instance() both return it (a singleton, as in
+    asyncoro); it starts on first use."""
     _instance = None
     _lock = threading.Lock()
 
-    def __init__(self):
+    def __new__(cls, *args, **kwargs):
+        with cls._lock:
+            if cls._instance is None:
+                self = object.__new__(cls)
+                self._start()
+                cls._instance = self
+            return cls._instance
+
+    def __init__(self, *args, **kwargs):
+        pass     # asyncoro's arguments are for its networked subclass
+
+    def _start(self):
         self._forever = _IdkEvent()
         self._live = 0
+        self._coros = set()                    # every live Coro, for terminate()
         self._live_lock = threading.Lock()     # taken per Coro: a plain lock is cheapest
         self._cond = threading.Condition(self._live_lock)
         self._thread = threading.Thread(target=self._run, name="asyncoro")
@@ -56,15 +72,19 @@ class AsynCoro(object):
         atexit.register(self.finish)
 
     @classmethod
-    def instance(cls):
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
+    def instance(cls, *args, **kwargs):
+        return cls._instance or cls()
 
     @staticmethod
     def cur_coro():
+        """The running Coro (meaningful on the scheduler thread), or None."""
         return _core.coro_current()
+
+    @classmethod
+    def scheduler(cls):
+        """The scheduler if the calling thread is its thread, else None."""
+        sched = cls._instance
+        return sched if sched is not None and sched.on_loop() else None
 
     def _run(self):
         _core.run(self._forever)
@@ -79,29 +99,85 @@ class AsynCoro(object):
         else:
             _core.post(func, arg)
 
-    def _coro_started(self, daemon):
-        if not daemon:
-            with self._live_lock:
-                self._live += 1
+    def _coro_started(self, coro):
+        with self._live_lock:
+            self._live += 1
+            self._coros.add(coro)
 
-    def _coro_ended(self, daemon):
-        if not daemon:
-            with self._live_lock:
+    def _coro_ended(self, coro, daemon):
+        with self._live_lock:
+            self._coros.discard(coro)
+            if not daemon:
                 self._live -= 1
                 if self._live <= 0:
                     self._cond.notify_all()
 
-    def finish(self):
-        """Wait for every non-daemon Coro, then stop the loop."""
+    def _daemon_changed(self, daemon):
+        with self._live_lock:
+            self._live += -1 if daemon else 1
+            if self._live <= 0:
+                self._cond.notify_all()
+
+    def join(self, show_running=False, timeout=None):
+        """Wait (from a thread, never a coroutine) until every non-daemon
+        Coro has ended; the scheduler goes on running.  show_running=True
+        prints the names of those still running, every few seconds.
+        True if they all ended (False only when `timeout` passed)."""
+        if self.on_loop():
+            raise RuntimeError("join() is for threads; a coroutine yields coro.finish()")
+        deadline = None if timeout is None else _monotonic() + timeout
+        shown = _monotonic()
         with self._cond:
             while self._live > 0:
-                self._cond.wait(0.5)
+                now = _monotonic()
+                if deadline is not None and now >= deadline:
+                    return False
+                if show_running and now - shown >= 5.0:
+                    shown = now
+                    print("running coroutines: %s" % ", ".join(
+                        sorted(c.name for c in self._coros if not c._daemon)))
+                self._cond.wait(0.5 if deadline is None else min(0.5, deadline - now))
+        return True
+
+    def finish(self):
+        """Wait for every non-daemon Coro, then stop the scheduler."""
+        if self._thread.is_alive():
+            self.join()
+        self._stop()
+
+    def terminate(self):
+        """Stop now: every Coro is ended with GeneratorExit (its finally
+        blocks run), daemon or not, then the scheduler stops."""
+        with self._live_lock:
+            coros = list(self._coros)
+        for coro in coros:
+            coro._daemon_now()
+            coro.terminate()
+        with self._cond:
+            deadline = _monotonic() + 5.0
+            while self._coros and _monotonic() < deadline:
+                self._cond.wait(0.05)
+        self._stop()
+
+    def _stop(self):
         self._forever.succeed()
-        self._thread.join(5.0)
+        if not self.on_loop():
+            self._thread.join(5.0)
+        with AsynCoro._lock:
+            if AsynCoro._instance is self:
+                AsynCoro._instance = None    # a later Coro starts a new scheduler
+
+    def atexit(self, priority, func, *args, **kwargs):
+        """Run func(*args, **kwargs) at interpreter exit, after the
+        scheduler has finished (priority is accepted for compatibility)."""
+        atexit.register(func, *args, **kwargs)
 
 
 def _scheduler():
-    return AsynCoro._instance or AsynCoro.instance()
+    return AsynCoro._instance or AsynCoro()
+
+
+_monotonic = getattr(time, "monotonic", time.time)
 
 
 # ---- waiting with an alarm ------------------------------------------------------------
@@ -219,7 +295,7 @@ class Coro(object):
         self._ended = None    # a threading.Event, made when value() has to wait
         self.stream = None
         self._sched = _scheduler()
-        self._sched._coro_started(False)
+        self._sched._coro_started(self)
         self._sched.call(self._start)
 
     def __repr__(self):
@@ -248,7 +324,7 @@ class Coro(object):
             ended = self._ended
         if ended is not None:
             ended.set()
-        self._sched._coro_ended(self._daemon)
+        self._sched._coro_ended(self, self._daemon)
 
     def is_alive(self):
         return self._alive
@@ -282,13 +358,15 @@ class Coro(object):
         return _done(0)
 
     def set_daemon(self, flag=True):
+        """A daemon Coro does not hold the process open at exit."""
         flag = bool(flag)
-        if flag != self._daemon and self.is_alive():
-            if flag:
-                self._sched._coro_ended(False)
-            else:
-                self._sched._coro_started(False)
-        self._daemon = flag
+        with _ended_lock:
+            if flag != self._daemon and self._alive:
+                self._sched._daemon_changed(flag)
+            self._daemon = flag
+
+    def _daemon_now(self):
+        self.set_daemon(True)
 
     def value(self, timeout=None):
         """Block (outside coroutines) until the coroutine ends; its value."""
@@ -481,11 +559,15 @@ def _delivered(channel, waiter, message):
 # ---- AsyncSocket -------------------------------------------------------------------------
 
 class AsyncSocket(_Socket):
-    """AsyncSocket(sock): a standard socket made non-blocking.  accept,
-    connect, recv, recvall, send, sendall, recvfrom, sendto (and
-    recv_msg/send_msg) are to be yielded; every other public attribute of
-    the wrapped socket's class is the wrapped socket's own, called without
-    yield (fileno, setblocking, makefile, ...).
+    """AsyncSocket(sock, blocking=False): a standard socket made
+    non-blocking.  accept, connect, create_connection, recv, recvall, send,
+    sendall, recvfrom, sendto (and recv_msg/send_msg) are to be yielded;
+    every other public attribute of the wrapped socket's class is the
+    wrapped socket's own, called without yield (fileno, makefile, ...).
+
+    blocking=True (or setblocking(True)) makes the same calls synchronous,
+    for threads: they complete or raise, under settimeout's timeout (see
+    _blocking.py).  setblocking(False) switches back.
 
     asyncoro takes those through __getattr__; here they are properties made
     for each wrapped class (see _delegating), because a class with a
@@ -503,6 +585,48 @@ class AsyncSocket(_Socket):
             raise NotImplementedError("TLS needs idiokit.ssl (not available yet)")
         _Socket.__init__(self, _sock=sock)
         self._user_sock = sock
+        if AsyncSocket._default_timeout is not None:
+            self.settimeout(AsyncSocket._default_timeout)
+        if blocking:
+            self.setblocking(True)
+
+    _default_timeout = None
+
+    @classmethod
+    def setdefaulttimeout(cls, timeout):
+        """The timeout AsyncSockets made from now on start with (None: no
+        timeout).  Unlike socket.setdefaulttimeout, plain sockets keep theirs."""
+        if timeout is not None and not (isinstance(timeout, (int, float)) and timeout >= 0):
+            raise ValueError("timeout must be a non-negative number or None")
+        AsyncSocket._default_timeout = timeout
+
+    @classmethod
+    def getdefaulttimeout(cls):
+        return AsyncSocket._default_timeout
+
+    def setblocking(self, blocking):
+        """True: synchronous calls, for threads; False: calls to yield."""
+        cls = type(self)
+        if getattr(cls, "_async_class", None) is not None:
+            cls = cls._async_class
+        self.__class__ = _blocking_class(cls) if blocking else cls
+
+    def getblocking(self):
+        return getattr(type(self), "_async_class", None) is not None
+
+    def create_connection(self, host_port, timeout=None, source_address=None):
+        """`yield sock.create_connection((host, port), timeout, source_address)`."""
+        if timeout is not None:
+            self.settimeout(timeout)
+        if source_address is not None:
+            self._sock.bind(source_address)
+        return self.connect(host_port)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
     @classmethod
     def _from_raw(cls, sock, family, type, proto):
@@ -511,14 +635,23 @@ class AsyncSocket(_Socket):
         return self
 
     def recvall(self, bufsize, timeout=None):
-        return _recvall(self, bufsize)
+        """`data = yield sock.recvall(n, timeout=None)`: exactly n bytes (a
+        bytearray on Python 3), or what arrived before end of input.  The
+        timeout (default: the socket's) restarts whenever bytes arrive; when
+        it passes, the bytes that arrived, or socket.timeout if none did."""
+        _check_thread(self)
+        return _recvall(self, bufsize, self.timeout if timeout is None else timeout)
 
     def recv_msg(self):
+        """`msg = yield sock.recv_msg()`: one message framed by a 4-byte
+        big-endian length; b'' at end of input."""
+        _check_thread(self)
         return _recv_msg(self)
 
     def send_msg(self, data):
-        import struct
-        return self.sendall(struct.pack(">L", len(data)) + data)
+        """`yield sock.send_msg(data)`: data framed by its 4-byte length."""
+        _check_thread(self)
+        return self.sendall(_blocking._HEADER.pack(len(data)) + bytes(data))
 
     def close(self):
         _core.IoSocket.close(self)
@@ -581,10 +714,38 @@ def _delegating(wrapped_type):
 _add_delegates(AsyncSocket, _stdsocket.socket)
 
 
-def _recvall(sock, bufsize):
+def _check_thread(sock):
+    """A yielded call made from a thread other than the scheduler's would
+    start an operation nobody waits for: refuse it instead of losing data."""
+    sched = AsynCoro._instance
+    if sched is not None and not sched.on_loop() and sched._thread.is_alive():
+        raise RuntimeError("AsyncSocket calls outside coroutines need "
+                           "AsyncSocket(sock, blocking=True)")
+
+
+_blocking_classes = {}
+
+
+def _blocking_class(cls):
+    """The synchronous-mode twin of an AsyncSocket class (same layout, so
+    setblocking() can switch an object's class)."""
+    twin = _blocking_classes.get(cls)
+    if twin is None:
+        twin = type(cls)("AsyncSocket", (_blocking.SyncMethods, cls),
+                         {"__module__": __name__, "_async_class": cls})
+        _blocking_classes[cls] = twin
+    return twin
+
+
+def _recvall(sock, bufsize, timeout):
     data = bytearray()
     while len(data) < bufsize:
-        chunk = yield sock.recv(bufsize - len(data))
+        try:
+            chunk = yield sock.recv(bufsize - len(data), 0, timeout)
+        except (SocketTimeout, _stdsocket.timeout):
+            if not data:
+                raise
+            break
         if not chunk:
             break
         data += chunk
@@ -595,41 +756,60 @@ def _recvall(sock, bufsize):
 
 def _recv_msg(sock):
     import struct
-    head = yield _recvall(sock, 4)
+    head = yield _recvall(sock, 4, sock.timeout)
     if len(head) < 4:
         raise StopIteration(b"")
     size = struct.unpack(">L", bytes(head))[0]
-    data = yield _recvall(sock, size)
-    raise StopIteration(bytes(data))
+    data = yield _recvall(sock, size, sock.timeout)
+    raise StopIteration(bytes(data) if len(data) == size else b"")
 
 
 # ---- synchronisation ----------------------------------------------------------------------
 
+def _wait_time(timeout):
+    """asyncoro's lock timeouts: None or negative (the default -1) waits
+    for ever."""
+    if timeout is None or timeout < 0:
+        return None
+    return timeout
+
+
 class Lock(object):
+    """`ok = yield lock.acquire(blocking=True, timeout=-1)`: True, or False
+    on timeout (a negative timeout waits for ever) or when not blocking and
+    held; release() by the owner, without yield."""
+
     def __init__(self):
         self._owner = None
         self._locked = False
         self._waiters = collections.deque()
 
-    def acquire(self, blocking=True, timeout=None):
+    def acquire(self, blocking=True, timeout=-1):
         return self._acquire_for(AsynCoro.cur_coro(), blocking, timeout)
 
-    def _acquire_for(self, me, blocking=True, timeout=None):
+    def _acquire_for(self, me, blocking=True, timeout=-1):
         if not self._locked:
             self._locked = True
             self._owner = me
             return _done(True)
         if not blocking:
             return _done(False)
-        waiter = _Waiter(timeout, False)
-        self._waiters.append(waiter)
+        waiter = _Waiter(_wait_time(timeout), False)
+        self._waiters.append((waiter, me))
         return waiter.event
 
     def release(self):
         if not self._locked:
             raise RuntimeError("release of an unlocked lock")
+        me = AsynCoro.cur_coro()
+        if me is not None and self._owner is not None and me is not self._owner:
+            raise RuntimeError("release of a lock held by another coroutine")
+        self._pass_on()
+
+    def _pass_on(self):
         while self._waiters:
-            waiter = self._waiters.popleft()
+            waiter, owner = self._waiters.popleft()
+            self._owner = owner
             if waiter.wake(True):
                 return        # ownership passes on
         self._locked = False
@@ -640,11 +820,13 @@ class Lock(object):
 
 
 class RLock(Lock):
+    """Lock that its owner may acquire again; released as often."""
+
     def __init__(self):
         Lock.__init__(self)
         self._depth = 0
 
-    def _acquire_for(self, me, blocking=True, timeout=None):
+    def _acquire_for(self, me, blocking=True, timeout=-1):
         if self._locked and self._owner is me:
             self._depth += 1
             return _done(True)
@@ -652,6 +834,9 @@ class RLock(Lock):
 
     def release(self):
         if self._depth > 1:
+            me = AsynCoro.cur_coro()
+            if me is not None and me is not self._owner:
+                raise RuntimeError("release of a lock held by another coroutine")
             self._depth -= 1
             return
         self._depth = 0
