@@ -158,3 +158,124 @@ def other(coro=None):
 Coro(holder)
 print(Coro(other).value(10))
 """, "RuntimeError")
+
+
+
+def test_logger_format_levels_and_set_level():
+    check("""
+import logging, re
+class Buf(object):
+    text = ""
+    def write(self, s):
+        self.text += s
+buf = Buf()
+log = asyncoro.Logger("mine", stream=buf)
+log.debug("hidden")
+log.info("shown-%s", 1)
+log.setLevel(asyncoro.Logger.DEBUG)
+log.debug("now-%d", 2)
+log.setLevel(logging.ERROR)
+log.warning("hidden")
+log.error("err")
+lines = buf.text.splitlines()
+print(len(lines), all(re.match(r"^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d mine - ", l) for l in lines))
+print(",".join(l.split(" - ")[1] for l in lines))
+print(asyncoro.logger.name, asyncoro.logger.level == asyncoro.Logger.INFO)
+real, sys.stdout = sys.stdout, buf        # the module's logger writes to sys.stdout
+asyncoro.logger.debug("hidden")
+asyncoro.logger.setLevel(logging.DEBUG)
+asyncoro.logger.debug("to-stdout")
+sys.stdout = real
+print(buf.text.splitlines()[-1].split(" ", 2)[2])
+""", "3 True shown-1,now-2,err asyncoro True asyncoro - to-stdout")
+
+
+def test_categorize_messages_buckets_other_categories():
+    check("""
+def server(coro=None):
+    yield coro.sleep(0.05)                 # all six messages are queued by now
+    cm = asyncoro.CategorizeMessages(coro)
+    cm.add(lambda m: "even" if isinstance(m, int) and m % 2 == 0 else None)
+    evens = []
+    while True:
+        m = yield cm.receive("even", timeout=0.05)
+        if m is None:
+            break
+        evens.append(m)
+    rest = []
+    while True:
+        m = yield cm.receive(timeout=0)
+        if m is None:
+            break
+        rest.append(m)
+    late = yield cm.receive("even", timeout=0.01, alarm_value="alarm")
+    raise StopIteration((evens, rest, late))
+
+s = Coro(server)
+for m in [1, 2, 3, 4, "x", 6]:
+    s.send(m)
+print(s.value(10))
+""", "([2, 4, 6], [1, 3, 'x'], 'alarm')")
+
+
+def test_hot_swap_accepted_declined_and_mailbox_kept():
+    check("""
+log = []
+def first(coro=None):
+    coro.hot_swappable(True)
+    while True:
+        try:
+            m = yield coro.receive()
+            log.append(("first", m))
+        except asyncoro.HotSwapException as exc:
+            gen = exc.args[0]
+            if gen.__name__ == "second":
+                raise                       # accept
+            log.append(("declined", gen.__name__))
+
+def other(coro=None):
+    yield coro.sleep(0)
+
+def second(tag, coro=None):
+    while True:
+        m = yield coro.receive()
+        log.append((tag, m))
+        if m == "stop":
+            raise StopIteration("done")
+
+c = Coro(first)
+c.send(1)
+time.sleep(0.05)
+c.hot_swap(other)
+time.sleep(0.05)
+c.send(2)
+time.sleep(0.05)
+c.hot_swap(second, "second")
+c.send(3)                                 # queued around the swap: kept
+c.send("stop")
+print(c.value(10), log)
+""", "done [('first', 1), ('declined', 'other'), ('first', 2), ('second', 3), ('second', 'stop')]")
+
+
+def test_async_db_cursor_runs_in_the_pool():
+    check("""
+import sqlite3
+conn = sqlite3.connect(":memory:", check_same_thread=False)
+pool = asyncoro.AsyncThreadPool(2)
+cur = asyncoro.AsyncDBCursor(pool, conn.cursor())
+
+def db(coro=None):
+    yield cur.execute("create table t (a integer)")
+    yield cur.executemany("insert into t values (?)", [(1,), (2,), (3,)])
+    yield cur.execute("select sum(a) from t where a > ?", (1,))
+    raise StopIteration(cur.fetchone()[0])
+
+print(Coro(db).value(10), asyncoro.AsynCoroSocket is asyncoro.AsyncSocket)
+""", "5 True")
+
+
+def test_serialize_round_trip():
+    check("""
+print(asyncoro.deserialize(asyncoro.serialize({"a": [1, 2]})) == {"a": [1, 2]},
+      asyncoro.unserialize is asyncoro.deserialize)
+""", "True True")

@@ -21,6 +21,7 @@ import atexit
 import collections
 import inspect
 import logging
+import pickle
 import socket as _stdsocket
 import sys
 import threading
@@ -31,9 +32,14 @@ from ..idiokit import stream, stop, Event as _IdkEvent
 from ..socket import Socket as _Socket, SocketError, SocketTimeout
 from ..threadpool import thread as _thread
 from . import _blocking
+from ._logger import Logger, logger
+from ._categorize import CategorizeMessages
+from ._dbcursor import AsyncDBCursor
 
-__all__ = ["Coro", "AsynCoro", "AsyncSocket", "Lock", "RLock", "Event",
-           "Condition", "Semaphore", "AsyncThreadPool", "Channel", "MonitorException"]
+__all__ = ["Coro", "AsynCoro", "AsyncSocket", "AsynCoroSocket", "Lock", "RLock", "Event",
+           "Condition", "Semaphore", "AsyncThreadPool", "AsyncDBCursor", "Channel",
+           "CategorizeMessages", "MonitorException", "HotSwapException", "Logger", "logger",
+           "serialize", "deserialize", "unserialize"]
 
 _PY2 = sys.version_info[0] < 3
 _FunctionType = type(lambda: None)
@@ -211,6 +217,15 @@ class _Waiter(object):
         self.event.succeed(value)
         return True
 
+    def abandon(self):
+        """The waiting coroutine went away (a throw): wake nobody later,
+        so the next message or resume is not given to a dead wait."""
+        if not self.done:
+            self.done = True
+            if self.alarm is not None:
+                self.alarm.throw(_Cancel())
+                self.alarm = None
+
 
 @stream
 def _alarm(waiter, timeout, value):
@@ -308,6 +323,8 @@ class Coro(object):
     # -- the life of the coroutine --
 
     def _ended_with(self, value, exc, tb=None):
+        if isinstance(exc, HotSwapException) and self._swapped(exc):
+            return
         self._value, self._exc = value, exc
         self._exc_tb = tb if _PY2 else None    # 3.x: exc.__traceback__
         if exc is not None and not isinstance(exc, GeneratorExit):
@@ -434,14 +451,71 @@ class Coro(object):
     # -- exceptions --
 
     def throw(self, *exc):
+        """Raise the exception in the coroutine at its current yield (also
+        when it waits in receive, suspend or sleep)."""
         def _throw(_):
-            if self.stream is not None and self.is_alive():
-                self.stream.throw(*exc)
+            self._throw_now(*exc)
         self._sched.call(_throw)
         return 0
 
+    def _throw_now(self, *exc):
+        if self.stream is not None and self.is_alive():
+            for waiter in (self._receiver, self._suspender):
+                if waiter is not None:
+                    waiter.abandon()
+            self._receiver = self._suspender = None
+            self.stream.throw(*exc)
+
     def terminate(self):
+        """End the coroutine with GeneratorExit (its finally blocks run)."""
         return self.throw(GeneratorExit())
+
+    # -- hot swap --
+
+    _swappable = False      # class defaults: no per-Coro cost until used
+    _swap = None
+
+    def hot_swappable(self, flag):
+        """Called by the coroutine itself: True lets hot_swap() replace its
+        generator (a swap asked for earlier is delivered now)."""
+        def _set(_):
+            self._swappable = bool(flag)
+            if self._swappable and self._swap is not None:
+                self._deliver_swap()
+        self._sched.call(_set)
+
+    def hot_swap(self, target, *args, **kwargs):
+        """Replace the coroutine's generator function: the coroutine gets
+        HotSwapException(new_generator) at its current yield once it is
+        hot_swappable; re-raising it accepts (the old generator is closed,
+        the new one starts, the mailbox is kept), catching it declines."""
+        if not inspect.isgeneratorfunction(target):
+            raise Exception("%r is not a generator!" % (target,))
+        if _declares_coro(target) and "coro" not in kwargs:
+            kwargs["coro"] = self
+        gen = target(*args, **kwargs)
+
+        def _ask(_):
+            self._swap = gen
+            if self._swappable:
+                self._deliver_swap()
+        self._sched.call(_ask)
+        return 0
+
+    def _deliver_swap(self):
+        gen, self._swap = self._swap, None
+        self._throw_now(HotSwapException(gen))
+
+    def _swapped(self, exc):
+        """An accepted swap: go on with the new generator, same Coro."""
+        gen = exc.args[0] if exc.args else None
+        if not inspect.isgenerator(gen):
+            return False
+        self._swappable = False
+        self._gen = gen
+        self.name = getattr(gen, "__name__", self.name)
+        self._start(None)
+        return True
 
 
 @stream
@@ -459,6 +533,11 @@ def _finished(coro):
         exc = coro._exc
         _core.reraise((type(exc), exc, coro._exc_tb) if _PY2 else exc)
     stop(coro._value)
+
+
+class HotSwapException(Exception):
+    """Raised in a hot-swappable coroutine by hot_swap(): args[0] is the
+    new generator.  Re-raise it to accept the swap."""
 
 
 class MonitorException(Exception):
@@ -611,6 +690,11 @@ class AsyncSocket(_Socket):
             cls = cls._async_class
         self.__class__ = _blocking_class(cls) if blocking else cls
 
+    @property
+    def _fileno(self):
+        """asyncoro's own attribute, read by its example programs."""
+        return self.fileno()
+
     def getblocking(self):
         return getattr(type(self), "_async_class", None) is not None
 
@@ -680,6 +764,9 @@ class AsyncSocket(_Socket):
 
     def shutdown(self, how):
         return self._sock.shutdown(how)
+
+
+AsynCoroSocket = AsyncSocket
 
 
 def _delegate(name):
@@ -952,3 +1039,15 @@ class AsyncThreadPool(object):
 
     def terminate(self):
         pass
+
+
+def serialize(obj):
+    """pickle.dumps(obj) at the highest protocol, as asyncoro's."""
+    return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+
+
+def deserialize(data):
+    return pickle.loads(data)
+
+
+unserialize = deserialize
