@@ -86,6 +86,8 @@ class AsynCoro(object):
         """The running Coro (meaningful on the scheduler thread), or None."""
         return _core.coro_current()
 
+    cur_task = cur_coro     # pycos's name
+
     @classmethod
     def scheduler(cls):
         """The scheduler if the calling thread is its thread, else None."""
@@ -245,28 +247,28 @@ def _done(value=None):
 
 # ---- Coro -------------------------------------------------------------------------------
 
-def _declares_coro(func):
-    """Does func take a `coro` keyword with a default?  Read off the code
+def _declares_coro(func, keyword="coro"):
+    """Does func take a `coro` (pycos: `task`) keyword with a default?  Read off the code
     object for plain functions (inspect's signature machinery took two
     thirds of the time to create a Coro)."""
     if type(func) is _FunctionType:
         code = func.__code__
         nargs = code.co_argcount
         names = code.co_varnames[:nargs]
-        if "coro" in names[nargs - len(func.__defaults__ or ()):]:
+        if keyword in names[nargs - len(func.__defaults__ or ()):]:
             return True
         nkwonly = getattr(code, "co_kwonlyargcount", 0)
-        return "coro" in code.co_varnames[nargs:nargs + nkwonly] and \
-            "coro" in (func.__kwdefaults__ or {})
+        return keyword in code.co_varnames[nargs:nargs + nkwonly] and \
+            keyword in (func.__kwdefaults__ or {})
     try:
         spec = inspect.getargspec(func) if _PY2 else inspect.getfullargspec(func)
     except TypeError:
         return False
     names, defaults = spec.args, spec.defaults or ()
-    if "coro" in names[len(names) - len(defaults):]:
+    if keyword in names[len(names) - len(defaults):]:
         return True
     kwdefaults = getattr(spec, "kwonlydefaults", None) or {}
-    return "coro" in kwdefaults
+    return keyword in kwdefaults
 
 
 def _for_coro(exc):
@@ -284,6 +286,8 @@ _ended_lock = threading.Lock()
 class Coro(object):
     """Coro(genfunc, *args, **kwargs): create and schedule a coroutine."""
 
+    _self_keyword = "coro"     # the keyword that receives the Coro (pycos: "task")
+
     def __init__(self, *args, **kwargs):
         if args:
             target, args = args[0], args[1:]
@@ -293,8 +297,9 @@ class Coro(object):
             kwargs = dict(kwargs.pop("kwargs", {}))
         if not inspect.isgeneratorfunction(target):
             raise Exception("%r is not a generator!" % (target,))
-        if _declares_coro(target) and "coro" not in kwargs:
-            kwargs["coro"] = self
+        keyword = self._self_keyword
+        if _declares_coro(target, keyword) and keyword not in kwargs:
+            kwargs[keyword] = self
         self.name = getattr(target, "__name__", "coro")
         self._gen = target(*args, **kwargs)
         self._msgs = collections.deque()
@@ -491,8 +496,9 @@ class Coro(object):
         the new one starts, the mailbox is kept), catching it declines."""
         if not inspect.isgeneratorfunction(target):
             raise Exception("%r is not a generator!" % (target,))
-        if _declares_coro(target) and "coro" not in kwargs:
-            kwargs["coro"] = self
+        keyword = self._self_keyword
+        if _declares_coro(target, keyword) and keyword not in kwargs:
+            kwargs[keyword] = self
         gen = target(*args, **kwargs)
 
         def _ask(_):
