@@ -39,7 +39,7 @@ from ._dbcursor import AsyncDBCursor
 __all__ = ["Coro", "AsynCoro", "AsyncSocket", "AsynCoroSocket", "Lock", "RLock", "Event",
            "Condition", "Semaphore", "AsyncThreadPool", "AsyncDBCursor", "Channel",
            "CategorizeMessages", "MonitorException", "HotSwapException", "Logger", "logger",
-           "serialize", "deserialize", "unserialize"]
+           "serialize", "deserialize", "unserialize", "Singleton", "MetaSingleton"]
 
 _PY2 = sys.version_info[0] < 3
 _FunctionType = type(lambda: None)
@@ -1045,6 +1045,27 @@ class AsyncThreadPool(object):
 
     def terminate(self):
         pass
+
+
+class Singleton(type):
+    """Metaclass: every call of a class made with it returns its first
+    instance (asyncoro's and pycos's helper; dispy uses it)."""
+    _memo = {}
+    _memo_lock = threading.RLock()
+
+    def __call__(cls, *args, **kwargs):
+        with Singleton._memo_lock:
+            if cls not in Singleton._memo:
+                Singleton._memo[cls] = type.__call__(cls, *args, **kwargs)
+            return Singleton._memo[cls]
+
+    @classmethod
+    def empty(mcs, cls):
+        """Forget cls's instance."""
+        Singleton._memo.pop(cls, None)
+
+
+MetaSingleton = Singleton
 
 
 def serialize(obj):

@@ -15,12 +15,12 @@ from .. import asyncoro as _asyncoro
 from ..asyncoro import (  # noqa: F401  (re-exported)
     Lock, RLock, Event, Condition, Semaphore, Channel, CategorizeMessages,
     AsyncThreadPool, AsyncDBCursor, HotSwapException, MonitorException, Logger,
-    serialize, deserialize, unserialize)
+    serialize, deserialize, unserialize, Singleton)
 
 __all__ = ["Task", "Pycos", "AsyncSocket", "Lock", "RLock", "Event", "Condition",
            "Semaphore", "Channel", "CategorizeMessages", "AsyncThreadPool",
            "AsyncDBCursor", "HotSwapException", "MonitorException", "Logger", "logger",
-           "serialize", "deserialize", "unserialize"]
+           "serialize", "deserialize", "unserialize", "Singleton"]
 
 # One scheduler per process, shared with idiokit.asyncoro: Pycos() and
 # Pycos.instance() return it; Pycos.cur_task() is the running Task.
