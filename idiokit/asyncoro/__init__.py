@@ -27,6 +27,11 @@ import sys
 import threading
 import time
 
+try:
+    from threading import get_ident as _get_ident
+except ImportError:     # Python 2
+    from thread import get_ident as _get_ident
+
 from .. import _core
 from ..idiokit import stream, stop, Event as _IdkEvent
 from ..socket import Socket as _Socket, SocketError, SocketTimeout
@@ -75,6 +80,7 @@ class AsynCoro(object):
         self._thread = threading.Thread(target=self._run, name="asyncoro")
         self._thread.daemon = True
         self._thread.start()
+        self._ident = self._thread.ident
         atexit.register(self.finish)
 
     @classmethod
@@ -98,7 +104,7 @@ class AsynCoro(object):
         _core.run(self._forever)
 
     def on_loop(self):
-        return threading.current_thread() is self._thread
+        return _get_ident() == self._ident
 
     def call(self, func, arg=None):
         """Call func(arg) on the scheduler thread (at once if already on it)."""
@@ -112,19 +118,33 @@ class AsynCoro(object):
             self._live += 1
             self._coros.add(coro)
 
-    def _coro_ended(self, coro, daemon):
+    def _coro_ended(self, coro):
+        """On the loop thread, once per Coro: it is no longer alive."""
         with self._live_lock:
+            coro._alive = False
             self._coros.discard(coro)
-            if not daemon:
+            if not coro._daemon:
                 self._live -= 1
                 if self._live <= 0:
                     self._cond.notify_all()
+            ended = coro._ended
+        if ended is not None:
+            ended.set()
 
-    def _daemon_changed(self, daemon):
+    def _set_daemon(self, coro, daemon):
         with self._live_lock:
-            self._live += -1 if daemon else 1
-            if self._live <= 0:
-                self._cond.notify_all()
+            if daemon != coro._daemon and coro._alive:
+                self._live += -1 if daemon else 1
+                if self._live <= 0:
+                    self._cond.notify_all()
+            coro._daemon = daemon
+
+    def _ended_event(self, coro):
+        """A threading.Event set when coro ends (None if it has)."""
+        with self._live_lock:
+            if coro._alive and coro._ended is None:
+                coro._ended = threading.Event()
+            return coro._ended
 
     def join(self, show_running=False, timeout=None):
         """Wait (from a thread, never a coroutine) until every non-daemon
@@ -280,13 +300,16 @@ def _for_coro(exc):
     return exc
 
 
-_ended_lock = threading.Lock()
-
-
 class Coro(object):
     """Coro(genfunc, *args, **kwargs): create and schedule a coroutine."""
 
     _self_keyword = "coro"     # the keyword that receives the Coro (pycos: "task")
+
+    # Slots, and the mailbox and waiter lists made only when used: an idle
+    # Coro is the object, its generator and its C task.
+    __slots__ = ("name", "_gen", "_msgs", "_receiver", "_suspender", "_finishers",
+                 "_monitors", "_daemon", "_value", "_exc", "_exc_tb", "_alive", "_ended",
+                 "stream", "_sched", "_swappable", "_swap", "__weakref__")
 
     def __init__(self, *args, **kwargs):
         if args:
@@ -295,58 +318,52 @@ class Coro(object):
             target = kwargs.pop("target")
             args = tuple(kwargs.pop("args", ()))
             kwargs = dict(kwargs.pop("kwargs", {}))
-        if not inspect.isgeneratorfunction(target):
-            raise Exception("%r is not a generator!" % (target,))
         keyword = self._self_keyword
-        if _declares_coro(target, keyword) and keyword not in kwargs:
+        if _injects(target, keyword) and keyword not in kwargs:
             kwargs[keyword] = self
-        self.name = getattr(target, "__name__", "coro")
+        self.name = target.__name__
         self._gen = target(*args, **kwargs)
-        self._msgs = collections.deque()
-        self._receiver = None
-        self._suspender = None
-        self._finishers = []
-        self._monitors = []
-        self._daemon = False
-        self._value = None
-        self._exc = None
-        self._exc_tb = None
+        self._msgs = self._receiver = self._suspender = None
+        self._finishers = self._monitors = self._ended = None
+        self._value = self._exc = self._exc_tb = self.stream = self._swap = None
+        self._daemon = self._swappable = False
         self._alive = True
-        self._ended = None    # a threading.Event, made when value() has to wait
-        self.stream = None
-        self._sched = _scheduler()
-        self._sched._coro_started(self)
-        self._sched.call(self._start)
+        self._sched = sched = AsynCoro._instance or AsynCoro()
+        sched._coro_started(self)
+        if _get_ident() == sched._ident:
+            self._start(None)
+        else:
+            _core.post(self._start, None)
 
     def __repr__(self):
-        return "<Coro %s>" % (self.name,)
+        return "<%s %s>" % (type(self).__name__, self.name)
 
     def _start(self, _):
         # the C driver (src/corodrive.c) steps the generators: no Python per yield
         self.stream = _core.coro_drive(self, self._gen, self._ended_with, _for_coro)
+        self._gen = None
 
     # -- the life of the coroutine --
 
     def _ended_with(self, value, exc, tb=None):
-        if isinstance(exc, HotSwapException) and self._swapped(exc):
-            return
-        self._value, self._exc = value, exc
-        self._exc_tb = tb if _PY2 else None    # 3.x: exc.__traceback__
-        if exc is not None and not isinstance(exc, GeneratorExit):
-            _log.error("coroutine %s failed: %r", self.name, exc,
-                       exc_info=(type(exc), exc, getattr(exc, "__traceback__", None)))
-        finishers, self._finishers = self._finishers, []
-        for waiter in finishers:
-            waiter.wake(self)
-        monitors, self._monitors = self._monitors, []
-        for monitor in monitors:
-            monitor.send(MonitorException(self, self._exit_info()))
-        with _ended_lock:
-            self._alive = False
-            ended = self._ended
-        if ended is not None:
-            ended.set()
-        self._sched._coro_ended(self, self._daemon)
+        if exc is not None:
+            if isinstance(exc, HotSwapException) and self._swapped(exc):
+                return
+            self._exc = exc
+            self._exc_tb = tb if _PY2 else None    # 3.x: exc.__traceback__
+            if not isinstance(exc, GeneratorExit):
+                _log.error("coroutine %s failed: %r", self.name, exc,
+                           exc_info=(type(exc), exc, getattr(exc, "__traceback__", None)))
+        self._value = value
+        if self._finishers is not None:
+            finishers, self._finishers = self._finishers, None
+            for event in finishers:
+                _end_event(self, event)
+        if self._monitors is not None:
+            monitors, self._monitors = self._monitors, None
+            for monitor in monitors:
+                monitor.send(MonitorException(self, self._exit_info()))
+        self._sched._coro_ended(self)
 
     def is_alive(self):
         return self._alive
@@ -372,7 +389,9 @@ class Coro(object):
             raise TypeError("notify() needs a Coro, not %s" % type(monitor).__name__)
 
         def _add(_):
-            if self.is_alive():
+            if self._alive:
+                if self._monitors is None:
+                    self._monitors = []
                 self._monitors.append(monitor)
             else:
                 monitor.send(MonitorException(self, self._exit_info()))
@@ -381,75 +400,92 @@ class Coro(object):
 
     def set_daemon(self, flag=True):
         """A daemon Coro does not hold the process open at exit."""
-        flag = bool(flag)
-        with _ended_lock:
-            if flag != self._daemon and self._alive:
-                self._sched._daemon_changed(flag)
-            self._daemon = flag
+        self._sched._set_daemon(self, bool(flag))
 
     def _daemon_now(self):
         self.set_daemon(True)
 
     def value(self, timeout=None):
         """Block (outside coroutines) until the coroutine ends; its value."""
-        with _ended_lock:
-            if self._alive and self._ended is None:
-                self._ended = threading.Event()
-            ended = self._ended
+        ended = self._sched._ended_event(self)
         if ended is not None:
             ended.wait(timeout)
         return self._value
 
     def finish(self, timeout=None):
-        """`yield coro.finish()` inside a coroutine: wait for the end; the
-        value, or the exception it ended with."""
-        if not self.is_alive():
-            return _finished(self)
-        waiter = _Waiter(timeout)
-        self._finishers.append(waiter)
-        return _finished_after(waiter.event, self)
+        """`yield coro.finish(timeout=None)` inside a coroutine: wait for the
+        end; the value, or the exception it ended with (the value so far if
+        `timeout` seconds pass first)."""
+        if not self._alive:
+            event = _core.Event()
+            _end_event(self, event)
+            return event
+        event = _core.Event() if timeout is None else _core.sleep(timeout)
+        if self._finishers is None:
+            self._finishers = []
+        self._finishers.append(event)
+        return event
 
     # -- suspend/resume, sleep --
 
     def suspend(self, timeout=None, alarm_value=None):
-        self._suspender = waiter = _Waiter(timeout, alarm_value)
-        return waiter.event
+        """`v = yield coro.suspend(timeout, alarm_value)` (or sleep): until
+        resume(v), or alarm_value after `timeout` seconds."""
+        self._suspender = waiter = _waiter(timeout, alarm_value)
+        return waiter if type(waiter) is not _Waiter else waiter.event
 
     sleep = suspend
 
     def resume(self, update=None):
-        def _resume(_):
-            waiter, self._suspender = self._suspender, None
-            if waiter is not None:
-                waiter.wake(update)
-        self._sched.call(_resume)
+        """Wake the coroutine suspended in suspend()/sleep() with `update`."""
+        if _get_ident() == self._sched._ident:
+            self._resume_now(update)
+        else:
+            _core.post(self._resume_now, update)
         return 0
+
+    def _resume_now(self, update):
+        waiter, self._suspender = self._suspender, None
+        if waiter is not None:
+            _wake(waiter, update)
 
     wakeup = resume
 
     # -- messages --
 
     def send(self, message):
-        def _send(_):
-            waiter, self._receiver = self._receiver, None
-            if waiter is None or not waiter.wake(message):
-                self._msgs.append(message)
-        self._sched.call(_send)
+        """Put message in the coroutine's mailbox (it never blocks); 0."""
+        if _get_ident() == self._sched._ident:
+            self._send_now(message)
+        else:
+            _core.post(self._send_now, message)
         return 0
+
+    def _send_now(self, message):
+        waiter = self._receiver
+        if waiter is not None:
+            self._receiver = None
+            if _wake(waiter, message):
+                return
+        if self._msgs is None:
+            self._msgs = collections.deque()
+        self._msgs.append(message)
 
     def deliver(self, message, timeout=None):
         """`n = yield coro.deliver(msg, timeout)`: on one machine this is send(): 1 once the
         message is in the mailbox, -1 if the coroutine has ended."""
-        if not self.is_alive():
+        if not self._alive:
             return _done(-1)
         self.send(message)
         return _done(1)
 
     def receive(self, timeout=None, alarm_value=None):
+        """`msg = yield coro.receive(timeout, alarm_value)` (or recv): the
+        oldest message, or alarm_value after `timeout` seconds."""
         if self._msgs:
             return _done(self._msgs.popleft())
-        self._receiver = waiter = _Waiter(timeout, alarm_value)
-        return waiter.event
+        self._receiver = waiter = _waiter(timeout, alarm_value)
+        return waiter if type(waiter) is not _Waiter else waiter.event
 
     recv = receive
 
@@ -464,9 +500,9 @@ class Coro(object):
         return 0
 
     def _throw_now(self, *exc):
-        if self.stream is not None and self.is_alive():
+        if self.stream is not None and self._alive:
             for waiter in (self._receiver, self._suspender):
-                if waiter is not None:
+                if type(waiter) is _Waiter:
                     waiter.abandon()
             self._receiver = self._suspender = None
             self.stream.throw(*exc)
@@ -476,9 +512,6 @@ class Coro(object):
         return self.throw(GeneratorExit())
 
     # -- hot swap --
-
-    _swappable = False      # class defaults: no per-Coro cost until used
-    _swap = None
 
     def hot_swappable(self, flag):
         """Called by the coroutine itself: True lets hot_swap() replace its
@@ -494,10 +527,8 @@ class Coro(object):
         HotSwapException(new_generator) at its current yield once it is
         hot_swappable; re-raising it accepts (the old generator is closed,
         the new one starts, the mailbox is kept), catching it declines."""
-        if not inspect.isgeneratorfunction(target):
-            raise Exception("%r is not a generator!" % (target,))
         keyword = self._self_keyword
-        if _declares_coro(target, keyword) and keyword not in kwargs:
+        if _injects(target, keyword) and keyword not in kwargs:
             kwargs[keyword] = self
         gen = target(*args, **kwargs)
 
@@ -524,21 +555,56 @@ class Coro(object):
         return True
 
 
-@stream
-def _finished_after(event, coro):
-    yield event
-    value = yield _finished(coro)
-    stop(value)
+def _end_event(coro, event):
+    """Complete a finish() event with the ended coro's value or exception
+    (with the traceback it was raised with; 2.7 exceptions carry none)."""
+    exc = coro._exc
+    if exc is None:
+        event.succeed(coro._value)
+    else:
+        event.fail(type(exc), exc, coro._exc_tb if _PY2 else exc.__traceback__)
 
 
-@stream
-def _finished(coro):
-    yield _core.sleep(0)
-    if coro._exc is not None:
-        # with the traceback it was raised with (2.7 exceptions carry none)
-        exc = coro._exc
-        _core.reraise((type(exc), exc, coro._exc_tb) if _PY2 else exc)
-    stop(coro._value)
+_injecting = {}     # (code object, keyword) -> does the function take it?
+
+
+def _injects(target, keyword):
+    """Is target a generator function that declares `keyword` with a
+    default?  Raises asyncoro's Exception for anything but a generator
+    function.  Cached per code object: this is on every Coro's path."""
+    code = getattr(target, "__code__", None)
+    if code is not None:
+        key = (code, keyword)
+        known = _injecting.get(key)
+        if known is not None:
+            return known
+    if not inspect.isgeneratorfunction(target):
+        raise Exception("%r is not a generator!" % (target,))
+    known = _declares_coro(target, keyword)
+    if code is not None and type(target) is _FunctionType:
+        _injecting[key] = known
+    return known
+
+
+def _waiter(timeout, alarm_value):
+    """What receive()/suspend() wait on: a bare Event (no timeout), a Sleep
+    (a timeout with no alarm value: a timer that succeeds with None, and
+    that a message or resume ends early), else a _Waiter."""
+    if timeout is None:
+        return _core.Event()
+    if alarm_value is None:
+        return _core.sleep(max(timeout, 0.0))
+    return _Waiter(timeout, alarm_value)
+
+
+def _wake(waiter, value):
+    """Wake a waiter made by _waiter() with value: False if it is done."""
+    if type(waiter) is _Waiter:
+        return waiter.wake(value)
+    if waiter._outcome()[0] != 0:
+        return False
+    waiter.succeed(value)
+    return True
 
 
 class HotSwapException(Exception):

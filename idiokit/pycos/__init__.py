@@ -33,6 +33,7 @@ class Task(_asyncoro.Coro):
     """Task(genfunc, *args, **kwargs): create and schedule a task; genfunc
     receives it as its `task` keyword when it declares one with a default."""
 
+    __slots__ = ()
     _self_keyword = "task"
 
     def __repr__(self):
