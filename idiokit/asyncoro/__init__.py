@@ -74,7 +74,6 @@ class AsynCoro(object):
     def _start(self):
         self._forever = _IdkEvent()
         self._live = 0
-        self._coros = set()                    # every live Coro, for terminate()
         self._live_lock = threading.Lock()     # taken per Coro: a plain lock is cheapest
         self._cond = threading.Condition(self._live_lock)
         self._thread = threading.Thread(target=self._run, name="asyncoro")
@@ -116,18 +115,16 @@ class AsynCoro(object):
     def _coro_started(self, coro):
         with self._live_lock:
             self._live += 1
-            self._coros.add(coro)
 
     def _coro_ended(self, coro):
         """On the loop thread, once per Coro: it is no longer alive."""
         with self._live_lock:
             coro._alive = False
-            self._coros.discard(coro)
             if not coro._daemon:
                 self._live -= 1
                 if self._live <= 0:
                     self._cond.notify_all()
-            ended = coro._ended
+            ended = coro._more.ended if coro._more is not None else None
         if ended is not None:
             ended.set()
 
@@ -142,9 +139,10 @@ class AsynCoro(object):
     def _ended_event(self, coro):
         """A threading.Event set when coro ends (None if it has)."""
         with self._live_lock:
-            if coro._alive and coro._ended is None:
-                coro._ended = threading.Event()
-            return coro._ended
+            more = coro._rare()
+            if coro._alive and more.ended is None:
+                more.ended = threading.Event()
+            return more.ended
 
     def join(self, show_running=False, timeout=None):
         """Wait (from a thread, never a coroutine) until every non-daemon
@@ -163,7 +161,7 @@ class AsynCoro(object):
                 if show_running and now - shown >= 5.0:
                     shown = now
                     print("running coroutines: %s" % ", ".join(
-                        sorted(c.name for c in self._coros if not c._daemon)))
+                        sorted(c.name for c in self._live_coros() if not c._daemon)))
                 self._cond.wait(0.5 if deadline is None else min(0.5, deadline - now))
         return True
 
@@ -176,16 +174,22 @@ class AsynCoro(object):
     def terminate(self):
         """Stop now: every Coro is ended with GeneratorExit (its finally
         blocks run), daemon or not, then the scheduler stops."""
-        with self._live_lock:
-            coros = list(self._coros)
+        coros = self._live_coros()
         for coro in coros:
             coro._daemon_now()
             coro.terminate()
-        with self._cond:
-            deadline = _monotonic() + 5.0
-            while self._coros and _monotonic() < deadline:
-                self._cond.wait(0.05)
+        deadline = _monotonic() + 5.0
+        while any(coro._alive for coro in coros) and _monotonic() < deadline:
+            time.sleep(0.01)
         self._stop()
+
+    def _live_coros(self):
+        """Every live Coro of this scheduler.  Found through the garbage
+        collector (only terminate() and join(show_running) ask), so that no
+        registry costs memory and time per Coro."""
+        import gc
+        return [obj for obj in gc.get_objects()
+                if isinstance(obj, Coro) and obj._alive and obj._sched is self]
 
     def _stop(self):
         self._forever.succeed()
@@ -307,9 +311,8 @@ class Coro(object):
 
     # Slots, and the mailbox and waiter lists made only when used: an idle
     # Coro is the object, its generator and its C task.
-    __slots__ = ("name", "_gen", "_msgs", "_receiver", "_suspender", "_finishers",
-                 "_monitors", "_daemon", "_value", "_exc", "_exc_tb", "_alive", "_ended",
-                 "stream", "_sched", "_swappable", "_swap", "__weakref__")
+    __slots__ = ("name", "_gen", "_msgs", "_receiver", "_suspender", "_daemon", "_value",
+                 "_exc", "_alive", "stream", "_sched", "_more")
 
     def __init__(self, *args, **kwargs):
         if args:
@@ -324,9 +327,8 @@ class Coro(object):
         self.name = target.__name__
         self._gen = target(*args, **kwargs)
         self._msgs = self._receiver = self._suspender = None
-        self._finishers = self._monitors = self._ended = None
-        self._value = self._exc = self._exc_tb = self.stream = self._swap = None
-        self._daemon = self._swappable = False
+        self._value = self._exc = self.stream = self._more = None
+        self._daemon = False
         self._alive = True
         self._sched = sched = AsynCoro._instance or AsynCoro()
         sched._coro_started(self)
@@ -338,29 +340,40 @@ class Coro(object):
     def __repr__(self):
         return "<%s %s>" % (type(self).__name__, self.name)
 
+    def _rare(self):
+        """The fields few Coros use (finish, monitor, value, hot swap)."""
+        more = self._more
+        if more is None:
+            more = self._more = _Rare()
+        return more
+
     def _start(self, _):
         # the C driver (src/corodrive.c) steps the generators: no Python per yield
-        self.stream = _core.coro_drive(self, self._gen, self._ended_with, _for_coro)
+        # the Coro itself is the driver's end callback (__call__): no bound
+        # method object kept per Coro
+        self.stream = _core.coro_drive(self, self._gen, self, _for_coro)
         self._gen = None
 
     # -- the life of the coroutine --
 
-    def _ended_with(self, value, exc, tb=None):
+    def __call__(self, value, exc, tb=None):
+        """Internal: the C driver's report that the coroutine ended."""
         if exc is not None:
             if isinstance(exc, HotSwapException) and self._swapped(exc):
                 return
             self._exc = exc
-            self._exc_tb = tb if _PY2 else None    # 3.x: exc.__traceback__
+            if _PY2:
+                self._rare().exc_tb = tb            # 3.x: exc.__traceback__
             if not isinstance(exc, GeneratorExit):
                 _log.error("coroutine %s failed: %r", self.name, exc,
                            exc_info=(type(exc), exc, getattr(exc, "__traceback__", None)))
         self._value = value
-        if self._finishers is not None:
-            finishers, self._finishers = self._finishers, None
+        more = self._more
+        if more is not None:
+            finishers, more.finishers = more.finishers, ()
             for event in finishers:
                 _end_event(self, event)
-        if self._monitors is not None:
-            monitors, self._monitors = self._monitors, None
+            monitors, more.monitors = more.monitors, ()
             for monitor in monitors:
                 monitor.send(MonitorException(self, self._exit_info()))
         self._sched._coro_ended(self)
@@ -390,9 +403,10 @@ class Coro(object):
 
         def _add(_):
             if self._alive:
-                if self._monitors is None:
-                    self._monitors = []
-                self._monitors.append(monitor)
+                more = self._rare()
+                if not more.monitors:
+                    more.monitors = []
+                more.monitors.append(monitor)
             else:
                 monitor.send(MonitorException(self, self._exit_info()))
         self._sched.call(_add)
@@ -421,9 +435,10 @@ class Coro(object):
             _end_event(self, event)
             return event
         event = _core.Event() if timeout is None else _core.sleep(timeout)
-        if self._finishers is None:
-            self._finishers = []
-        self._finishers.append(event)
+        more = self._rare()
+        if not more.finishers:
+            more.finishers = []
+        more.finishers.append(event)
         return event
 
     # -- suspend/resume, sleep --
@@ -517,8 +532,9 @@ class Coro(object):
         """Called by the coroutine itself: True lets hot_swap() replace its
         generator (a swap asked for earlier is delivered now)."""
         def _set(_):
-            self._swappable = bool(flag)
-            if self._swappable and self._swap is not None:
+            more = self._rare()
+            more.swappable = bool(flag)
+            if more.swappable and more.swap is not None:
                 self._deliver_swap()
         self._sched.call(_set)
 
@@ -533,14 +549,16 @@ class Coro(object):
         gen = target(*args, **kwargs)
 
         def _ask(_):
-            self._swap = gen
-            if self._swappable:
+            more = self._rare()
+            more.swap = gen
+            if more.swappable:
                 self._deliver_swap()
         self._sched.call(_ask)
         return 0
 
     def _deliver_swap(self):
-        gen, self._swap = self._swap, None
+        more = self._rare()
+        gen, more.swap = more.swap, None
         self._throw_now(HotSwapException(gen))
 
     def _swapped(self, exc):
@@ -548,11 +566,21 @@ class Coro(object):
         gen = exc.args[0] if exc.args else None
         if not inspect.isgenerator(gen):
             return False
-        self._swappable = False
+        self._rare().swappable = False
         self._gen = gen
         self.name = getattr(gen, "__name__", self.name)
         self._start(None)
         return True
+
+
+class _Rare(object):
+    """A Coro's rarely used fields."""
+    __slots__ = ("finishers", "monitors", "ended", "swap", "swappable", "exc_tb")
+
+    def __init__(self):
+        self.finishers = self.monitors = ()
+        self.ended = self.swap = self.exc_tb = None
+        self.swappable = False
 
 
 def _end_event(coro, event):
@@ -562,7 +590,7 @@ def _end_event(coro, event):
     if exc is None:
         event.succeed(coro._value)
     else:
-        event.fail(type(exc), exc, coro._exc_tb if _PY2 else exc.__traceback__)
+        event.fail(type(exc), exc, coro._more.exc_tb if _PY2 else exc.__traceback__)
 
 
 _injecting = {}     # (code object, keyword) -> does the function take it?
@@ -1012,12 +1040,20 @@ def _rlock_acquired(lock, acquiring, me):
 
 
 class Event(object):
+    """set(), clear(), is_set(), and `ok = yield event.wait(timeout=None)`:
+    True once set, False on timeout.  The waits without a timeout share one
+    core Event, so an idle waiter costs no object of its own."""
+
     def __init__(self):
         self._flag = False
-        self._waiters = []
+        self._shared = None     # the core Event the untimed waits yield
+        self._waiters = []      # the timed waits' _Waiters
 
     def set(self):
         self._flag = True
+        shared, self._shared = self._shared, None
+        if shared is not None:
+            shared.succeed(True)
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             waiter.wake(True)
@@ -1033,6 +1069,10 @@ class Event(object):
     def wait(self, timeout=None):
         if self._flag:
             return _done(True)
+        if timeout is None:
+            if self._shared is None:
+                self._shared = _core.Event()
+            return self._shared
         waiter = _Waiter(timeout, False)
         self._waiters.append(waiter)
         return waiter.event
