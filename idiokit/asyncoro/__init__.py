@@ -73,9 +73,16 @@ class AsynCoro(object):
 
     def _start(self):
         self._forever = _IdkEvent()
-        self._live = 0
-        self._live_lock = threading.Lock()     # taken per Coro: a plain lock is cheapest
-        self._cond = threading.Condition(self._live_lock)
+        # The non-daemon Coros alive: started - ended - daemons.  Each counter
+        # has one kind of writer, so no lock is taken per Coro: the loop
+        # thread counts the Coros it starts, every end and every daemon;
+        # other threads count theirs under _foreign_lock.
+        self._started = 0            # by the loop thread
+        self._started_foreign = 0    # by other threads, under _foreign_lock
+        self._ended = 0              # by the loop thread
+        self._daemons = 0            # alive daemons, by the loop thread
+        self._foreign_lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
         self._thread = threading.Thread(target=self._run, name="asyncoro")
         self._thread.daemon = True
         self._thread.start()
@@ -112,37 +119,43 @@ class AsynCoro(object):
         else:
             _core.post(func, arg)
 
-    def _coro_started(self, coro):
-        with self._live_lock:
-            self._live += 1
+    @property
+    def _live(self):
+        """How many non-daemon Coros are alive (exact on the loop thread)."""
+        return self._started + self._started_foreign - self._ended - self._daemons
 
     def _coro_ended(self, coro):
         """On the loop thread, once per Coro: it is no longer alive."""
-        with self._live_lock:
-            coro._alive = False
-            if not coro._daemon:
-                self._live -= 1
-                if self._live <= 0:
-                    self._cond.notify_all()
-            ended = coro._more.ended if coro._more is not None else None
-        if ended is not None:
-            ended.set()
+        coro._alive = False
+        self._ended += 1
+        if coro._daemon:
+            self._daemons -= 1
+        elif self._live <= 0:
+            with self._cond:
+                self._cond.notify_all()
+        more = coro._more
+        if more is not None and more.ended is not None:
+            more.ended.set()
 
     def _set_daemon(self, coro, daemon):
-        with self._live_lock:
-            if daemon != coro._daemon and coro._alive:
-                self._live += -1 if daemon else 1
-                if self._live <= 0:
+        if not self.on_loop():
+            _core.post(lambda _: self._set_daemon(coro, daemon), None)
+            return
+        if daemon != coro._daemon and coro._alive:
+            self._daemons += 1 if daemon else -1
+            if self._live <= 0:
+                with self._cond:
                     self._cond.notify_all()
-            coro._daemon = daemon
+        coro._daemon = daemon
 
     def _ended_event(self, coro):
-        """A threading.Event set when coro ends (None if it has)."""
-        with self._live_lock:
-            more = coro._rare()
-            if coro._alive and more.ended is None:
-                more.ended = threading.Event()
-            return more.ended
+        """A threading.Event set when coro ends, or None if it has: stored
+        before _alive is read again, while the loop clears _alive before it
+        reads the event, so one of the two sees the other."""
+        more = coro._rare()
+        if more.ended is None:
+            more.ended = threading.Event()
+        return more.ended if coro._alive else None
 
     def join(self, show_running=False, timeout=None):
         """Wait (from a thread, never a coroutine) until every non-daemon
@@ -322,19 +335,29 @@ class Coro(object):
             args = tuple(kwargs.pop("args", ()))
             kwargs = dict(kwargs.pop("kwargs", {}))
         keyword = self._self_keyword
-        if _injects(target, keyword) and keyword not in kwargs:
+        injects = _injecting.get((getattr(target, "__code__", None), keyword))
+        if injects is None:
+            injects = _injects(target, keyword)
+        if injects and keyword not in kwargs:
             kwargs[keyword] = self
         self.name = target.__name__
-        self._gen = target(*args, **kwargs)
+        self._gen = gen = target(*args, **kwargs)
         self._msgs = self._receiver = self._suspender = None
-        self._value = self._exc = self.stream = self._more = None
+        self._value = self._exc = self._more = None
         self._daemon = False
         self._alive = True
         self._sched = sched = AsynCoro._instance or AsynCoro()
-        sched._coro_started(self)
         if _get_ident() == sched._ident:
-            self._start(None)
+            sched._started += 1
+            # the C driver (src/corodrive.c) steps the generators: no Python
+            # per yield; the Coro itself is its end callback (__call__), so
+            # no bound method is kept per Coro
+            self.stream = _core.coro_drive(self, gen, self, _for_coro)
+            self._gen = None
         else:
+            self.stream = None
+            with sched._foreign_lock:
+                sched._started_foreign += 1
             _core.post(self._start, None)
 
     def __repr__(self):
