@@ -277,9 +277,12 @@ def _alarm(waiter, timeout, value):
 
 
 def _done(value=None):
-    event = _IdkEvent()
+    event = _CoreEvent()
     event.succeed(value)
     return event
+
+
+_CoreEvent = _core.Event
 
 
 # ---- Coro -------------------------------------------------------------------------------
@@ -493,21 +496,24 @@ class Coro(object):
 
     def send(self, message):
         """Put message in the coroutine's mailbox (it never blocks); 0."""
-        if _get_ident() == self._sched._ident:
-            self._send_now(message)
-        else:
+        if _get_ident() != self._sched._ident:
             _core.post(self._send_now, message)
-        return 0
-
-    def _send_now(self, message):
+            return 0
         waiter = self._receiver
         if waiter is not None:
             self._receiver = None
+            if type(waiter) is _CoreEvent:    # only a send completes it: no check
+                waiter.succeed(message)
+                return 0
             if _wake(waiter, message):
-                return
+                return 0
         if self._msgs is None:
             self._msgs = collections.deque()
         self._msgs.append(message)
+        return 0
+
+    def _send_now(self, message):
+        self.send(message)
 
     def deliver(self, message, timeout=None):
         """`n = yield coro.deliver(msg, timeout)`: on one machine this is send(): 1 once the
@@ -522,6 +528,9 @@ class Coro(object):
         oldest message, or alarm_value after `timeout` seconds."""
         if self._msgs:
             return _done(self._msgs.popleft())
+        if timeout is None:
+            self._receiver = waiter = _CoreEvent()
+            return waiter
         self._receiver = waiter = _waiter(timeout, alarm_value)
         return waiter if type(waiter) is not _Waiter else waiter.event
 
