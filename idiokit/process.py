@@ -154,8 +154,7 @@ class Process(object):
         self.stdin, self.stdout, self.stderr = [
             Pipe(f) if f is not None else None
             for f in (self._popen.stdin, self._popen.stdout, self._popen.stderr)]
-        self._pidfd = pidfd_open(self.pid)
-        self._exit = None
+        self._exit = None       # the stream that watches the exit, made on first need
 
     def __repr__(self):
         return "<idiokit.process.Process pid=%d returncode=%r>" % (self.pid, self.returncode)
@@ -253,12 +252,15 @@ def _need(pipe, name):
 
 @stream
 def _exit_then_close(proc):
+    # The pidfd is opened here, not at the start: a Process nobody waits for
+    # holds no descriptor of ours.  Only our own poll() reaps the child, so
+    # it still exists (perhaps as a zombie) when the pidfd is opened.
+    pidfd = pidfd_open(proc.pid) if proc._popen.poll() is None else None
     try:
-        status = yield wait_exit(proc._popen, proc._pidfd)
+        status = yield wait_exit(proc._popen, pidfd)
     finally:
-        if proc._pidfd is not None and proc._popen.returncode is not None:
-            os.close(proc._pidfd)
-            proc._pidfd = None
+        if pidfd is not None:
+            os.close(pidfd)
     stop(status)
 
 

@@ -124,19 +124,6 @@ class AsynCoro(object):
         """How many non-daemon Coros are alive (exact on the loop thread)."""
         return self._started + self._started_foreign - self._ended - self._daemons
 
-    def _coro_ended(self, coro):
-        """On the loop thread, once per Coro: it is no longer alive."""
-        coro._alive = False
-        self._ended += 1
-        if coro._daemon:
-            self._daemons -= 1
-        elif self._live <= 0:
-            with self._cond:
-                self._cond.notify_all()
-        more = coro._more
-        if more is not None and more.ended is not None:
-            more.ended.set()
-
     def _set_daemon(self, coro, daemon):
         if not self.on_loop():
             _core.post(lambda _: self._set_daemon(coro, daemon), None)
@@ -324,6 +311,7 @@ class Coro(object):
     """Coro(genfunc, *args, **kwargs): create and schedule a coroutine."""
 
     _self_keyword = "coro"     # the keyword that receives the Coro (pycos: "task")
+    _inject_cache = {}         # code object -> does it take _self_keyword?
 
     # Slots, and the mailbox and waiter lists made only when used: an idle
     # Coro is the object, its generator and its C task.
@@ -338,9 +326,9 @@ class Coro(object):
             args = tuple(kwargs.pop("args", ()))
             kwargs = dict(kwargs.pop("kwargs", {}))
         keyword = self._self_keyword
-        injects = _injecting.get((getattr(target, "__code__", None), keyword))
+        injects = self._inject_cache.get(getattr(target, "__code__", None))
         if injects is None:
-            injects = _injects(target, keyword)
+            injects = _injects(target, keyword, self._inject_cache)
         if injects and keyword not in kwargs:
             kwargs[keyword] = self
         self.name = target.__name__
@@ -402,7 +390,18 @@ class Coro(object):
             monitors, more.monitors = more.monitors, ()
             for monitor in monitors:
                 monitor.send(MonitorException(self, self._exit_info()))
-        self._sched._coro_ended(self)
+        # no longer alive (inline: this runs once per Coro)
+        self._alive = False
+        sched = self._sched
+        sched._ended += 1
+        if self._daemon:
+            sched._daemons -= 1
+        elif sched._started + sched._started_foreign - sched._ended - sched._daemons <= 0:
+            with sched._cond:
+                sched._cond.notify_all()
+        more = self._more     # again: value() may have made it meanwhile
+        if more is not None and more.ended is not None:
+            more.ended.set()
 
     def is_alive(self):
         return self._alive
@@ -457,8 +456,11 @@ class Coro(object):
         end; the value, or the exception it ended with (the value so far if
         `timeout` seconds pass first)."""
         if not self._alive:
-            event = _core.Event()
-            _end_event(self, event)
+            event = _CoreEvent()
+            if self._exc is None:
+                event.succeed(self._value)
+            else:
+                _end_event(self, event)
             return event
         event = _core.Event() if timeout is None else _core.sleep(timeout)
         more = self._rare()
@@ -576,7 +578,7 @@ class Coro(object):
         hot_swappable; re-raising it accepts (the old generator is closed,
         the new one starts, the mailbox is kept), catching it declines."""
         keyword = self._self_keyword
-        if _injects(target, keyword) and keyword not in kwargs:
+        if _injects(target, keyword, {}) and keyword not in kwargs:
             kwargs[keyword] = self
         gen = target(*args, **kwargs)
 
@@ -625,24 +627,15 @@ def _end_event(coro, event):
         event.fail(type(exc), exc, coro._more.exc_tb if _PY2 else exc.__traceback__)
 
 
-_injecting = {}     # (code object, keyword) -> does the function take it?
-
-
-def _injects(target, keyword):
+def _injects(target, keyword, cache):
     """Is target a generator function that declares `keyword` with a
     default?  Raises asyncoro's Exception for anything but a generator
-    function.  Cached per code object: this is on every Coro's path."""
-    code = getattr(target, "__code__", None)
-    if code is not None:
-        key = (code, keyword)
-        known = _injecting.get(key)
-        if known is not None:
-            return known
+    function.  Cached per code object (for plain functions) in `cache`."""
     if not inspect.isgeneratorfunction(target):
         raise Exception("%r is not a generator!" % (target,))
     known = _declares_coro(target, keyword)
-    if code is not None and type(target) is _FunctionType:
-        _injecting[key] = known
+    if type(target) is _FunctionType:
+        cache[target.__code__] = known
     return known
 
 
@@ -937,7 +930,7 @@ def _check_thread(sock):
     """A yielded call made from a thread other than the scheduler's would
     start an operation nobody waits for: refuse it instead of losing data."""
     sched = AsynCoro._instance
-    if sched is not None and not sched.on_loop() and sched._thread.is_alive():
+    if sched is not None and _get_ident() != sched._ident and sched._thread.is_alive():
         raise RuntimeError("AsyncSocket calls outside coroutines need "
                            "AsyncSocket(sock, blocking=True)")
 

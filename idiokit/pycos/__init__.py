@@ -35,6 +35,7 @@ class Task(_asyncoro.Coro):
 
     __slots__ = ()
     _self_keyword = "task"
+    _inject_cache = {}
 
     def __repr__(self):
         return "<Task %s>" % (self.name,)
