@@ -279,3 +279,24 @@ def test_serialize_round_trip():
 print(asyncoro.deserialize(asyncoro.serialize({"a": [1, 2]})) == {"a": [1, 2]},
       asyncoro.unserialize is asyncoro.deserialize)
 """, "True True")
+
+
+def test_blocking_connect_and_create_connection():
+    check("""
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(5)
+addr = listener.getsockname()
+a = asyncoro.AsyncSocket(socket.socket(), blocking=True)
+print(a.connect(addr))
+b = asyncoro.AsyncSocket(socket.socket(), blocking=True)
+print(b.create_connection(addr, timeout=5))
+c1, _ = listener.accept(); c2, _ = listener.accept()
+a.sendall(b"x"); b.sendall(b"y")
+print(sorted([c1.recv(1), c2.recv(1)]) == [b"x", b"y"])
+closed = socket.socket(); closed.bind(("127.0.0.1", 0)); port = closed.getsockname()[1]; closed.close()
+try:
+    asyncoro.AsyncSocket(socket.socket(), blocking=True).connect(("127.0.0.1", port))
+except socket.error as e:
+    print("refused")
+""", "0 0 True refused")

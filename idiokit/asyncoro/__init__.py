@@ -270,6 +270,7 @@ def _done(value=None):
 
 
 _CoreEvent = _core.Event
+_core_sleep = _core.sleep
 
 
 # ---- Coro -------------------------------------------------------------------------------
@@ -474,6 +475,9 @@ class Coro(object):
     def suspend(self, timeout=None, alarm_value=None):
         """`v = yield coro.suspend(timeout, alarm_value)` (or sleep): until
         resume(v), or alarm_value after `timeout` seconds."""
+        if alarm_value is None and timeout is not None:    # sleep(t): a core timer
+            self._suspender = waiter = _core_sleep(timeout if timeout > 0 else 0.0)
+            return waiter
         self._suspender = waiter = _waiter(timeout, alarm_value)
         return waiter if type(waiter) is not _Waiter else waiter.event
 

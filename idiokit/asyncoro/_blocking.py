@@ -146,10 +146,3 @@ class SyncMethods(object):
     def connect(self, address):
         connect(self._sock, address, self.timeout)
         return 0
-
-    def create_connection(self, host_port, timeout=None, source_address=None):
-        if timeout is not None:
-            self.settimeout(timeout)
-        if source_address is not None:
-            self._sock.bind(source_address)
-        return self.connect(host_port)
