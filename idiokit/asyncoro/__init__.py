@@ -316,7 +316,7 @@ class Coro(object):
 
     # Slots, and the mailbox and waiter lists made only when used: an idle
     # Coro is the object, its generator and its C task.
-    __slots__ = ("name", "_gen", "_msgs", "_receiver", "_suspender", "_daemon", "_value",
+    __slots__ = ("name", "_msgs", "_receiver", "_suspender", "_daemon", "_value",
                  "_exc", "_alive", "stream", "_sched", "_more")
 
     def __init__(self, *args, **kwargs):
@@ -333,7 +333,7 @@ class Coro(object):
         if injects and keyword not in kwargs:
             kwargs[keyword] = self
         self.name = target.__name__
-        self._gen = gen = target(*args, **kwargs)
+        gen = target(*args, **kwargs)
         self._msgs = self._receiver = self._suspender = None
         self._value = self._exc = self._more = None
         self._daemon = False
@@ -345,12 +345,11 @@ class Coro(object):
             # per yield; the Coro itself is its end callback (__call__), so
             # no bound method is kept per Coro
             self.stream = _core.coro_drive(self, gen, self, _for_coro)
-            self._gen = None
         else:
             self.stream = None
             with sched._foreign_lock:
                 sched._started_foreign += 1
-            _core.post(self._start, None)
+            _core.post(self._start, gen)
 
     def __repr__(self):
         return "<%s %s>" % (type(self).__name__, self.name)
@@ -362,12 +361,8 @@ class Coro(object):
             more = self._more = _Rare()
         return more
 
-    def _start(self, _):
-        # the C driver (src/corodrive.c) steps the generators: no Python per yield
-        # the Coro itself is the driver's end callback (__call__): no bound
-        # method object kept per Coro
-        self.stream = _core.coro_drive(self, self._gen, self, _for_coro)
-        self._gen = None
+    def _start(self, gen):
+        self.stream = _core.coro_drive(self, gen, self, _for_coro)
 
     # -- the life of the coroutine --
 
@@ -605,9 +600,8 @@ class Coro(object):
         if not inspect.isgenerator(gen):
             return False
         self._rare().swappable = False
-        self._gen = gen
         self.name = getattr(gen, "__name__", self.name)
-        self._start(None)
+        self._start(gen)
         return True
 
 
