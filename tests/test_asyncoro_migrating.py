@@ -300,3 +300,20 @@ try:
 except socket.error as e:
     print("refused")
 """, "0 0 True refused")
+
+
+def test_value_inside_a_coroutine_raises_instead_of_hanging():
+    check("""
+def sleeper(coro=None):
+    yield coro.sleep(0.2)
+    raise StopIteration("done")
+
+def waiter(other, coro=None):
+    try:
+        other.value()
+    except RuntimeError:
+        got = yield other.finish()
+        raise StopIteration(("RuntimeError", got))
+
+print(Coro(waiter, Coro(sleeper)).value(10))
+""", "('RuntimeError', 'done')")

@@ -441,7 +441,11 @@ class Coro(object):
         self.set_daemon(True)
 
     def value(self, timeout=None):
-        """Block (outside coroutines) until the coroutine ends; its value."""
+        """Block (outside coroutines) until the coroutine ends; its value.
+        Called on the scheduler thread it would wait for ever (in asyncoro it
+        does): RuntimeError instead."""
+        if _get_ident() == self._sched._ident and self._alive:
+            raise RuntimeError("value() is for threads; a coroutine yields coro.finish()")
         ended = self._sched._ended_event(self)
         if ended is not None:
             ended.wait(timeout)
