@@ -1106,6 +1106,11 @@ class Event(object):
 
 
 class Condition(object):
+    """Condition(lock=None): acquire()/release() as its lock (an RLock by
+    default), `ok = yield cond.wait(timeout=None)` (True when notified,
+    False on timeout; the lock is taken back either way), notify(n=1),
+    notify_all()."""
+
     def __init__(self, lock=None):
         self._lock = lock if lock is not None else RLock()
         self._waiters = []
@@ -1140,6 +1145,10 @@ def _cond_wait(cond, waiter, me):
 
 
 class Semaphore(object):
+    """Semaphore(value=1): `yield sem.acquire(blocking=True, timeout=None)`
+    takes one (True, or False when not blocking or on timeout); release()
+    gives one back."""
+
     def __init__(self, value=1):
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
@@ -1207,6 +1216,7 @@ def serialize(obj):
 
 
 def deserialize(data):
+    """pickle.loads(data): the inverse of serialize()."""
     return pickle.loads(data)
 
 
