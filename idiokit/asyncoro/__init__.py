@@ -87,6 +87,7 @@ class AsynCoro(object):
         self._thread.daemon = True
         self._thread.start()
         self._ident = self._thread.ident
+        Coro._sched = self
         atexit.register(self.finish)
 
     @classmethod
@@ -188,8 +189,7 @@ class AsynCoro(object):
         collector (only terminate() and join(show_running) ask), so that no
         registry costs memory and time per Coro."""
         import gc
-        return [obj for obj in gc.get_objects()
-                if isinstance(obj, Coro) and obj._alive and obj._sched is self]
+        return [obj for obj in gc.get_objects() if isinstance(obj, Coro) and obj._alive]
 
     def _stop(self):
         self._forever.succeed()
@@ -317,7 +317,10 @@ class Coro(object):
     # Slots, and the mailbox and waiter lists made only when used: an idle
     # Coro is the object, its generator and its C task.
     __slots__ = ("name", "_msgs", "_receiver", "_suspender", "_daemon", "_value",
-                 "_exc", "_alive", "stream", "_sched", "_more")
+                 "_exc", "_alive", "stream", "_more")
+    # The scheduler of every Coro: one at a time (AsynCoro._start sets it),
+    # so a class attribute rather than a slot per Coro.
+    _sched = None
 
     def __init__(self, *args, **kwargs):
         if args:
@@ -338,7 +341,7 @@ class Coro(object):
         self._value = self._exc = self._more = None
         self._daemon = False
         self._alive = True
-        self._sched = sched = AsynCoro._instance or AsynCoro()
+        sched = AsynCoro._instance or AsynCoro()
         if _get_ident() == sched._ident:
             sched._started += 1
             # the C driver (src/corodrive.c) steps the generators: no Python
