@@ -14,6 +14,12 @@ last yielded value; socket timeouts raise socket.timeout.  The generators
 are stepped in C (src/corodrive.c), so no Python code of this module runs
 per yield.  Not provided: the distributed parts (peers, remote coroutines)
 and TLS for AsyncSocket (until idiokit.ssl exists).
+
+This file owns the scheduler (AsynCoro), Coro and AsyncSocket; the rest is
+in modules of their own: _blocking (AsyncSocket's synchronous mode), _sync
+(locks, events, the thread pool), _channel, _categorize, _dbcursor,
+_logger, _waiting (waits with an alarm value), asyncfile (files, pipes and
+subprocesses).  docs/asyncoro.rst lists every name with its status.
 """
 from __future__ import absolute_import
 
@@ -33,13 +39,15 @@ except ImportError:     # Python 2
     from thread import get_ident as _get_ident
 
 from .. import _core
-from ..idiokit import stream, stop, Event as _IdkEvent
+from ..idiokit import Event as _IdkEvent
 from ..socket import Socket as _Socket, SocketError, SocketTimeout
-from ..threadpool import thread as _thread
 from . import _blocking
 from ._logger import Logger, logger
 from ._categorize import CategorizeMessages
 from ._dbcursor import AsyncDBCursor
+from ._waiting import _Waiter, _done, _CoreEvent, _core_sleep
+from ._channel import Channel
+from ._sync import Lock, RLock, Event, Condition, Semaphore, AsyncThreadPool
 
 __all__ = ["Coro", "AsynCoro", "AsyncSocket", "AsynCoroSocket", "Lock", "RLock", "Event",
            "Condition", "Semaphore", "AsyncThreadPool", "AsyncDBCursor", "Channel",
@@ -210,67 +218,6 @@ def _scheduler():
 
 
 _monotonic = getattr(time, "monotonic", time.time)
-
-
-# ---- waiting with an alarm ------------------------------------------------------------
-
-class _Cancel(Exception):
-    pass
-
-
-class _Waiter(object):
-    """A one-shot wake-up on the loop thread: wake(value) or, after
-    `timeout` seconds, `alarm_value`.  `stream` is what a coroutine yields."""
-    __slots__ = ("event", "done", "alarm")
-
-    def __init__(self, timeout=None, alarm_value=None):
-        self.event = _IdkEvent()
-        self.done = False
-        self.alarm = None
-        if timeout is not None:
-            if timeout <= 0:
-                self.wake(alarm_value)
-            else:
-                self.alarm = _alarm(self, timeout, alarm_value)
-
-    def wake(self, value=None):
-        if self.done:
-            return False
-        self.done = True
-        if self.alarm is not None:
-            self.alarm.throw(_Cancel())
-            self.alarm = None
-        self.event.succeed(value)
-        return True
-
-    def abandon(self):
-        """The waiting coroutine went away (a throw): wake nobody later,
-        so the next message or resume is not given to a dead wait."""
-        if not self.done:
-            self.done = True
-            if self.alarm is not None:
-                self.alarm.throw(_Cancel())
-                self.alarm = None
-
-
-@stream
-def _alarm(waiter, timeout, value):
-    try:
-        yield _core.sleep(timeout)
-    except _Cancel:
-        return
-    waiter.alarm = None
-    waiter.wake(value)
-
-
-def _done(value=None):
-    event = _CoreEvent()
-    event.succeed(value)
-    return event
-
-
-_CoreEvent = _core.Event
-_core_sleep = _core.sleep
 
 
 # ---- Coro -------------------------------------------------------------------------------
@@ -675,96 +622,6 @@ class MonitorException(Exception):
     args are (coro, info), info as Coro.monitor describes."""
 
 
-# ---- Channel: publish / subscribe -----------------------------------------------------------
-
-class Channel(object):
-    """Channel(name, transform=None): broadcast to subscribers (coroutines or channels).
-    The name is unique while the channel is open. transform(name, msg) may rewrite a
-    message, or drop it by returning None. Call its methods from coroutines."""
-
-    _names = {}
-    _names_lock = threading.Lock()
-
-    def __init__(self, name, transform=None):
-        with Channel._names_lock:
-            if name in Channel._names:
-                raise ValueError("a channel named %r exists already" % (name,))
-            Channel._names[name] = self
-        self.name = name
-        self._transform = transform
-        self._subscribers = []
-        self._waiters = []
-
-    def __repr__(self):
-        return "<Channel %s>" % (self.name,)
-
-    def set_transform(self, transform):
-        self._transform = transform
-
-    def subscribe(self, subscriber, timeout=None):
-        """`yield ch.subscribe(coro_or_channel)`: gives 0, or -1 if it is subscribed already."""
-        if not isinstance(subscriber, (Coro, Channel)) or subscriber is self:
-            raise ValueError("a channel's subscriber is a Coro or another Channel")
-        if subscriber in self._subscribers:
-            return _done(-1)
-        self._subscribers.append(subscriber)
-        waiters, self._waiters = self._waiters, []
-        for need, waiter in waiters:
-            if len(self._subscribers) >= need:
-                waiter.wake(True)
-            else:
-                self._waiters.append((need, waiter))
-        return _done(0)
-
-    def unsubscribe(self, subscriber, timeout=None):
-        """`yield ch.unsubscribe(coro_or_channel)`: gives 0, or -1 if it was not subscribed."""
-        if subscriber not in self._subscribers:
-            return _done(-1)
-        self._subscribers.remove(subscriber)
-        return _done(0)
-
-    def send(self, message):
-        """Copy message into every subscriber's mailbox; never blocks. Gives how many got it."""
-        if self._transform is not None:
-            message = self._transform(self.name, message)
-            if message is None:
-                return 0
-        count = 0
-        for subscriber in list(self._subscribers):
-            if isinstance(subscriber, Channel):
-                count += subscriber.send(message)
-            elif subscriber.send(message) == 0 and subscriber.is_alive():
-                count += 1
-        return count
-
-    def deliver(self, message, timeout=None, n=0):
-        """`k = yield ch.deliver(msg, timeout, n)`: wait until at least n subscribers exist,
-        then send; gives how many received it (0 if the timeout passed first)."""
-        if len(self._subscribers) >= n:
-            return _done(self.send(message))
-        waiter = _Waiter(timeout, False)
-        self._waiters.append((n, waiter))
-        return _delivered(self, waiter, message)
-
-    def close(self):
-        with Channel._names_lock:
-            if Channel._names.get(self.name) is self:
-                del Channel._names[self.name]
-        self._subscribers = []
-        waiters, self._waiters = self._waiters, []
-        for _, waiter in waiters:
-            waiter.wake(False)
-
-
-@stream
-def _delivered(channel, waiter, message):
-    ready = yield waiter.event
-    if not ready:
-        channel._waiters = [(n, w) for n, w in channel._waiters if w is not waiter]
-        stop(0)
-    stop(channel.send(message))
-
-
 # ---- AsyncSocket -------------------------------------------------------------------------
 
 class AsyncSocket(_Socket):
@@ -979,217 +836,6 @@ def _recv_msg(sock):
     size = struct.unpack(">L", bytes(head))[0]
     data = yield _recvall(sock, size, sock.timeout)
     raise StopIteration(bytes(data) if len(data) == size else b"")
-
-
-# ---- synchronisation ----------------------------------------------------------------------
-
-def _wait_time(timeout):
-    """asyncoro's lock timeouts: None or negative (the default -1) waits
-    for ever."""
-    if timeout is None or timeout < 0:
-        return None
-    return timeout
-
-
-class Lock(object):
-    """`ok = yield lock.acquire(blocking=True, timeout=-1)`: True, or False
-    on timeout (a negative timeout waits for ever) or when not blocking and
-    held; release() by the owner, without yield."""
-
-    def __init__(self):
-        self._owner = None
-        self._locked = False
-        self._waiters = collections.deque()
-
-    def acquire(self, blocking=True, timeout=-1):
-        return self._acquire_for(AsynCoro.cur_coro(), blocking, timeout)
-
-    def _acquire_for(self, me, blocking=True, timeout=-1):
-        if not self._locked:
-            self._locked = True
-            self._owner = me
-            return _done(True)
-        if not blocking:
-            return _done(False)
-        waiter = _Waiter(_wait_time(timeout), False)
-        self._waiters.append((waiter, me))
-        return waiter.event
-
-    def release(self):
-        if not self._locked:
-            raise RuntimeError("release of an unlocked lock")
-        me = AsynCoro.cur_coro()
-        if me is not None and self._owner is not None and me is not self._owner:
-            raise RuntimeError("release of a lock held by another coroutine")
-        self._pass_on()
-
-    def _pass_on(self):
-        while self._waiters:
-            waiter, owner = self._waiters.popleft()
-            self._owner = owner
-            if waiter.wake(True):
-                return        # ownership passes on
-        self._locked = False
-        self._owner = None
-
-    def locked(self):
-        return self._locked
-
-
-class RLock(Lock):
-    """Lock that its owner may acquire again; released as often."""
-
-    def __init__(self):
-        Lock.__init__(self)
-        self._depth = 0
-
-    def _acquire_for(self, me, blocking=True, timeout=-1):
-        if self._locked and self._owner is me:
-            self._depth += 1
-            return _done(True)
-        return _rlock_acquired(self, Lock._acquire_for(self, me, blocking, timeout), me)
-
-    def release(self):
-        if self._depth > 1:
-            me = AsynCoro.cur_coro()
-            if me is not None and me is not self._owner:
-                raise RuntimeError("release of a lock held by another coroutine")
-            self._depth -= 1
-            return
-        self._depth = 0
-        Lock.release(self)
-
-
-@stream
-def _rlock_acquired(lock, acquiring, me):
-    got = yield acquiring
-    if got:
-        lock._owner = me
-        lock._depth = 1
-    stop(got)
-
-
-class Event(object):
-    """set(), clear(), is_set(), and `ok = yield event.wait(timeout=None)`:
-    True once set, False on timeout.  The waits without a timeout share one
-    core Event, so an idle waiter costs no object of its own."""
-
-    def __init__(self):
-        self._flag = False
-        self._shared = None     # the core Event the untimed waits yield
-        self._waiters = []      # the timed waits' _Waiters
-
-    def set(self):
-        self._flag = True
-        shared, self._shared = self._shared, None
-        if shared is not None:
-            shared.succeed(True)
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            waiter.wake(True)
-
-    def clear(self):
-        self._flag = False
-
-    def is_set(self):
-        return self._flag
-
-    isSet = is_set
-
-    def wait(self, timeout=None):
-        if self._flag:
-            return _done(True)
-        if timeout is None:
-            if self._shared is None:
-                self._shared = _core.Event()
-            return self._shared
-        waiter = _Waiter(timeout, False)
-        self._waiters.append(waiter)
-        return waiter.event
-
-
-class Condition(object):
-    """Condition(lock=None): acquire()/release() as its lock (an RLock by
-    default), `ok = yield cond.wait(timeout=None)` (True when notified,
-    False on timeout; the lock is taken back either way), notify(n=1),
-    notify_all()."""
-
-    def __init__(self, lock=None):
-        self._lock = lock if lock is not None else RLock()
-        self._waiters = []
-        self.acquire = self._lock.acquire
-        self.release = self._lock.release
-
-    def wait(self, timeout=None):
-        waiter = _Waiter(timeout, False)
-        self._waiters.append(waiter)
-        self._lock.release()
-        return _cond_wait(self, waiter, AsynCoro.cur_coro())
-
-    def notify(self, n=1):
-        while n > 0 and self._waiters:
-            if self._waiters.pop(0).wake(True):
-                n -= 1
-
-    def notify_all(self):
-        self.notify(len(self._waiters))
-
-    notifyAll = notify_all
-
-
-@stream
-def _cond_wait(cond, waiter, me):
-    """Wait to be notified, then take the lock back for `me`, the waiting
-    coroutine (this stream runs outside it: cur_coro() is None here)."""
-    woken = yield waiter.event
-    acquire_for = getattr(cond._lock, "_acquire_for", None)
-    yield acquire_for(me) if acquire_for is not None else cond._lock.acquire()
-    stop(woken)
-
-
-class Semaphore(object):
-    """Semaphore(value=1): `yield sem.acquire(blocking=True, timeout=None)`
-    takes one (True, or False when not blocking or on timeout); release()
-    gives one back."""
-
-    def __init__(self, value=1):
-        if value < 0:
-            raise ValueError("semaphore initial value must be >= 0")
-        self._value = value
-        self._waiters = collections.deque()
-
-    def acquire(self, blocking=True, timeout=None):
-        if self._value > 0:
-            self._value -= 1
-            return _done(True)
-        if not blocking:
-            return _done(False)
-        waiter = _Waiter(timeout, False)
-        self._waiters.append(waiter)
-        return waiter.event
-
-    def release(self):
-        while self._waiters:
-            if self._waiters.popleft().wake(True):
-                return
-        self._value += 1
-
-
-class AsyncThreadPool(object):
-    """`result = yield pool.async_task(func, *args, **kwargs)` runs func in
-    idiokit's thread pool (num_threads is accepted for compatibility)."""
-
-    def __init__(self, num_threads=None):
-        self.num_threads = num_threads
-
-    def async_task(self, func, *args, **kwargs):
-        return _thread(func, *args, **kwargs)
-
-    def join(self, timeout=None):
-        pass
-
-    def terminate(self):
-        pass
 
 
 class Singleton(type):
