@@ -16,7 +16,7 @@ Event = _core.Event
 Proxy = _core.Proxy
 BrokenPipe = _core.BrokenPipe
 EndOfInput = _core.EndOfInput
-next = _core.next
+next = _core.Next    # the class, as in the original: isinstance(x, idiokit.next)
 send = _core.send
 pipe = _core.pipe
 

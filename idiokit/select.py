@@ -1,5 +1,6 @@
 """select(read, write, error, timeout=None): a stream that succeeds with the
-(rlist, wlist, xlist) of ready objects, or three empty lists on timeout.
+(rlist, wlist, xlist) lists of ready objects, or three empty tuples on
+timeout (both as in the original).
 
 The objects are fds or have fileno().  Readiness is watched with libev fd
 watchers on the loop (idiokit._core.select, src/io.c), so select never
@@ -32,9 +33,13 @@ def _fd(obj):
 def _select(read, write, error, timeout):
     fds = [[_fd(obj) for obj in objs] for objs in (read, write, error)]
     ready = yield _core.select(fds[0], fds[1], fds[2], timeout)
+    if not any(ready):
+        stop((), (), ())
     stop(*[[objs[i] for i in indices] for objs, indices in zip((read, write, error), ready)])
 
 
 def select(read, write, error, timeout=None):
+    """A stream giving ([ready to read], [to write], [exceptional]), or
+    ((), (), ()) when `timeout` seconds pass first."""
     read, write, error = list(read), list(write), list(error)
     return _select(read, write, error, _core.parse_timeout(timeout))

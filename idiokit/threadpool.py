@@ -15,10 +15,12 @@ from . import _core
 
 
 class ThreadPool(object):
-    """At most `max_threads` workers; an idle worker exits after `idle_time`
-    seconds.  Calls beyond the limit wait in FIFO order."""
+    """ThreadPool(idle_time=1.0, max_threads=32): an idle worker exits after
+    `idle_time` seconds (the original's only argument, first as there); at
+    most `max_threads` workers, and calls beyond the limit wait in FIFO
+    order."""
 
-    def __init__(self, max_threads=32, idle_time=1.0):
+    def __init__(self, idle_time=1.0, max_threads=32):
         if max_threads < 1:
             raise ValueError("max_threads must be at least 1")
         self.max_threads = max_threads

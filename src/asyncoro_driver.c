@@ -12,6 +12,10 @@
  * asyncoro module's socket.timeout mapping); an error leaving a generator is
  * thrown into its caller.
  *
+ * The outermost generator is held in cd_gen and the sub-generators in a list
+ * made on the first sub-generator call, so a Coro that calls none costs no
+ * list (an idle Coro is an object, a generator, this driver and its task).
+ *
  * While a generator steps, the loop's CoroCurrent client (a loop client)
  * names the Coro (asyncoro's cur_coro()).  The task steps the driver through
  * the common stepping interface (IdkStepFn).
@@ -35,7 +39,8 @@ typedef struct {
     IdkStepper base;         /* the task steps it with cd_step */
     CoroCurrent *cd_current; /* the loop's, for as long as the process runs */
     PyObject *cd_coro;       /* the Coro: the current coroutine while stepping */
-    PyObject *cd_stack;      /* list of generators, the innermost last */
+    PyObject *cd_gen;        /* the outermost generator, NULL once it has ended */
+    PyObject *cd_stack;      /* list of sub-generators, the innermost last, or NULL */
     PyObject *cd_last;       /* the outermost's last plain yield or return, or NULL */
     PyObject *cd_pending;    /* the plain value to send back after its turn, or NULL */
     PyObject *cd_ended;      /* ended(value, exc, tb), called once */
@@ -84,11 +89,32 @@ static PyObject *cd_stop_value(PyObject *exc)
 
 /* ---- the stack -------------------------------------------------------------------------- */
 
+static Py_ssize_t cd_depth(AsyncoroDriver *cd)
+{
+    return (cd->cd_gen != NULL) + (cd->cd_stack != NULL ? PyList_GET_SIZE(cd->cd_stack) : 0);
+}
+
+/* The innermost generator (borrowed); the depth is above 0. */
+static PyObject *cd_innermost(AsyncoroDriver *cd)
+{
+    Py_ssize_t n = cd->cd_stack != NULL ? PyList_GET_SIZE(cd->cd_stack) : 0;
+    return n > 0 ? PyList_GET_ITEM(cd->cd_stack, n - 1) : cd->cd_gen;
+}
+
+/* Drop the innermost generator; -1 with an exception set on failure. */
+static int cd_drop_innermost(AsyncoroDriver *cd)
+{
+    Py_ssize_t n = cd->cd_stack != NULL ? PyList_GET_SIZE(cd->cd_stack) : 0;
+    if (n > 0)
+        return PyList_SetSlice(cd->cd_stack, n - 1, n, NULL);
+    Py_CLEAR(cd->cd_gen);
+    return 0;
+}
+
 /* Step the innermost generator with value or exc (both borrowed). */
 static int cd_step_top(AsyncoroDriver *cd, PyObject *value, PyObject *exc, PyObject **got)
 {
-    Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
-    PyObject *gen = idk_newref(PyList_GET_ITEM(cd->cd_stack, n - 1));
+    PyObject *gen = idk_newref(cd_innermost(cd));
     PyObject *saved = cd->cd_current->current;
     int r;
     cd->cd_current->current = cd->cd_coro;
@@ -104,15 +130,14 @@ static int cd_step_top(AsyncoroDriver *cd, PyObject *value, PyObject *exc, PyObj
 /* The innermost generator ended; a return value (new ref) or the exc. */
 static void cd_pop(AsyncoroDriver *cd, PyObject **value, PyObject **exc)
 {
-    Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
-    if (PyList_SetSlice(cd->cd_stack, n - 1, n, NULL) < 0) {
+    if (cd_drop_innermost(cd) < 0) {
         Py_CLEAR(*value);
         Py_XSETREF(*exc, idk_exc_fetch());
         return;
     }
     if (*exc != NULL && (*value = cd_stop_value(*exc)) != NULL)
         Py_CLEAR(*exc);
-    if (*value != NULL && *value != Py_None && PyList_GET_SIZE(cd->cd_stack) == 0)
+    if (*value != NULL && *value != Py_None && cd_depth(cd) == 0)
         Py_XSETREF(cd->cd_last, idk_newref(*value));
 }
 
@@ -126,7 +151,13 @@ static int cd_yielded(AsyncoroDriver *cd, PyObject *got, PyObject **out, PyObjec
         return 1;
     }
     if (PyGen_Check(got)) {
-        int r = PyList_Append(cd->cd_stack, got);
+        int r;
+        if (cd->cd_stack == NULL && (cd->cd_stack = PyList_New(0)) == NULL) {
+            Py_DECREF(got);
+            *exc = idk_exc_fetch();
+            return 0;
+        }
+        r = PyList_Append(cd->cd_stack, got);
         Py_DECREF(got);
         if (r < 0)
             *exc = idk_exc_fetch();
@@ -173,7 +204,7 @@ static int cd_end(AsyncoroDriver *cd, PyObject *value, PyObject *exc, PyObject *
 static int cd_run(AsyncoroDriver *cd, PyObject *value, PyObject *exc, PyObject **out)
 {
     int r;
-    while (PyList_GET_SIZE(cd->cd_stack) > 0) {
+    while (cd_depth(cd) > 0) {
         PyObject *got = NULL;
         r = cd_step_top(cd, value, exc, &got);
         Py_CLEAR(value);
@@ -201,7 +232,7 @@ static int cd_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
     AsyncoroDriver *cd = (AsyncoroDriver *)it;
     PyObject *pending = cd->cd_pending;
     cd->cd_pending = NULL;
-    if (PyList_GET_SIZE(cd->cd_stack) == 0) {
+    if (cd_depth(cd) == 0) {
         Py_XDECREF(pending);
         PyErr_SetString(PyExc_RuntimeError, "the coroutine has ended");
         return IDK_SEND_ERROR;
@@ -218,10 +249,9 @@ static int cd_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
 static PyObject *cd_close(AsyncoroDriver *cd, PyObject *unused)
 {
     (void)unused;
-    while (PyList_GET_SIZE(cd->cd_stack) > 0) {
-        Py_ssize_t n = PyList_GET_SIZE(cd->cd_stack);
-        PyObject *gen = idk_newref(PyList_GET_ITEM(cd->cd_stack, n - 1));
-        PyObject *r = PyList_SetSlice(cd->cd_stack, n - 1, n, NULL) < 0 ? NULL
+    while (cd_depth(cd) > 0) {
+        PyObject *gen = idk_newref(cd_innermost(cd));
+        PyObject *r = cd_drop_innermost(cd) < 0 ? NULL
                       : PyObject_CallMethod(gen, "close", NULL);
         Py_DECREF(gen);
         if (r == NULL)
@@ -240,6 +270,7 @@ static PyObject *cd_get_name(AsyncoroDriver *cd, void *closure)
 static int cd_traverse(AsyncoroDriver *cd, visitproc visit, void *arg)
 {
     Py_VISIT(cd->cd_coro);
+    Py_VISIT(cd->cd_gen);
     Py_VISIT(cd->cd_stack);
     Py_VISIT(cd->cd_last);
     Py_VISIT(cd->cd_pending);
@@ -251,6 +282,7 @@ static int cd_traverse(AsyncoroDriver *cd, visitproc visit, void *arg)
 static int cd_clear(AsyncoroDriver *cd)
 {
     Py_CLEAR(cd->cd_coro);
+    Py_CLEAR(cd->cd_gen);
     Py_CLEAR(cd->cd_stack);
     Py_CLEAR(cd->cd_last);
     Py_CLEAR(cd->cd_pending);
@@ -302,15 +334,12 @@ PyObject *idk_asyncoro_driver_func(PyObject *self, PyObject *args)
         return NULL;
     cd->cd_current = current;
     cd->cd_coro = idk_newref(coro);
-    cd->cd_stack = PyList_New(0);
+    cd->cd_gen = idk_newref(gen);
+    cd->cd_stack = NULL;
     cd->cd_last = NULL;
     cd->cd_pending = NULL;
     cd->cd_ended = idk_newref(ended);
     cd->cd_translate = idk_newref(translate);
-    if (cd->cd_stack == NULL || PyList_Append(cd->cd_stack, gen) < 0) {
-        Py_DECREF(cd);
-        return NULL;
-    }
     cd->base.st_step = cd_step;
     task = idk_task_new_stepped(&cd->base);
     Py_DECREF(cd);

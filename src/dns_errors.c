@@ -89,54 +89,50 @@ PyObject *idk_dns_record(PyObject *type, PyObject *fields)
 
 /* ---- ResponseError's methods ------------------------------------------------------ */
 
-/* __init__(self, rcode): .rcode, .string, and args (rcode, string). */
+/* "rcode N" for an rcode with no name: "rcode %r" % (rcode,). */
+static PyObject *unknown_rcode_string(PyObject *rcode)
+{
+    PyObject *fmt = IDK_STR_FROM("rcode %r"), *one = PyTuple_Pack(1, rcode), *r = NULL;
+    if (fmt != NULL && one != NULL)
+        r = PyNumber_Remainder(fmt, one);
+    Py_XDECREF(fmt);
+    Py_XDECREF(one);
+    return r;
+}
+
+/* __init__(self, rcode, string=None), as the original: .rcode and .string
+ * (by default the rcode's name, or "rcode N"), and args (string,), so that
+ * str() is the string alone. */
 static PyObject *response_error_init(PyObject *module, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"self", "rcode", NULL};
-    PyObject *me, *rcode, *string, *pair;
+    static char *kwlist[] = {"self", "rcode", "string", NULL};
+    PyObject *me, *rcode, *string = Py_None, *one;
     int r;
     (void)module;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO:ResponseError", kwlist, &me, &rcode))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:ResponseError", kwlist, &me, &rcode, &string))
         return NULL;
-    string = PyDict_GetItem(rcode_strings, rcode);   /* borrowed */
-    string = string != NULL ? idk_newref(string) : IDK_STR_FROM("unknown error");
+    if (string != Py_None)
+        Py_INCREF(string);
+    else if ((string = PyDict_GetItem(rcode_strings, rcode)) != NULL)   /* borrowed */
+        Py_INCREF(string);
+    else
+        string = unknown_rcode_string(rcode);
     if (string == NULL)
         return NULL;
-    pair = PyTuple_Pack(2, rcode, string);
-    r = pair == NULL || PyObject_SetAttrString(me, "rcode", rcode) < 0
+    one = PyTuple_Pack(1, string);
+    r = one == NULL || PyObject_SetAttrString(me, "rcode", rcode) < 0
         || PyObject_SetAttrString(me, "string", string) < 0
-        || PyObject_SetAttrString(me, "args", pair) < 0;
+        || PyObject_SetAttrString(me, "args", one) < 0;
     Py_DECREF(string);
-    Py_XDECREF(pair);
+    Py_XDECREF(one);
     if (r)
         return NULL;
     Py_RETURN_NONE;
 }
 
-/* __str__(self): "name error (rcode 3)". */
-static PyObject *response_error_str(PyObject *module, PyObject *me)
-{
-    PyObject *fmt, *vals = NULL, *r = NULL, *string, *rcode;
-    (void)module;
-    string = PyObject_GetAttrString(me, "string");
-    rcode = string != NULL ? PyObject_GetAttrString(me, "rcode") : NULL;
-    fmt = IDK_STR_FROM("%s (rcode %d)");
-    if (string != NULL && rcode != NULL && fmt != NULL
-            && (vals = PyTuple_Pack(2, string, rcode)) != NULL)
-        r = PyNumber_Remainder(fmt, vals);
-    Py_XDECREF(string);
-    Py_XDECREF(rcode);
-    Py_XDECREF(fmt);
-    Py_XDECREF(vals);
-    return r;
-}
-
 static PyMethodDef response_error_init_def = {
     "__init__", (PyCFunction)(void (*)(void))response_error_init, METH_VARARGS | METH_KEYWORDS,
     NULL
-};
-static PyMethodDef response_error_str_def = {
-    "__str__", (PyCFunction)response_error_str, METH_O, NULL
 };
 
 /* Bind a C function as a plain function in the class: called with self as
@@ -147,11 +143,7 @@ static int add_method(PyObject *cls, PyMethodDef *def)
     int r;
     if (f == NULL)
         return -1;
-#if IDK_PY3
-    m = PyInstanceMethod_New(f);
-#else
-    m = PyMethod_New(f, NULL, cls);
-#endif
+    m = idk_instance_method(f);
     Py_DECREF(f);
     if (m == NULL)
         return -1;
@@ -181,13 +173,13 @@ static PyObject *new_record_type(PyObject *namedtuple, const char *name, const c
 
 static int make_rcode_strings(void)
 {
-    static const char *words[] = {"format error", "server failure", "name error",
+    static const char *words[] = {"no error", "format error", "server failure", "name error",
                                   "not implemented", "refused"};
     int i;
     if ((rcode_strings = PyDict_New()) == NULL)
         return -1;
-    for (i = 0; i < 5; i++) {
-        PyObject *k = PyLong_FromLong(i + 1), *v = IDK_STR_FROM(words[i]);
+    for (i = 0; i < 6; i++) {
+        PyObject *k = PyLong_FromLong(i), *v = IDK_STR_FROM(words[i]);
         int r = k == NULL || v == NULL || PyDict_SetItem(rcode_strings, k, v) < 0;
         Py_XDECREF(k);
         Py_XDECREF(v);
@@ -212,12 +204,13 @@ static int make_classes(void)
     idk_dns_message_error = new_error("idiokit.dns.MessageError",
                                       "A server's reply could not be parsed.", idk_dns_error);
     idk_dns_response_error = new_error(
-        "idiokit.dns.ResponseError", "The server answered with an error rcode: .rcode and "
-        ".string,\nfor example 3 and \"name error\" (NXDOMAIN).", idk_dns_error);
+        "idiokit.dns.ResponseError", "ResponseError(rcode, string=None): the server answered with an "
+        "error rcode.\n.rcode and .string, for example 3 and \"name error\" (NXDOMAIN); as in "
+        "the original,\nstr() and .args are the string alone, and an rcode with no name "
+        "reads \"rcode N\".", idk_dns_error);
     if (idk_dns_timeout == NULL || idk_dns_no_data == NULL || idk_dns_message_error == NULL
             || idk_dns_response_error == NULL || make_rcode_strings() < 0
-            || add_method(idk_dns_response_error, &response_error_init_def) < 0
-            || add_method(idk_dns_response_error, &response_error_str_def) < 0)
+            || add_method(idk_dns_response_error, &response_error_init_def) < 0)
         return -1;
     collections = PyImport_ImportModule("collections");
     if (collections == NULL)

@@ -133,7 +133,7 @@ def consumer(coro=None):
     raise StopIteration(item)
 
 def producer(coro=None):
-    yield coro.sleep(0.02)
+    yield coro.sleep(0.3)      # well after the waiter's 0.01 s timeout, even on a loaded machine
     yield cond.acquire()
     items.append("item")
     cond.notify()
