@@ -10,7 +10,7 @@ import time
 import logging
 import traceback
 
-COUNTERS = ("streams", "tasks", "watchers", "msgs")
+COUNTERS = ("streams", "tasks", "watchers", "msgs", "timers")
 SETTLE_SECONDS = 5.0
 
 
