@@ -3,7 +3,8 @@
 # Owns: making the in-place build importable, skipping Python-3-only files on
 # Python 2, a per-test timeout, and the autouse guards that fail a test which
 # leaves live idiokit objects (idiokit._core._debug_stats() counters) or open
-# file descriptors behind, or which makes the "idiokit" logger emit a record at
+# file descriptors behind (and, with --refleak, grows the reference count when
+# repeated: support/refleak.py), or which makes the "idiokit" logger emit a record at
 # WARNING or above without declaring it (the `expected_logs` fixture).
 from __future__ import absolute_import
 
@@ -23,7 +24,7 @@ for _path in (TESTS, ROOT):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from support import guards  # noqa: E402
+from support import guards, refleak  # noqa: E402
 
 # Files holding Python-3-only syntax (async def, `return value` in generators).
 collect_ignore = []
@@ -43,7 +44,12 @@ except ImportError:
     HAVE_PYTEST_TIMEOUT = False
 
 
+def pytest_addoption(parser):
+    refleak.add_option(parser)
+
+
 def pytest_configure(config):
+    refleak.configure(config)
     config.addinivalue_line(
         "markers",
         "no_leak_check(reason): skip the live-object and fd leak guard for "

@@ -21,7 +21,7 @@ TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS_DIR)
 
 
-def run_pytest_on(source):
+def run_pytest_on(source, *args):
     """Run `source` as a test file next to a copy of this suite's conftest.py
     and pytest.ini; returns (exit code, output)."""
     work = tempfile.mkdtemp(prefix="idiokit-guards-")
@@ -33,7 +33,7 @@ def run_pytest_on(source):
             f.write(textwrap.dedent(source))
         env = child_env({"IDIOKIT_TEST_IMPL": ROOT})
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"] + list(args),
             cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = proc.communicate()[0].decode("utf-8", "replace")
         return proc.returncode, out
@@ -77,3 +77,26 @@ def test_a_warning_fails_the_test_and_a_passing_xfail_fails_the_run():
     """)
     assert rc == 1, out
     assert "2 failed" in out, out
+
+
+@pytest.mark.timeout(120)
+def test_refleak_mode_fails_a_test_that_grows_references_and_passes_one_that_does_not():
+    rc, out = run_pytest_on("""
+        kept = []
+
+        def test_keeps_a_list_per_run():
+            kept.append([object()])
+
+        def test_keeps_nothing():
+            scratch = [object() for _ in range(100)]
+            del scratch
+    """, "--refleak=2:3")
+    if not hasattr(sys, "gettotalrefcount"):
+        # Not a debug CPython: the mode refuses to run rather than pass.
+        assert rc != 0, out
+        assert "needs a debug build of CPython" in out, out
+        return
+    assert rc == 1, out
+    assert "1 failed, 1 passed" in out, out
+    assert re.search(r"test_keeps_a_list_per_run - refleak", out) or \
+        "references grew in every counted run" in out, out

@@ -7,7 +7,8 @@ set -euo pipefail
 # libev-dev, libc-ares-dev, node-llhttp: what _core builds against.
 # dnsmasq-base, wrk, curl, openssl: real peers for the DNS/HTTP/TLS tests.
 # gcc, make, pkg-config: the toolchain.
-packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config)
+# python3-dbg (python3.11-dbg), python3-venv: make test-refcount; valgrind: make test-valgrind.
+packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config python3-dbg python3-venv valgrind)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "system packages: not a Debian-like system; make sure these (or their equivalents) are installed: ${packages[*]}"
