@@ -25,6 +25,7 @@ help:
 	@echo "make test-all   the same on every Python found (2.7, 3.8-3.13), plus 'pip install .'"
 	@echo "make test-asan  the tests against an AddressSanitizer + UBSan build"
 	@echo "make test-debug the tests against a debug build (C asserts on) on DEBUG_BUILD_PYTHON (3.13)"
+	@echo "make test-valgrind  core/socket/DNS tests under valgrind memcheck (no leak, no invalid access)"
 	@echo "make test-refcount  core/socket/DNS tests on python3.11-dbg, each repeated, failing on reference growth"
 	@echo "make build      build idiokit._core in place (.venv)"
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
@@ -61,6 +62,10 @@ test-asan: deps
 
 test-debug: system-deps
 	@tools/test_debug.sh $(DEBUG_BUILD_PYTHON) $(PYTEST_ARGS)
+
+test-valgrind: deps
+	@tools/build_ext.sh $(VPY)
+	@tools/test_valgrind.sh $(VPY) $(PYTEST_ARGS)
 
 test-refcount: system-deps
 	@tools/test_refcount.sh $(PYTEST_ARGS)

@@ -36,6 +36,8 @@ if sys.version_info[0] < 3:
     ]
 
 DEFAULT_TIMEOUT = 60.0
+# Slow runners (make test-valgrind) scale every per-test timeout.
+TIMEOUT_FACTOR = float(os.environ.get("IDIOKIT_TIMEOUT_FACTOR") or 1.0)
 
 try:
     import pytest_timeout  # noqa: F401
@@ -62,8 +64,12 @@ def pytest_collection_modifyitems(config, items):
     if not HAVE_PYTEST_TIMEOUT:
         return
     for item in items:
-        if item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT, method="thread"))
+        marker = item.get_closest_marker("timeout")
+        if marker is None:
+            item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT * TIMEOUT_FACTOR, method="thread"))
+        elif TIMEOUT_FACTOR != 1.0 and marker.args:
+            item.add_marker(pytest.mark.timeout(marker.args[0] * TIMEOUT_FACTOR, method="thread"),
+                            append=False)
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +80,7 @@ def _fallback_timeout(request):
         yield
         return
     marker = request.node.get_closest_marker("timeout")
-    seconds = marker.args[0] if marker and marker.args else DEFAULT_TIMEOUT
+    seconds = (marker.args[0] if marker and marker.args else DEFAULT_TIMEOUT) * TIMEOUT_FACTOR
     timer = threading.Timer(seconds, guards.die_of_timeout, (request.node.nodeid, seconds))
     timer.daemon = True
     timer.start()
