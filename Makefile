@@ -26,6 +26,8 @@ help:
 	@echo "make test-asan  the tests against an AddressSanitizer + UBSan build"
 	@echo "make test-debug the tests against a debug build (C asserts on) on DEBUG_BUILD_PYTHON (3.13)"
 	@echo "make test-valgrind  core/socket/DNS tests under valgrind memcheck (no leak, no invalid access)"
+	@echo "make fuzz       each atheris target of tests/fuzz for FUZZ_SECONDS (60)"
+	@echo "make soak       the mixed load for SOAK_SECONDS (600): RSS, fds, live counters flat"
 	@echo "make test-refcount  core/socket/DNS tests on python3.11-dbg, each repeated, failing on reference growth"
 	@echo "make build      build idiokit._core in place (.venv)"
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
@@ -66,6 +68,13 @@ test-debug: system-deps
 test-valgrind: deps
 	@tools/build_ext.sh $(VPY)
 	@tools/test_valgrind.sh $(VPY) $(PYTEST_ARGS)
+
+fuzz: system-deps
+	@tools/fuzz.sh
+
+soak: deps
+	@tools/build_ext.sh $(VPY)
+	@$(VPY) tools/soak.py --seconds $${SOAK_SECONDS:-600}
 
 test-refcount: system-deps
 	@tools/test_refcount.sh $(PYTEST_ARGS)

@@ -19,6 +19,12 @@ if [ $# -eq 0 ]; then
         tests/test_socket.py tests/test_socket_turn_reads.py tests/test_dns.py tests/test_dns_query.py \
         tests/test_dns_hostile.py tests/test_bad_input.py tests/test_leaks.py}
 fi
+# Deselected here only: test_bad_arguments_to_every_method_raise_clean_errors
+# asks recv for 2**31 bytes (a 2 GiB block is allocated for it); valgrind
+# 3.19's recvfrom wrapper checks the length as a signed int and reports the
+# byte after the block (2**31 - 1 reports nothing; the kernel caps a read at
+# INT_MAX anyway).  Suppressing that report would hide real overruns.
+set -- --deselect tests/test_socket.py::test_bad_arguments_to_every_method_raise_clean_errors "$@"
 out=build/valgrind
 rm -rf "$out"
 mkdir -p "$out"
