@@ -17,7 +17,7 @@ MAKEFLAGS += --no-print-directory
 DEBUG_BUILD_PYTHON ?= 3.13
 
 .DEFAULT_GOAL := help
-.PHONY: help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind fault fuzz soak bench demo docs clean distclean
+.PHONY: help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind test-load fuzz soak bench demo docs clean distclean
 
 help:
 	@echo "make demo       build, then run examples/demo.py (streams at work)"
@@ -26,6 +26,7 @@ help:
 	@echo "make test-asan  the tests against an AddressSanitizer + UBSan build"
 	@echo "make test-debug the tests against a debug build (C asserts on) on DEBUG_BUILD_PYTHON (3.13)"
 	@echo "make test-valgrind  core/socket/DNS tests under valgrind memcheck (no leak, no invalid access)"
+	@echo "make test-load  100,000 short connections in a row; 5,000 idle connections while others are served"
 	@echo "make fuzz       each atheris target of tests/fuzz for FUZZ_SECONDS (60)"
 	@echo "make soak       the mixed load for SOAK_SECONDS (600): RSS, fds, live counters flat"
 	@echo "make test-refcount  core/socket/DNS tests on python3.11-dbg, each repeated, failing on reference growth"
@@ -68,6 +69,10 @@ test-debug: system-deps
 test-valgrind: deps
 	@tools/build_ext.sh $(VPY)
 	@tools/test_valgrind.sh $(VPY) $(PYTEST_ARGS)
+
+test-load: deps
+	@tools/build_ext.sh $(VPY)
+	IDIOKIT_LOAD=1 tools/run_pytest.sh $(VPY) -s tests/test_load.py $(PYTEST_ARGS)
 
 fuzz: system-deps
 	@tools/fuzz.sh

@@ -58,9 +58,18 @@ def pytest_configure(config):
         "this test (only where the test must leave something alive)")
     config.addinivalue_line(
         "markers", "timeout(seconds): per-test timeout (pytest-timeout)")
+    config.addinivalue_line(
+        "markers", "load: minutes of load (test_load.py); deselected unless "
+        "IDIOKIT_LOAD=1 (make test-load)")
 
 
 def pytest_collection_modifyitems(config, items):
+    if os.environ.get("IDIOKIT_LOAD") != "1":
+        # Deselected, not skipped: they are run, once, by make test-load.
+        load = [item for item in items if item.get_closest_marker("load") is not None]
+        if load:
+            config.hook.pytest_deselected(items=load)
+            items[:] = [item for item in items if item.get_closest_marker("load") is None]
     if not HAVE_PYTEST_TIMEOUT:
         return
     for item in items:
