@@ -37,6 +37,7 @@ import idiokit  # noqa: E402
 import idiokit._core  # noqa: E402
 from idiokit import dns, socket, timer  # noqa: E402
 from support.dnsmasq import Dnsmasq  # noqa: E402
+from support.util import produce  # noqa: E402
 
 COUNTERS = ("streams", "tasks", "watchers", "msgs", "timers")
 ZONE = {"www.soak.test": "192.0.2.10", "api.soak.test": "192.0.2.11"}
@@ -121,11 +122,6 @@ def echo_client(address, rng, deadline):
 @idiokit.stream
 def pipe_worker(rng, deadline):
     @idiokit.stream
-    def produce(count):
-        for i in range(count):
-            yield idiokit.send(i)
-
-    @idiokit.stream
     def double():
         while True:
             item = yield idiokit.next()
@@ -140,7 +136,7 @@ def pipe_worker(rng, deadline):
 
     while time.time() < deadline:
         count = rng.randint(1, 2000)
-        result = yield produce(count) | double() | total(count)
+        result = yield produce(range(count)) | double() | total(count)
         if result != count * (count - 1):
             raise AssertionError("pipe lost messages: %r" % (result,))
 
