@@ -44,6 +44,11 @@ ZONE = {"www.soak.test": "192.0.2.10", "api.soak.test": "192.0.2.11"}
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+OPS = dict.fromkeys(("echoes", "connections", "cut_short", "pipes", "messages", "timers",
+                     "lookups", "cancelled_lookups", "thread_jobs", "abandoned_jobs",
+                     "cancelled_sleeps"), 0)
+
+
 class Cancel(Exception):
     pass
 
@@ -113,8 +118,10 @@ def echo_client(address, rng, deadline):
                 if got != payload:
                     raise AssertionError("echo corrupted: %d bytes sent, %d back" % (
                         len(payload), len(got)))
+                OPS["echoes"] += 1
+            OPS["connections"] += 1
         except socket.SocketTimeout:
-            pass
+            OPS["cut_short"] += 1
         finally:
             yield sock.close()
 
@@ -139,12 +146,15 @@ def pipe_worker(rng, deadline):
         result = yield produce(range(count)) | double() | total(count)
         if result != count * (count - 1):
             raise AssertionError("pipe lost messages: %r" % (result,))
+        OPS["pipes"] += 1
+        OPS["messages"] += count
 
 
 @idiokit.stream
 def timer_worker(rng, deadline):
     while time.time() < deadline:
         kind = rng.randint(0, 2)
+        OPS["timers"] += 1
         if kind == 0:
             yield idiokit.sleep(rng.random() * 0.01)
         elif kind == 1:
@@ -160,7 +170,7 @@ def timer_worker(rng, deadline):
                 try:
                     yield stream
                 except Cancel:
-                    pass
+                    OPS["cancelled_sleeps"] += 1
 
 
 @idiokit.stream
@@ -175,6 +185,7 @@ def dns_worker(resolver, rng, deadline):
             continue
         if ips != [ZONE[name]]:
             raise AssertionError("lookup of %s gave %r" % (name, ips))
+        OPS["lookups"] += 1
         if rng.random() < 0.1:
             lookup = dns.a(name, resolver)      # cancelled in flight
             yield idiokit.sleep(0)
@@ -182,7 +193,7 @@ def dns_worker(resolver, rng, deadline):
             try:
                 yield lookup
             except Cancel:
-                pass
+                OPS["cancelled_lookups"] += 1
 
 
 @idiokit.stream
@@ -192,10 +203,11 @@ def thread_worker(rng, deadline):
             try:
                 yield timer.timeout(0.001, idiokit.thread(time.sleep, 0.02))
             except timer.Timeout:
-                pass
+                OPS["abandoned_jobs"] += 1
         else:
             value = yield idiokit.thread(sum, range(rng.randint(0, 1000)))
             assert value >= 0
+            OPS["thread_jobs"] += 1
 
 
 @idiokit.stream
@@ -272,7 +284,8 @@ def main():
     growth, problems = verdict(samples, warm_index)
     result = {"soak": "done", "rounds": len(samples), "seconds": round(time.time() - start, 1),
               "rss_growth_percent": round(100 * growth, 3),
-              "rss_after_warmup": samples[warm_index]["rss"], "problems": problems}
+              "rss_after_warmup": samples[warm_index]["rss"], "operations": OPS,
+              "problems": problems}
     print(json.dumps(result))
     return 1 if problems else 0
 
