@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 ver=${1:?usage: test_debug.sh X.Y [PYTEST ARGS...]}
 shift
 py=$(tools/find_python.sh "$ver") || { echo "test-debug: no Python $ver on this machine" >&2; exit 1; }
-tools/make_venv.sh "$py" ".venv-$ver"
-vpy=$PWD/.venv-$ver/bin/python
+# Its own environment: CI runs this beside `make test-all`, which makes .venv-X.Y.
+tools/make_venv.sh "$py" ".venv-debug-$ver"
+vpy=$PWD/.venv-debug-$ver/bin/python
 tree=$PWD/build/debug/tree
 
 rm -rf "$tree"
