@@ -5,7 +5,8 @@
 #
 # Knobs: PYTHON (interpreter of .venv, default python3), PYTEST_ARGS (extra
 # pytest arguments, e.g. PYTEST_ARGS="-x tests/test_pipe.py"), PYTHONS (the
-# versions test-all tries), IDIOKIT_DEBUG=1 / IDIOKIT_ASAN=1 (see setup.py).
+# versions test-all tries), IDIOKIT_DEBUG=1 / IDIOKIT_ASAN=1 (see setup.py),
+# DEBUG_BUILD_PYTHON (the X.Y test-debug uses, default 3.13), REFLEAK=W:R.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,9 +14,10 @@ VENV ?= .venv
 VPY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 MAKEFLAGS += --no-print-directory
+DEBUG_BUILD_PYTHON ?= 3.13
 
 .DEFAULT_GOAL := help
-.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan bench demo docs clean distclean
+.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind test-load fuzz soak bench demo docs clean distclean
 
 help:
 	@echo "make demo       build, then run examples/demo.py (streams at work) and"
@@ -23,6 +25,12 @@ help:
 	@echo "make test       install what is missing, build, check the C-API use, run the tests"
 	@echo "make test-all   the same on every Python found (2.7, 3.8-3.13), plus 'pip install .'"
 	@echo "make test-asan  the tests against an AddressSanitizer + UBSan build"
+	@echo "make test-debug the tests against a debug build (C asserts on) on DEBUG_BUILD_PYTHON (3.13)"
+	@echo "make test-valgrind  core/socket/DNS tests under valgrind memcheck (no leak, no invalid access)"
+	@echo "make test-load  100,000 short connections in a row; 5,000 idle connections while others are served"
+	@echo "make fuzz       each atheris target of tests/fuzz for FUZZ_SECONDS (60)"
+	@echo "make soak       the mixed load for SOAK_SECONDS (600): RSS, fds, live counters flat"
+	@echo "make test-refcount  core/socket/DNS tests on python3.11-dbg, each repeated, failing on reference growth"
 	@echo "make build      build idiokit._core in place (.venv)"
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
 	@echo "make check-capi fail if a built idiokit/_core*.so uses private CPython symbols"
@@ -56,6 +64,27 @@ test-all: system-deps
 
 test-asan: deps
 	@tools/test_asan.sh $(VPY) $(PYTEST_ARGS)
+
+test-debug: system-deps
+	@tools/test_debug.sh $(DEBUG_BUILD_PYTHON) $(PYTEST_ARGS)
+
+test-valgrind: deps
+	@tools/build_ext.sh $(VPY)
+	@tools/test_valgrind.sh $(VPY) $(PYTEST_ARGS)
+
+test-load: deps
+	@tools/build_ext.sh $(VPY)
+	IDIOKIT_LOAD=1 tools/run_pytest.sh $(VPY) -s tests/test_load.py $(PYTEST_ARGS)
+
+fuzz: system-deps
+	@tools/fuzz.sh
+
+soak: deps
+	@tools/build_ext.sh $(VPY)
+	@$(VPY) tools/soak.py --seconds $${SOAK_SECONDS:-600}
+
+test-refcount: system-deps
+	@tools/test_refcount.sh $(PYTEST_ARGS)
 
 # bench/setup_venv.sh (the benchmarks' own) makes bench/.venv with the peers of
 # bench/requirements.txt and idiokit built from this tree; bench/run.py takes

@@ -47,18 +47,31 @@ class ThreadPool(object):
         event = _core.Event()
         if self._pid != os.getpid():
             self._reset()
+        job = (event, func, args, keys)
         with self._lock:
-            self._jobs.append((event, func, args, keys))
+            self._jobs.append(job)
             if self._idle > 0:
                 self._lock.notify()
             # A notified worker counts as idle until it wakes: start another
             # whenever the queued jobs outnumber the idle workers.
             if len(self._jobs) > self._idle and self._threads < self.max_threads:
-                self._threads += 1
-                worker = threading.Thread(target=self._work, name="idiokit-worker")
-                worker.daemon = True
-                worker.start()
+                self._start_worker(job)
         return event
+
+    def _start_worker(self, job):
+        """Start a worker (the lock held).  If the thread cannot start (out
+        of memory or of threads) and no other worker exists to take `job`,
+        the job fails with that error instead of waiting forever."""
+        self._threads += 1
+        worker = threading.Thread(target=self._work, name="idiokit-worker")
+        worker.daemon = True
+        try:
+            worker.start()
+        except Exception:
+            self._threads -= 1
+            if self._threads == 0 and job in self._jobs:
+                self._jobs.remove(job)
+                job[0].fail(*sys.exc_info())
 
     def _next_job(self):
         with self._lock:

@@ -3,7 +3,8 @@
 # Owns: making the in-place build importable, skipping Python-3-only files on
 # Python 2, a per-test timeout, and the autouse guards that fail a test which
 # leaves live idiokit objects (idiokit._core._debug_stats() counters) or open
-# file descriptors behind, or which makes the "idiokit" logger emit a record at
+# file descriptors behind (and, with --refleak, grows the reference count when
+# repeated: support/refleak.py), or which makes the "idiokit" logger emit a record at
 # WARNING or above without declaring it (the `expected_logs` fixture).
 from __future__ import absolute_import
 
@@ -23,7 +24,7 @@ for _path in (TESTS, ROOT):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from support import guards  # noqa: E402
+from support import guards, refleak  # noqa: E402
 
 # Files holding Python-3-only syntax (async def, `return value` in generators).
 collect_ignore = []
@@ -36,6 +37,8 @@ if sys.version_info[0] < 3:
     ]
 
 DEFAULT_TIMEOUT = 60.0
+# Slow runners (make test-valgrind) scale every per-test timeout.
+TIMEOUT_FACTOR = float(os.environ.get("IDIOKIT_TIMEOUT_FACTOR") or 1.0)
 
 try:
     import pytest_timeout  # noqa: F401
@@ -44,21 +47,39 @@ except ImportError:
     HAVE_PYTEST_TIMEOUT = False
 
 
+def pytest_addoption(parser):
+    refleak.add_option(parser)
+
+
 def pytest_configure(config):
+    refleak.configure(config)
     config.addinivalue_line(
         "markers",
         "no_leak_check(reason): skip the live-object and fd leak guard for "
         "this test (only where the test must leave something alive)")
     config.addinivalue_line(
         "markers", "timeout(seconds): per-test timeout (pytest-timeout)")
+    config.addinivalue_line(
+        "markers", "load: minutes of load (test_load.py); deselected unless "
+        "IDIOKIT_LOAD=1 (make test-load)")
 
 
 def pytest_collection_modifyitems(config, items):
+    if os.environ.get("IDIOKIT_LOAD") != "1":
+        # Deselected, not skipped: they are run, once, by make test-load.
+        load = [item for item in items if item.get_closest_marker("load") is not None]
+        if load:
+            config.hook.pytest_deselected(items=load)
+            items[:] = [item for item in items if item.get_closest_marker("load") is None]
     if not HAVE_PYTEST_TIMEOUT:
         return
     for item in items:
-        if item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT, method="thread"))
+        marker = item.get_closest_marker("timeout")
+        if marker is None:
+            item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT * TIMEOUT_FACTOR, method="thread"))
+        elif TIMEOUT_FACTOR != 1.0 and marker.args:
+            item.add_marker(pytest.mark.timeout(marker.args[0] * TIMEOUT_FACTOR, method="thread"),
+                            append=False)
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +90,7 @@ def _fallback_timeout(request):
         yield
         return
     marker = request.node.get_closest_marker("timeout")
-    seconds = marker.args[0] if marker and marker.args else DEFAULT_TIMEOUT
+    seconds = (marker.args[0] if marker and marker.args else DEFAULT_TIMEOUT) * TIMEOUT_FACTOR
     timer = threading.Timer(seconds, guards.die_of_timeout, (request.node.nodeid, seconds))
     timer.daemon = True
     timer.start()

@@ -8,8 +8,9 @@ set -euo pipefail
 # dnsmasq-base, wrk, curl, openssl: real peers for the DNS/HTTP/TLS tests.
 # gcc, make, pkg-config: the toolchain.
 # libssl-dev: the TLS benchmark's C server and load generator (bench/loadgen/tls_*).
+# python3-dbg (python3.11-dbg), python3-venv: make test-refcount; valgrind: make test-valgrind.
 packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config
-          libssl-dev)
+          libssl-dev python3-dbg python3-venv valgrind)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "system packages: not a Debian-like system; make sure these (or their equivalents) are installed: ${packages[*]}"
