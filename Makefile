@@ -15,13 +15,15 @@ PYTEST_ARGS ?=
 MAKEFLAGS += --no-print-directory
 
 .DEFAULT_GOAL := help
-.PHONY: help deps system-deps venv build check-capi test test-all test-asan bench demo docs clean distclean
+.PHONY: help deps system-deps venv build check-capi test test-all test-asan wheels test-wheels bench demo docs clean distclean
 
 help:
 	@echo "make demo       build, then run examples/demo.py (streams at work)"
 	@echo "make test       install what is missing, build, check the C-API use, run the tests"
 	@echo "make test-all   the same on every Python found (2.7, 3.8-3.13), plus 'pip install .'"
 	@echo "make test-asan  the tests against an AddressSanitizer + UBSan build"
+	@echo "make wheels     sdist and one manylinux wheel per Python found (2.7, 3.8-3.13) into dist/"
+	@echo "make test-wheels  make wheels, then install each into a fresh venv and run it (tests/test_packaging.py)"
 	@echo "make build      build idiokit._core in place (.venv)"
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
 	@echo "make check-capi fail if a built idiokit/_core*.so uses private CPython symbols"
@@ -54,6 +56,13 @@ test-all: system-deps
 
 test-asan: deps
 	@tools/test_asan.sh $(VPY) $(PYTEST_ARGS)
+
+# PYTHONS="3.11 2.7" limits both to some interpreters.
+wheels: system-deps
+	@tools/build_wheels.sh
+
+test-wheels: wheels
+	@tools/test_wheels.sh
 
 # bench/setup_venv.sh (the benchmarks' own) makes bench/.venv with the peers of
 # bench/requirements.txt and idiokit built from this tree; bench/run.py takes

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# tools/build_wheels.sh: `make wheels`.  Writes into dist/ the source
+# distribution (python -m build --sdist; twine check --strict: the long
+# description must render) and, for every supported interpreter found on this
+# machine (2.7, 3.8-3.13: pyenv's, or pythonX.Y on PATH), a wheel built FROM
+# THAT SDIST (so a file missing from MANIFEST.in breaks the wheel, not a
+# user's install) with `pip wheel` (Python 2.7 has no `build`), then
+# `auditwheel repair`ed into a manylinux wheel: libev and c-ares (and a
+# shared libllhttp, where the system has one instead of Debian's sources) are
+# copied into idiokit.libs/ and the extension's NEEDED entries point there.
+# The tools live in .venv-pack (tools/requirements-pack.txt).
+#
+# PYTHONS="3.11 2.7" limits the run.  Fails if any interpreter failed or none
+# was found; prints one summary line per interpreter.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+versions=${PYTHONS:-"2.7 3.8 3.9 3.10 3.11 3.12 3.13"}
+tools=.venv-pack
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_PYTHON_VERSION_WARNING=1 PIP_NO_INPUT=1
+
+tools/make_venv.sh "${TOOLS_PYTHON:-python3}" "$tools" tools/requirements-pack.txt || exit 1
+version=$(sed -n -E 's/^__version__ = "([^"]+)"$/\1/p' idiokit/__init__.py)
+[ -n "$version" ] || { echo "wheels: no __version__ in idiokit/__init__.py" >&2; exit 1; }
+
+mkdir -p dist
+rm -f dist/idiokit-"$version".tar.gz dist/idiokit-"$version"-*.whl
+work=build/wheels
+rm -rf "$work"
+mkdir -p "$work"
+
+echo "== sdist"
+src=$work/tree
+tools/export_tree.sh "$src" || exit 1
+"$tools/bin/python" -m build --sdist --outdir dist "$src" >"$work/sdist.log" 2>&1 || {
+    cat "$work/sdist.log"; echo "wheels: the sdist failed" >&2; exit 1; }
+sdist=dist/idiokit-$version.tar.gz
+[ -f "$sdist" ] || { echo "wheels: $sdist was not made" >&2; exit 1; }
+"$tools/bin/python" -m twine check --strict "$sdist" || exit 1
+
+summary=()
+failed=0
+found=0
+for ver in $versions; do
+    if ! py=$(tools/find_python.sh "$ver"); then
+        summary+=("$(printf '%-5s skipped: no Python %s on this machine' "$ver" "$ver")")
+        continue
+    fi
+    found=$((found + 1))
+    echo "== wheel for Python $ver ($py)"
+    raw=$work/raw-$ver
+    log=$work/$ver.log
+    t0=$(date +%s)
+    state=ok
+    if ! "$py" -m pip wheel --no-deps -w "$raw" "$sdist" >"$log" 2>&1; then
+        state="FAILED: pip wheel (see $log)"
+    elif ! PATH="$PWD/$tools/bin:$PATH" "$tools/bin/auditwheel" repair --strip -w dist "$raw"/idiokit-*.whl >>"$log" 2>&1; then
+        state="FAILED: auditwheel repair (see $log)"
+    fi
+    if [ "$state" = ok ]; then
+        wheel=$(sed -n -E 's/.*Fixed-up wheel written to (.*\.whl)$/\1/p' "$log" | tail -n 1)
+        state="ok $(basename "$wheel")"
+        "$tools/bin/python" -m twine check --strict "$wheel" >>"$log" 2>&1 || state="FAILED: twine check (see $log)"
+    fi
+    [ "${state%% *}" = ok ] || { tail -n 20 "$log"; failed=$((failed + 1)); }
+    summary+=("$(printf '%-5s %s (%ss)' "$ver" "$state" $(( $(date +%s) - t0 )))")
+done
+
+echo
+echo "================ wheels summary ================"
+echo "sdist $sdist"
+printf '%s\n' "${summary[@]}"
+if [ "$found" -eq 0 ]; then
+    echo "wheels: no supported interpreter found" >&2
+    exit 1
+fi
+if [ "$failed" -ne 0 ]; then
+    echo "wheels: $failed of $found interpreters FAILED" >&2
+    exit 1
+fi
+echo "wheels: $found wheels in dist/"
