@@ -271,7 +271,12 @@ setup(
     # the older table form is deprecated by setuptools 77+.
     license="MIT",
     license_files=["LICENSE"],
-    packages=find_packages(exclude=["tests", "tests.*", "*.tests", "*.tests.*"]),
+    # Every package under idiokit/ (a directory with an __init__.py), and
+    # nothing else of the checkout (tests, bench, docs, examples);
+    # tests/test_packaging.py checks that the wheel holds every idiokit/**/*.py.
+    packages=find_packages(include=["idiokit", "idiokit.*"]),
+    # Type stubs and the PEP 561 marker, in whichever package has them.
+    package_data={"": ["py.typed", "*.pyi"]},
     ext_modules=[make_extension()],
     cmdclass={"build_ext": BuildExt},
     zip_safe=False,

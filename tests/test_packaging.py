@@ -223,6 +223,15 @@ def on_path(name, path):
     return any(os.access(os.path.join(d, name), os.X_OK) for d in path.split(os.pathsep) if d)
 
 
+def package_files(top, endings):
+    """Paths relative to `top` of the files under it whose names end so."""
+    found = []
+    for dirpath, _, filenames in os.walk(top):
+        found += [os.path.relpath(os.path.join(dirpath, name), top)
+                  for name in filenames if name.endswith(endings)]
+    return found
+
+
 @pytest.fixture(scope="module")
 def installed():
     """(venv python, environment, the installed idiokit directory)."""
@@ -287,6 +296,8 @@ def test_wheel_imports_every_module_and_round_trips(installed):
     # Every module of the checkout was packaged (find_packages found every
     # subpackage), and nothing else.
     assert report["modules"] == installed_modules(os.path.join(ROOT, "idiokit"))
+    for stub in package_files(os.path.join(ROOT, "idiokit"), (".pyi", "py.typed")):
+        assert os.path.exists(os.path.join(package_dir, stub)), stub
     libs_dir = os.path.join(os.path.dirname(package_dir), "idiokit.libs")
     assert report["mapped"], report
     for path in report["mapped"]:
