@@ -88,8 +88,9 @@ def test_classifiers_name_every_supported_python_on_this_setuptools():
 
 
 def test_tools_build_and_test_the_classified_pythons():
-    for script in ("test_all.sh", "build_wheels.sh"):
-        match = re.search(r'^versions=\$\{PYTHONS:-"([^"]+)"\}$', read("tools", script), re.M)
+    for script, pattern in (("test_all.sh", r'^versions=\$\{PYTHONS:-"([^"]+)"\}$'),
+                            ("pythons.sh", r'^SUPPORTED_PYTHONS="([^"]+)"$')):
+        match = re.search(pattern, read("tools", script), re.M)
         assert match, script
         assert sorted(match.group(1).split()) == sorted(SUPPORTED), script
     assert 'requires-python = ">=2.7"' in read("pyproject.toml")

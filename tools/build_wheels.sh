@@ -11,11 +11,11 @@
 # The tools live in .venv-pack (tools/requirements-pack.txt).
 #
 # PYTHONS="3.11 2.7" limits the run.  Fails if any interpreter failed or none
-# was found; prints one summary line per interpreter.
+# was found; prints one summary line per interpreter (tools/pythons.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. tools/pythons.sh
 
-versions=${PYTHONS:-"2.7 3.8 3.9 3.10 3.11 3.12 3.13"}
 tools=.venv-pack
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_PYTHON_VERSION_WARNING=1 PIP_NO_INPUT=1
 
@@ -38,44 +38,18 @@ sdist=dist/idiokit-$version.tar.gz
 [ -f "$sdist" ] || { echo "wheels: $sdist was not made" >&2; exit 1; }
 "$tools/bin/python" -m twine check --strict "$sdist" || exit 1
 
-summary=()
-failed=0
-found=0
-for ver in $versions; do
-    if ! py=$(tools/find_python.sh "$ver"); then
-        summary+=("$(printf '%-5s skipped: no Python %s on this machine' "$ver" "$ver")")
-        continue
-    fi
-    found=$((found + 1))
-    echo "== wheel for Python $ver ($py)"
-    raw=$work/raw-$ver
-    log=$work/$ver.log
-    t0=$(date +%s)
-    state=ok
-    if ! "$py" -m pip wheel --no-deps -w "$raw" "$sdist" >"$log" 2>&1; then
-        state="FAILED: pip wheel (see $log)"
-    elif ! PATH="$PWD/$tools/bin:$PATH" "$tools/bin/auditwheel" repair --strip -w dist "$raw"/idiokit-*.whl >>"$log" 2>&1; then
-        state="FAILED: auditwheel repair (see $log)"
-    fi
-    if [ "$state" = ok ]; then
-        wheel=$(sed -n -E 's/.*Fixed-up wheel written to (.*\.whl)$/\1/p' "$log" | tail -n 1)
-        state="ok $(basename "$wheel")"
-        "$tools/bin/python" -m twine check --strict "$wheel" >>"$log" 2>&1 || state="FAILED: twine check (see $log)"
-    fi
-    [ "${state%% *}" = ok ] || { tail -n 20 "$log"; failed=$((failed + 1)); }
-    summary+=("$(printf '%-5s %s (%ss)' "$ver" "$state" $(( $(date +%s) - t0 )))")
-done
+# One interpreter: pip wheel from the sdist, auditwheel repair into dist/,
+# twine check of the result.
+build_one() {
+    local ver=$1 py=$2 raw=$work/raw-$1 log=$work/$1.log wheel
+    note="(see $log)"
+    "$py" -m pip wheel --no-deps -w "$raw" "$sdist" >"$log" 2>&1 || { tail -n 20 "$log"; return 1; }
+    PATH="$PWD/$tools/bin:$PATH" "$tools/bin/auditwheel" repair --strip -w dist "$raw"/idiokit-*.whl \
+        >>"$log" 2>&1 || { tail -n 20 "$log"; return 1; }
+    wheel=$(sed -n -E 's/.*Fixed-up wheel written to (.*\.whl)$/\1/p' "$log" | tail -n 1)
+    "$tools/bin/python" -m twine check --strict "$wheel" >>"$log" 2>&1 || { tail -n 20 "$log"; return 1; }
+    note=$(basename "$wheel")
+}
 
-echo
-echo "================ wheels summary ================"
-echo "sdist $sdist"
-printf '%s\n' "${summary[@]}"
-if [ "$found" -eq 0 ]; then
-    echo "wheels: no supported interpreter found" >&2
-    exit 1
-fi
-if [ "$failed" -ne 0 ]; then
-    echo "wheels: $failed of $found interpreters FAILED" >&2
-    exit 1
-fi
-echo "wheels: $found wheels in dist/"
+echo "sdist: $sdist"
+for_each_python wheels build_one
