@@ -158,15 +158,18 @@ class BuildExt(build_ext):
         needed = list(REQUIRED_HEADERS)
         if plan and plan[2]:
             needed.append(LLHTTP_HEADER)
+        if self.header_found("stddef.h", []) is None:
+            sys.exit("error: cannot run the C compiler %r: install gcc (Debian, Ubuntu, "
+                     "Fedora), or install a wheel of idiokit, which needs none"
+                     % self.compiler.compiler_so[0])
         for header, lib, debian, fedora in needed:
-            if self.header_found(header, ext.include_dirs) is False:
+            if not self.header_found(header, ext.include_dirs):
                 sys.exit("error: <%s> not found: idiokit builds against the system's %s; "
                          "install %s (Debian, Ubuntu) or %s (Fedora)"
                          % (header, lib, debian, fedora))
 
     def header_found(self, header, include_dirs):
-        """True/False from the preprocessor; None if the compiler cannot be run
-        (the build itself will then say why)."""
+        """True/False from the preprocessor; None if the compiler cannot be run."""
         cmd = list(self.compiler.compiler_so) + ["-E", "-x", "c", "-o", os.devnull, "-"]
         cmd += ["-I" + d for d in include_dirs]
         devnull = open(os.devnull, "w")

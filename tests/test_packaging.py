@@ -4,7 +4,8 @@
 #   setup.py's paths (pyproject.toml on setuptools >= 61, setup.py's own on
 #   Python 2.7's setuptools 44), and the versions the tools build and test.
 # - A build whose system lacks the headers of libev, c-ares or llhttp stops
-#   before compiling, with one line naming the Debian and Fedora packages.
+#   before compiling, with one line naming the Debian and Fedora packages;
+#   one without a C compiler, with one line saying so.
 #   The headers are hidden by a --sysroot (in CFLAGS, which setuptools and
 #   setup.py's check both use) that holds /usr/include minus those headers.
 # - The manylinux wheel that `make wheels` wrote for the running interpreter
@@ -164,6 +165,19 @@ def test_build_without_headers_fails_with_one_line(tmpdir_path, header, library,
     assert not re.search(r"\s-c\s+\S+\.c\b", out), out
     assert "fatal error" not in out and "#include" not in out, out
     assert not glob.glob(os.path.join(tree, "build", "temp*", "src", "*.o"))
+
+
+def test_build_without_a_compiler_fails_with_one_line(tmpdir_path):
+    tree = source_tree(os.path.join(tmpdir_path, "src"))
+    env = dict(os.environ, CC=os.path.join(tmpdir_path, "no-such-cc"))
+    for name in ("IDIOKIT_DEBUG", "IDIOKIT_ASAN", "CFLAGS"):
+        env.pop(name, None)
+    code, out = run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=tree, env=env)
+    assert code != 0, out
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert errors == ["error: cannot run the C compiler %r: install gcc (Debian, Ubuntu, "
+                      "Fedora), or install a wheel of idiokit, which needs none" % env["CC"]], out
+    assert not re.search(r"\s-c\s+\S+\.c\b", out), out
 
 
 # ---- the wheel, installed ---------------------------------------------------------
