@@ -17,7 +17,7 @@ MAKEFLAGS += --no-print-directory
 DEBUG_BUILD_PYTHON ?= 3.13
 
 .DEFAULT_GOAL := help
-.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind test-load fuzz soak bench demo docs clean distclean
+.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind test-load fuzz soak wheels test-wheels bench demo docs clean distclean
 
 help:
 	@echo "make demo       build, then run examples/demo.py (streams at work) and"
@@ -31,6 +31,8 @@ help:
 	@echo "make fuzz       each atheris target of tests/fuzz for FUZZ_SECONDS (60)"
 	@echo "make soak       the mixed load for SOAK_SECONDS (600): RSS, fds, live counters flat"
 	@echo "make test-refcount  core/socket/DNS tests on python3.11-dbg, each repeated, failing on reference growth"
+	@echo "make wheels     sdist and one manylinux wheel per Python found (2.7, 3.8-3.13) into dist/"
+	@echo "make test-wheels  make wheels, then install each into a fresh venv and run it (tests/test_packaging.py)"
 	@echo "make build      build idiokit._core in place (.venv)"
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
 	@echo "make check-capi fail if a built idiokit/_core*.so uses private CPython symbols"
@@ -85,6 +87,12 @@ soak: deps
 
 test-refcount: system-deps
 	@tools/test_refcount.sh $(PYTEST_ARGS)
+# PYTHONS="3.11 2.7" limits both to some interpreters.
+wheels: system-deps
+	@tools/build_wheels.sh
+
+test-wheels: wheels
+	@tools/test_wheels.sh
 
 # bench/setup_venv.sh (the benchmarks' own) makes bench/.venv with the peers of
 # bench/requirements.txt and idiokit built from this tree; bench/run.py takes

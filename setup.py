@@ -8,6 +8,8 @@
 #   IDIOKIT_DEBUG=1       -O0 -g3 -DIDK_DEBUG -UNDEBUG (C assert() on)
 #   IDIOKIT_ASAN=1        AddressSanitizer + UndefinedBehaviorSanitizer, compile and link
 #   IDIOKIT_BUILD_JOBS=N  compile N C files at once (default: the number of CPUs)
+#   IDIOKIT_LLHTTP_DIR=D  llhttp's C sources and llhttp.h are in D (default: Debian's)
+#   CFLAGS (setuptools')  also used by the header check, e.g. --sysroot=DIR
 # A change of these flags rebuilds everything (see BuildExt.flags_changed).
 import os
 import re
@@ -21,16 +23,21 @@ import setuptools
 from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
-# (header, library, Debian package): named in the one-line error when missing.
+# (header, library, Debian/Ubuntu package, Fedora package): named in the
+# one-line error that stops a build whose system lacks the header.
 REQUIRED_HEADERS = [
-    ("ev.h", "libev", "libev-dev"),
-    ("ares.h", "c-ares", "libc-ares-dev"),
+    ("ev.h", "libev", "libev-dev", "libev-devel"),
+    ("ares.h", "c-ares", "libc-ares-dev", "c-ares-devel"),
 ]
+LLHTTP_HEADER = ("llhttp.h", "llhttp", "node-llhttp (or libllhttp-dev)", "llhttp-devel")
 
 # llhttp: Debian 12's node-llhttp ships the generated C sources and the header;
 # newer systems ship a shared libllhttp with llhttp.h on the default path.
-LLHTTP_SOURCES = ["/usr/share/llhttp/llhttp.c", "/usr/share/llhttp/api.c", "/usr/share/llhttp/http.c"]
-LLHTTP_INCLUDE = "/usr/share/include/llhttp"
+# IDIOKIT_LLHTTP_DIR names another directory holding llhttp.c, api.c, http.c
+# and llhttp.h (a directory without them means: link the shared libllhttp).
+LLHTTP_DIR = os.environ.get("IDIOKIT_LLHTTP_DIR") or "/usr/share/llhttp"
+LLHTTP_SOURCES = [os.path.join(LLHTTP_DIR, name) for name in ("llhttp.c", "api.c", "http.c")]
+LLHTTP_INCLUDE = LLHTTP_DIR if "IDIOKIT_LLHTTP_DIR" in os.environ else "/usr/share/include/llhttp"
 # llhttp's generated callbacks ignore their (p, endp) arguments: only those
 # system sources get this one exception to -Wextra.
 LLHTTP_EXTRA_FLAGS = ["-Wno-unused-parameter"]
@@ -146,18 +153,23 @@ class BuildExt(build_ext):
         build_ext.build_extensions(self)
 
     def check_headers(self, ext, plan):
+        """Stop the build, before anything is compiled, with one line naming
+        the package that provides a missing header (not a compiler error)."""
         needed = list(REQUIRED_HEADERS)
         if plan and plan[2]:
-            needed.append(("llhttp.h", "llhttp", "node-llhttp"))
-        for header, lib, package in needed:
-            if self.header_found(header, ext.include_dirs) is False:
-                sys.exit("error: <%s> not found: idiokit builds against the system %s; "
-                         "install the Debian package %s (apt-get install %s)"
-                         % (header, lib, package, package))
+            needed.append(LLHTTP_HEADER)
+        if self.header_found("stddef.h", []) is None:
+            sys.exit("error: cannot run the C compiler %r: install gcc (Debian, Ubuntu, "
+                     "Fedora), or install a wheel of idiokit, which needs none"
+                     % self.compiler.compiler_so[0])
+        for header, lib, debian, fedora in needed:
+            if not self.header_found(header, ext.include_dirs):
+                sys.exit("error: <%s> not found: idiokit builds against the system's %s; "
+                         "install %s (Debian, Ubuntu) or %s (Fedora)"
+                         % (header, lib, debian, fedora))
 
     def header_found(self, header, include_dirs):
-        """True/False from the preprocessor; None if the compiler cannot be run
-        (the build itself will then say why)."""
+        """True/False from the preprocessor; None if the compiler cannot be run."""
         cmd = list(self.compiler.compiler_so) + ["-E", "-x", "c", "-o", os.devnull, "-"]
         cmd += ["-I" + d for d in include_dirs]
         devnull = open(os.devnull, "w")
@@ -203,6 +215,21 @@ def make_extension():
     return ext
 
 
+def pyproject_lists():
+    """classifiers, keywords and urls of pyproject.toml's [project] table,
+    read with a regular expression (Python 2.7 has no TOML parser) so that
+    the list is written once."""
+    with open("pyproject.toml") as f:
+        text = f.read()
+    found = {}
+    for key in ("classifiers", "keywords"):
+        match = re.search(r"^%s = \[(.*?)\]" % key, text, re.M | re.S)
+        found[key] = re.findall(r'"([^"]+)"', match.group(1)) if match else []
+    table = re.search(r"^\[project\.urls\]\n(.*?)(?:^\[|\Z)", text, re.M | re.S)
+    found["urls"] = dict(re.findall(r'^"([^"]+)" = "([^"]+)"$', table.group(1), re.M)) if table else {}
+    return found
+
+
 def legacy_metadata():
     """Metadata that setuptools >= 61 takes from pyproject.toml's [project]
     table.  Passing it there as well would make setuptools warn that the
@@ -213,17 +240,16 @@ def legacy_metadata():
         return {}
     with open("README.rst") as f:
         readme = f.read()
+    project = pyproject_lists()
     return dict(
         name="idiokit",
         description="Streams for Python 2.7 and 3: idiokit's API on a libev core written in C",
         long_description=readme,
+        long_description_content_type="text/x-rst",
         python_requires=">=2.7",
-        classifiers=[
-            "Programming Language :: C",
-            "Programming Language :: Python :: 2.7",
-            "Programming Language :: Python :: 3",
-            "Operating System :: POSIX :: Linux",
-        ],
+        classifiers=project["classifiers"],
+        keywords=project["keywords"],
+        project_urls=project["urls"],
         extras_require={
             "test": [
                 'pytest==4.6.11; python_version < "3"',
@@ -247,7 +273,13 @@ setup(
     # `license = "MIT"` needs setuptools 77+, which Python 3.8 cannot run, and
     # the older table form is deprecated by setuptools 77+.
     license="MIT",
-    packages=find_packages(exclude=["tests", "tests.*", "*.tests", "*.tests.*"]),
+    license_files=["LICENSE"],
+    # Every package under idiokit/ (a directory with an __init__.py), and
+    # nothing else of the checkout (tests, bench, docs, examples);
+    # tests/test_packaging.py checks that the wheel holds every idiokit/**/*.py.
+    packages=find_packages(include=["idiokit", "idiokit.*"]),
+    # Type stubs and the PEP 561 marker, in whichever package has them.
+    package_data={"": ["py.typed", "*.pyi"]},
     ext_modules=[make_extension()],
     cmdclass={"build_ext": BuildExt},
     zip_safe=False,
