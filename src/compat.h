@@ -145,6 +145,21 @@ static inline PyObject *idk_exc_from_value(PyObject *value)
 #endif
 }
 
+/* Shrink a bytes object made by this code (a reference count of 1, not yet
+ * given out) to n bytes, in place where the allocator can: what the stdlib's
+ * socket.recv does after a short read.  _PyBytes_Resize (_PyString_Resize on
+ * 2.7) is documented in the C-API reference (Bytes Objects) for exactly this;
+ * tools/check_private_capi.sh allows it by name.  On failure *b is NULL, the
+ * object freed and an exception set: -1. */
+static inline int idk_bytes_shrink(PyObject **b, Py_ssize_t n)
+{
+#if IDK_PY3
+    return _PyBytes_Resize(b, n);
+#else
+    return _PyString_Resize(b, n);
+#endif
+}
+
 /* A method object for a C function put in a class's dict, so that it
  * binds to the instance as a Python function would. */
 static inline PyObject *idk_instance_method(PyObject *func)

@@ -12,10 +12,10 @@
  *    it is copied into a bytes object of the size it got; one that fills it
  *    goes on straight into a bytes object of the size asked for.  A retry
  *    after readiness (data is there) of more than RECV_STACK bytes reads
- *    straight into a bytes object of the size asked for.  Either is copied
- *    once more into one of the size got if that is less.  Nothing is
- *    guessed or learnt, and a bytes object is only written through the
- *    public API.
+ *    straight into a bytes object of the size asked for.  Either is shrunk
+ *    to the size got if that is less (compat.h's idk_bytes_shrink, as the
+ *    stdlib's socket.recv: no copy where the allocator shrinks in place).
+ *    Nothing is guessed or learnt.
  *  - Arguments are checked before an op is made: bad input is an exception
  *    at the call, never a failed stream.
  */
@@ -80,16 +80,14 @@ static int failed(IdkIoOp *op, int err, int dir)
 
 #define RECV_STACK (16 * 1024)
 
-/* Finish op with `bytes` (of op->size bytes, stolen) of which n were read:
- * itself if full, else a copy of the n bytes. */
+/* Finish op with `bytes` (of op->size bytes, stolen) of which n were read,
+ * shrunk to n bytes where the read was short (no copy where the allocator
+ * shrinks in place). */
 static int return_read(IdkIoOp *op, PyObject *bytes, Py_ssize_t n)
 {
-    PyObject *sized = bytes;
-    if (n < op->size) {
-        sized = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
-        Py_DECREF(bytes);
-    }
-    idk_op_return1(op, sized);
+    if (n < op->size && idk_bytes_shrink(&bytes, n) < 0)
+        bytes = NULL;
+    idk_op_return1(op, bytes);
     return TRY_DONE;
 }
 
