@@ -7,7 +7,8 @@ set -euo pipefail
 # libev-dev, libc-ares-dev, node-llhttp: what _core builds against.
 # dnsmasq-base, wrk, curl, openssl: real peers for the DNS/HTTP/TLS tests.
 # gcc, make, pkg-config: the toolchain.
-packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config)
+# prosody, ngircd: real XMPP and IRC servers for the protocol tests.
+packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config prosody ngircd)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "system packages: not a Debian-like system; make sure these (or their equivalents) are installed: ${packages[*]}"
