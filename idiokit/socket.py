@@ -43,10 +43,18 @@ class SocketHError(SocketError):
     pass
 
 
+# (stdlib class, converter) pairs tried first, for errors of modules on top
+# of this one (idiokit.ssl registers ssl.SSLError -> idiokit.ssl.SSLError).
+_CONVERTERS = []
+
+
 def _convert(exc):
     """The idiokit.socket exception for a stdlib socket exception."""
     if isinstance(exc, SocketError):
         return exc
+    for kind, convert in _CONVERTERS:
+        if isinstance(exc, kind):
+            return convert(exc)
     if isinstance(exc, _socket.gaierror):
         return SocketGAIError(*exc.args)
     if isinstance(exc, _socket.herror):

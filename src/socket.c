@@ -88,6 +88,7 @@ struct IdkIoOp {
     IdkTimer timer;
     PyObject *obj;                  /* send data / buffer owner / callable */
     PyObject *args;                 /* call args, or the accept wrapper */
+    PyObject *want[2];              /* call: want_read/want_write classes, or NULL */
     Py_buffer view;
     int has_view;
     Py_ssize_t size, done;
@@ -277,6 +278,8 @@ static void op_release(IdkIoOp *op)
     }
     Py_CLEAR(op->obj);
     Py_CLEAR(op->args);
+    Py_CLEAR(op->want[IO_READ]);
+    Py_CLEAR(op->want[IO_WRITE]);
 }
 
 /* Bytes, ints and None cannot refer to anything. */
@@ -652,11 +655,63 @@ static int try_connect(IdkIoOp *op)
     return 1;
 }
 
+/* ---- call(..., want_read=, want_write=): BEGIN (issue 17, TLS; replaced by the
+ * socket rewrite's own version at merge, same semantics) ----------------------------
+ * When func raises an instance of want_read (want_write), the op waits for
+ * readability (writability) and retries func in the waiting task's turn: it
+ * moves to that direction's queue, behind the ops already waiting there. */
+
+static void op_redirect(IdkIoOp *op, int d)
+{
+    if (op->dir == d)
+        return;
+    if (!op->queued) {
+        op->dir = d;
+        return;
+    }
+    Py_INCREF(op);
+    op_dequeue(op);
+    op->dir = d;
+    op_enqueue(op);
+    Py_DECREF(op);
+}
+
+/* Does the current error ask to wait (want_read/want_write)?  Clears it and
+ * redirects the op if so. */
+static int pyerr_wants(IdkIoOp *op)
+{
+    int d;
+    for (d = IO_READ; d <= IO_WRITE; d++) {
+        if (op->want[d] != NULL && PyErr_ExceptionMatches(op->want[d])) {
+            PyErr_Clear();
+            op_redirect(op, d);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* None -> NULL; else an exception class or a tuple (stored, new reference). */
+static int parse_want(PyObject *o, PyObject **out)
+{
+    *out = NULL;
+    if (o == NULL || o == Py_None)
+        return 0;
+    if (!PyExceptionClass_Check(o) && !PyTuple_Check(o)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "want_read/want_write must be an exception class, a tuple or None");
+        return -1;
+    }
+    *out = idk_newref(o);
+    return 0;
+}
+/* ---- call(..., want_read=, want_write=): END ----------------------------------------- */
+
 static int try_call(IdkIoOp *op)
 {
     PyObject *r = PyObject_Call(op->obj, op->args, NULL);
     if (r == NULL) {
-        if (pyerr_would_block())
+        if (pyerr_wants(op) || pyerr_would_block())
             return 0;
         op_raise_current(op);
         return 1;
@@ -926,6 +981,7 @@ static IdkIoOp *op_new(IdkIoSock *s, int kind, int dir)
     op->dir = dir;
     op->flags = 0;
     op->obj = op->args = NULL;
+    op->want[IO_READ] = op->want[IO_WRITE] = NULL;
     op->has_view = 0;
     op->size = op->done = 0;
     return op;
@@ -1187,18 +1243,25 @@ static PyObject *iosock_connect(IdkIoSock *s, PyObject *args)
     return op_start(op, timeout);
 }
 
-/* call(write, func, args[, timeout]): func(*args), retried on readiness. */
-static PyObject *iosock_call(IdkIoSock *s, PyObject *args)
+/* call(write, func, args[, timeout], want_read=None, want_write=None):
+ * func(*args), retried on readiness (want_*: see op_redirect). */
+static PyObject *iosock_call(IdkIoSock *s, PyObject *args, PyObject *kwargs)
 {
-    PyObject *func, *cargs, *to = NULL;
+    static char *kwlist[] = {"write", "func", "args", "timeout", "want_read", "want_write", NULL};
+    PyObject *func, *cargs, *to = NULL, *wr = NULL, *ww = NULL;
     int write;
     double timeout;
     IdkIoOp *op;
-    if (!PyArg_ParseTuple(args, "iOO!|O:call", &write, &func, &PyTuple_Type, &cargs, &to)
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iOO!|OOO:call", kwlist, &write, &func,
+                                     &PyTuple_Type, &cargs, &to, &wr, &ww)
             || parse_timeout(to, &timeout) < 0)
         return NULL;
     if ((op = op_new(s, OP_CALL, write ? IO_WRITE : IO_READ)) == NULL)
         return NULL;
+    if (parse_want(wr, &op->want[IO_READ]) < 0 || parse_want(ww, &op->want[IO_WRITE]) < 0) {
+        Py_DECREF(op);
+        return NULL;
+    }
     op->obj = idk_newref(func);
     op->args = idk_newref(cargs);
     return op_start(op, timeout);
@@ -1369,8 +1432,8 @@ static PyMethodDef iosock_methods[] = {
     {"accept", (PyCFunction)iosock_accept, METH_VARARGS, "accept(wrap[, timeout]) -> stream"},
     {"connect", (PyCFunction)iosock_connect, METH_VARARGS,
      "connect(connect_ex, args[, timeout]) -> stream"},
-    {"call", (PyCFunction)iosock_call, METH_VARARGS,
-     "call(write, func, args[, timeout]) -> stream retrying func(*args) on readiness"},
+    {"call", (PyCFunction)(void (*)(void))iosock_call, METH_VARARGS | METH_KEYWORDS,
+     "call(write, func, args[, timeout], want_read=None, want_write=None) -> stream retrying func(*args) on readiness"},
     {"close", (PyCFunction)iosock_close, METH_NOARGS,
      "Wake every waiter with an error, stop watching, close the owner."},
     {"fileno", (PyCFunction)iosock_fileno, METH_NOARGS, NULL},
@@ -1393,6 +1456,8 @@ static int op_traverse(IdkIoOp *op, visitproc visit, void *arg)
     Py_VISIT(op->sock);
     Py_VISIT(op->obj);
     Py_VISIT(op->args);
+    Py_VISIT(op->want[IO_READ]);
+    Py_VISIT(op->want[IO_WRITE]);
     r = idk_in_traverse(&op->base, visit, arg);
     return r ? r : idk_stream_base_traverse(&op->base.base, visit, arg);
 }
