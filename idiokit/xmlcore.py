@@ -21,7 +21,7 @@ import sys
 import xml.parsers.expat as _expat
 
 __all__ = [
-    "Element", "Elements", "ElementParser", "XMLLimitError",
+    "Element", "Elements", "ElementParser", "ExpatError", "XMLLimitError",
     "escape", "quoteattr", "is_xml_safe", "namespace_split",
 ]
 
@@ -310,7 +310,10 @@ def _text_of_name(name):
     return name
 
 
-class XMLLimitError(_expat.ExpatError):
+ExpatError = _expat.ExpatError
+
+
+class XMLLimitError(ExpatError):
     """Input ElementParser refuses: a DOCTYPE, or over one of its limits."""
 
 
