@@ -146,7 +146,8 @@ class MUC(object):
             for output in list(outputs):
                 output.send(element)
             for presence in element.named("presence").with_attrs(type="unavailable"):
-                if presence.children("x", USER_NS).children("status").with_attrs(code="110"):
+                codes = presence.children("x", USER_NS).children("status")
+                if codes.with_attrs(code="110") and not codes.with_attrs(code="303"):
                     for output in outputs:
                         output.throw(StopIteration())
                     rooms.pop(sender, None)
@@ -208,7 +209,10 @@ class MUC(object):
         try:
             while True:
                 try:
-                    jid, participants = yield join_room(jid, self.xmpp, output, password, history)
+                    joined_as = yield join_room(jid, self.xmpp, output, password, history)
+                    if joined_as is None:
+                        raise MUCError("the room went away while joining")
+                    jid, participants = joined_as
                 except MUCError as error:
                     if (error.type, error.condition) != ("cancel", "conflict"):
                         raise

@@ -42,8 +42,6 @@ VirtualHost "plain.localhost"
 VirtualHost "scram.localhost"
     disable_sasl_mechanisms = {{ "PLAIN" }}
 Component "conference.localhost" "muc"
-    muc_room_default_history_length = 0
-    max_history_messages = 0
 """
 
 HOSTS = ("localhost", "plain.localhost", "scram.localhost")
