@@ -188,3 +188,23 @@ def test_connection_refused_is_a_socket_error():
     from support.servers import free_port
     with pytest.raises(SocketError):
         run(irc.connect("127.0.0.1", free_port(), "nobody", timeout=5.0))
+
+
+def test_tls_connect_verifies_the_server(server):
+    @idiokit.stream
+    def main():
+        client = yield irc.connect("127.0.0.1", server.tls_port, "tlsuser", ssl=True,
+                                   ssl_ca_certs=server.ca)
+        yield client.send("WHOIS", "tlsuser")
+        prefix, command, params = yield wait_for(client, "311")
+        assert params[1] == "tlsuser"
+        yield closing(client)
+    run(main())
+
+
+def test_tls_with_an_unknown_ca_is_refused(server, tmp_path):
+    from idiokit import ssl
+    from support.servers import make_certs
+    other_ca, _, _ = make_certs(str(tmp_path))
+    with pytest.raises(ssl.SSLError):
+        run(irc.connect("127.0.0.1", server.tls_port, "tlsuser2", ssl=True, ssl_ca_certs=other_ca))
