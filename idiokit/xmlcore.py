@@ -333,11 +333,6 @@ class ElementParser(object):
         parser = _expat.ParserCreate("utf-8")
         parser.buffer_text = True
         parser.buffer_size = 1 << 16
-        parser.StartElementHandler = self._start
-        parser.EndElementHandler = self._end
-        parser.CharacterDataHandler = self._chars
-        parser.StartDoctypeDeclHandler = self._doctype
-        parser.EntityDeclHandler = self._doctype
         parser.SetParamEntityParsing(_PARAM_NEVER)
         if hasattr(parser, "SetReparseDeferralEnabled"):
             # Deliver a stanza as soon as its bytes are in (expat >= 2.6
@@ -346,94 +341,105 @@ class ElementParser(object):
             parser.SetReparseDeferralEnabled(False)
         self._parser = parser
         self._max_size = max_stanza_size
-        self._max_depth = max_depth + 1
-        self._max_elements = max_elements
-        self._stack = []
         self._collected = []
-        self._pending = []
-        self._count = 0
-        self._fed = 0
-        self._mark = 0
+        # [bytes fed, byte index of the last stanza boundary]
+        self._position = [0, 0]
         self._error = None
+        _install_handlers(parser, self._collected, self._position, max_depth, max_elements)
 
-    def _doctype(self, *args):
-        raise XMLLimitError("a DOCTYPE (and any DTD or entity declaration) is not allowed")
+    def feed(self, data):
+        """Parse data (bytes); return the level-1 elements it completed."""
+        if self._error is not None:
+            raise self._error
+        position = self._position
+        try:
+            position[0] += len(data)
+            self._parser.Parse(data)
+            if position[0] - position[1] > self._max_size:
+                raise XMLLimitError("a stanza of more than %d bytes" % self._max_size)
+        except ExpatError as error:
+            self._error = error
+            self._parser = None     # drops the handlers and what they hold
+            del self._collected[:]
+            raise
+        collected = self._collected
+        if not collected:
+            return _EMPTY
+        items = tuple(collected)
+        del collected[:]
+        return _elements(items)
 
-    def _flush(self):
-        pending = self._pending
+
+def _refuse_doctype(*args):
+    raise XMLLimitError("a DOCTYPE (and any DTD or entity declaration) is not allowed")
+
+
+def _install_handlers(parser, collected, position, max_depth, max_elements):
+    """expat's callbacks for ElementParser, as closures over its state (no
+    attribute lookups per event)."""
+    stack = []
+    pending = []
+    count = [0]
+    split_get = _split_cache.get
+    new = _new
+    element_type = Element
+    max_stack = max_depth + 1
+
+    def flush():
         text = pending[0] if len(pending) == 1 else u"".join(pending)
         del pending[:]
-        current = self._stack[-1]
+        current = stack[-1]
         children = current._children
         if children:
             children[-1]._tail += text
         else:
             current._text += text
 
-    def _start(self, name, attrs):
-        if self._pending:
-            self._flush()
-        stack = self._stack
-        element = _new(Element)
+    def start(name, attrs):
+        if pending:
+            flush()
+        element = new(element_type)
         element._full_name = name
-        element._ns_name, element._name = _split_cache.get(name) or namespace_split(name)
+        element._ns_name, element._name = split_get(name) or namespace_split(name)
         element._text = element._tail = u""
         element._children = None
         depth = len(stack)
-        if depth:
+        if depth > 1:
             parent = stack[-1]
             attrs[None] = parent._attrs
-            if depth == 1:
-                self._mark = self._parser.CurrentByteIndex
-                self._count = 0
+            if depth >= max_stack:
+                raise XMLLimitError("elements nested deeper than %d levels" % max_depth)
+            count[0] += 1
+            if count[0] > max_elements:
+                raise XMLLimitError("more than %d elements in one stanza" % max_elements)
+            if parent._children is None:
+                parent._children = [element]
             else:
-                if depth >= self._max_depth:
-                    raise XMLLimitError("elements nested deeper than %d levels" % (self._max_depth - 1))
-                self._count += 1
-                if self._count > self._max_elements:
-                    raise XMLLimitError("more than %d elements in one stanza" % self._max_elements)
-                if parent._children is None:
-                    parent._children = [element]
-                else:
-                    parent._children.append(element)
+                parent._children.append(element)
         else:
-            self._mark = self._parser.CurrentByteIndex
+            if depth:
+                attrs[None] = stack[0]._attrs
+            position[1] = parser.CurrentByteIndex
+            count[0] = 0
         element._attrs = attrs
         stack.append(element)
 
-    def _end(self, name):
-        if self._pending:
-            self._flush()
-        stack = self._stack
+    def end(name):
+        if pending:
+            flush()
         element = stack.pop()
         if len(stack) == 1:
-            self._collected.append(element)
-            self._mark = self._parser.CurrentByteIndex
+            collected.append(element)
+            position[1] = parser.CurrentByteIndex
 
-    def _chars(self, data):
-        if len(self._stack) > 1:
-            self._pending.append(data)
+    def chars(data):
+        if len(stack) > 1:
+            pending.append(data)
         else:
-            self._mark = self._parser.CurrentByteIndex
+            position[1] = parser.CurrentByteIndex
 
-    def feed(self, data):
-        """Parse data (bytes); return the level-1 elements it completed."""
-        if self._error is not None:
-            raise self._error
-        try:
-            self._fed += len(data)
-            self._parser.Parse(data)
-            if self._fed - self._mark > self._max_size:
-                raise XMLLimitError("a stanza of more than %d bytes" % self._max_size)
-        except _expat.ExpatError as error:
-            self._fail(error)
-            raise
-        collected = self._collected
-        if not collected:
-            return _EMPTY
-        self._collected = []
-        return _elements(tuple(collected))
-
-    def _fail(self, error):
-        self._error = error
-        del self._stack[:], self._collected[:], self._pending[:]
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype

@@ -1,0 +1,36 @@
+"""xmpp_muc's server, shared by its scripts: the tests' prosody (tests/support/
+prosody.py: generated configuration and certificates, STARTTLS required,
+accounts alice and bob) started on a free port of 127.0.0.1 and pinned with
+taskset to `cpu` (the measured client runs on the other core)."""
+from __future__ import print_function
+
+import os
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from support.prosody import Prosody  # noqa: E402
+
+USERS = {"alice": "alice-secret", "bob": "bob-secret"}
+ROOM = "bench@conference.localhost"
+
+
+class PinnedProsody(Prosody):
+    cpu = None
+
+    def configure(self):
+        argv = Prosody.configure(self)
+        taskset = shutil.which("taskset") if hasattr(shutil, "which") else None
+        if self.cpu is not None and self.cpu >= 0 and taskset:
+            argv = [taskset, "-c", str(self.cpu)] + argv
+        return argv
+
+
+def start(cpu):
+    server = PinnedProsody()
+    server.cpu = cpu
+    for user, password in USERS.items():
+        server.add_user(user, password)
+    return server.start()
