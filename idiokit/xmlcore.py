@@ -157,12 +157,10 @@ class Element(object):
     sees the namespace declarations of its parent (and the parent's
     ancestors) through ns."""
 
-    __slots__ = ("_full_name", "_ns_name", "_name", "_text", "_tail",
-                 "_children", "_attrs")
+    __slots__ = ("_full_name", "_text", "_tail", "_children", "_attrs")
 
     def __init__(self, _name, _text=u"", _tail=u"", **keys):
-        self._full_name = _name = _text_of_name(_name)
-        self._ns_name, self._name = namespace_split(_name)
+        self._full_name = _text_of_name(_name)
         self._text = _xml_text(_text) if _text else u""
         self._tail = _xml_text(_tail) if _tail else u""
         self._children = None
@@ -173,13 +171,13 @@ class Element(object):
     @property
     def name(self):
         """The local name (without a prefix)."""
-        return self._name
+        return (_split_cache.get(self._full_name) or namespace_split(self._full_name))[1]
 
     @property
     def ns(self):
         """The namespace URI, looked up through the parents' declarations;
         None when undeclared."""
-        key = self._ns_name
+        key = (_split_cache.get(self._full_name) or namespace_split(self._full_name))[0]
         attrs = self._attrs
         while attrs is not None:
             value = attrs.get(key)
@@ -206,7 +204,7 @@ class Element(object):
 
     def named(self, name=None, ns=None):
         """self (as one element) if its name and ns match, else no elements."""
-        if name is not None and self._name != name:
+        if name is not None and self.name != name:
             return _EMPTY
         if ns is not None and self.ns != ns:
             return _EMPTY
@@ -380,7 +378,6 @@ def _install_handlers(parser, collected, position, max_depth, max_elements):
     stack = []
     pending = []
     count = [0]
-    split_get = _split_cache.get
     new = _new
     element_type = Element
     max_stack = max_depth + 1
@@ -400,7 +397,6 @@ def _install_handlers(parser, collected, position, max_depth, max_elements):
             flush()
         element = new(element_type)
         element._full_name = name
-        element._ns_name, element._name = split_get(name) or namespace_split(name)
         element._text = element._tail = u""
         element._children = None
         depth = len(stack)
