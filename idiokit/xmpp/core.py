@@ -77,9 +77,11 @@ def _iq_outcome(uid, elements):
 
 
 @idiokit.stream
-def _iq_wait(uid):
+def _iq_wait(uid, stream=None):
+    """The answer to iq uid among what stream.next() (default: this
+    stream's input) gives."""
     while True:
-        elements = yield idiokit.next()
+        elements = yield (idiokit.next() if stream is None else stream.next())
         result = _iq_outcome(uid, elements)
         if result is not None:
             idiokit.stop(result)
@@ -90,11 +92,8 @@ def _iq(stream, iq_type, query, **attrs):
     """Send an iq on a negotiating stream and wait for its answer."""
     uid, iq = _iq_build(iq_type, query, **attrs)
     yield stream.send(iq)
-    while True:
-        elements = yield stream.next()
-        result = _iq_outcome(uid, elements)
-        if result is not None:
-            idiokit.stop(result)
+    result = yield _iq_wait(uid, stream)
+    idiokit.stop(result)
 
 
 @idiokit.stream

@@ -57,11 +57,16 @@ class Disco(object):
         items = [DiscoItem(self.xmpp.jid, node) for node in self.nodes if node is not None]
         return self.features, self.identities, items
 
-    def _items_iq(self, element, payload):
+    def _node(self, payload):
+        """(features, identities, items) of the queried node, or None."""
         handler = self.nodes.get(payload.get_attr("node", None))
-        if handler is None:
+        return None if handler is None else handler()
+
+    def _items_iq(self, element, payload):
+        node = self._node(payload)
+        if node is None:
             return False
-        _, _, items = handler()
+        _, _, items = node
         result = Element("query", xmlns=DISCO_ITEMS_NS)
         for item in items:
             result.add(_set_optional(Element("item", jid=item.jid), node=item.node, name=item.name))
@@ -69,10 +74,10 @@ class Disco(object):
         return True
 
     def _info_iq(self, element, payload):
-        handler = self.nodes.get(payload.get_attr("node", None))
-        if handler is None:
+        node = self._node(payload)
+        if node is None:
             return False
-        features, identities, _ = handler()
+        features, identities, _ = node
         result = Element("query", xmlns=DISCO_INFO_NS)
         for identity in identities:
             result.add(_set_optional(Element("identity", category=identity.category, type=identity.type),

@@ -3,9 +3,7 @@
 # (certificates from servers.make_certs), with a generated configuration.
 from __future__ import absolute_import
 
-import os
-
-from .servers import Server, free_port
+from .servers import Server, find_binary, free_port
 
 NGIRCD_PATHS = ("/usr/sbin/ngircd", "/usr/bin/ngircd")
 
@@ -30,19 +28,12 @@ Ports = {tls_port}
 """
 
 
-def find_ngircd():
-    for path in NGIRCD_PATHS:
-        if os.access(path, os.X_OK):
-            return path
-    raise RuntimeError("ngircd not found (install the Debian package ngircd: `make test` does it)")
-
-
 class Ngircd(Server):
     name = "ngircd"
     ping_timeout = 120
 
     def configure(self):
-        binary = find_ngircd()
+        binary = find_binary("ngircd", NGIRCD_PATHS, "ngircd")
         self.port, self.tls_port = free_port(), free_port()
         self.ports = [self.port, self.tls_port]
         with open(self.path("ngircd.conf"), "w") as handle:

@@ -11,7 +11,7 @@ from __future__ import absolute_import
 
 import os
 
-from .servers import Server, free_port
+from .servers import Server, find_binary, free_port
 
 PROSODY_PATHS = ("/usr/bin/prosody", "/usr/local/bin/prosody")
 
@@ -47,13 +47,6 @@ Component "conference.localhost" "muc"
 HOSTS = ("localhost", "plain.localhost", "scram.localhost")
 
 
-def find_prosody():
-    for path in PROSODY_PATHS:
-        if os.access(path, os.X_OK):
-            return path
-    raise RuntimeError("prosody not found (install the Debian package prosody: `make test` does it)")
-
-
 def _encode_host(host):
     """prosody's data directory name for a host (datamanager's encoding)."""
     return "".join(c if c.isalnum() else "%%%02x" % ord(c) for c in host)
@@ -80,7 +73,7 @@ class Prosody(Server):
             handle.write("return { [\"password\"] = %s; };\n" % _lua_string(password))
 
     def configure(self):
-        binary = find_prosody()
+        binary = find_binary("prosody", PROSODY_PATHS, "prosody")
         if self.port is None:
             self.port = free_port()
         self.ports = [self.port]

@@ -8,14 +8,13 @@ from __future__ import absolute_import
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 
-from .dnsmasq import free_port
+from .dnsmasq import free_port, _tcp_open as _port_open
 
-__all__ = ["free_port", "make_certs", "Server"]
+__all__ = ["free_port", "find_binary", "make_certs", "Server"]
 
 _OPENSSL_EXT = """[req]
 distinguished_name = dn
@@ -57,16 +56,13 @@ def make_certs(directory, names=("localhost",), ips=("127.0.0.1",)):
     return path("ca.pem"), path("server.pem"), path("server.key")
 
 
-def _port_open(port):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.settimeout(0.5)
-        sock.connect(("127.0.0.1", port))
-        return True
-    except socket.error:
-        return False
-    finally:
-        sock.close()
+def find_binary(name, paths, package):
+    """The first executable of paths, else RuntimeError naming the package."""
+    for path in paths:
+        if os.access(path, os.X_OK):
+            return path
+    raise RuntimeError("%s not found (install the Debian package %s: `make test` does it)"
+                       % (name, package))
 
 
 class Server(object):

@@ -12,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from support.prosody import Prosody  # noqa: E402
+from benchutil import emit  # noqa: E402
 
 USERS = {"alice": "alice-secret", "bob": "bob-secret"}
 ROOM = "bench@conference.localhost"
@@ -34,3 +35,16 @@ def start(cpu):
     for user, password in USERS.items():
         server.add_user(user, password)
     return server.start()
+
+
+def run_cell(params, measure):
+    """Start the server, run measure(server, n) -> (received, seconds),
+    check the count and print the JSON line."""
+    server = start(params["server_cpu"])
+    try:
+        got, seconds = measure(server, params["n"])
+    finally:
+        server.close()
+    if got != params["n"]:
+        sys.exit("received %d messages, expected %d" % (got, params["n"]))
+    emit(rate=got / seconds, seconds=seconds, n=got)

@@ -4,13 +4,12 @@ each a <body> with its number), bob's room stream counts those from alice
 and checks their order.  Timed from the first post to bob's Nth message."""
 from __future__ import print_function
 
-import sys
 
 import idiokit
 from idiokit import timer, xmpp
 from idiokit.xmlcore import Element
 
-from benchutil import clock, emit, load_sibling, params
+from benchutil import clock, load_sibling, params
 
 _server = load_sibling(__file__, "_server.py")
 P = params(n=5000, server_cpu=0)
@@ -55,14 +54,7 @@ def main(server, count):
 
 
 def run():
-    server = _server["start"](P["server_cpu"])
-    try:
-        got, seconds = idiokit.main_loop(main(server, P["n"]))
-    finally:
-        server.close()
-    if got != P["n"]:
-        sys.exit("received %d messages, expected %d" % (got, P["n"]))
-    emit(rate=got / seconds, seconds=seconds, n=got)
+    _server["run_cell"](P, lambda server, n: idiokit.main_loop(main(server, n)))
 
 
 run()

@@ -7,9 +7,8 @@ from __future__ import print_function
 
 import asyncio
 import logging
-import sys
 
-from benchutil import clock, emit, load_sibling, params
+from benchutil import clock, load_sibling, params
 
 _server = load_sibling(__file__, "_server.py")
 P = params(n=5000, server_cpu=0)
@@ -64,14 +63,7 @@ async def main(server, count):
 
 def run():
     logging.disable(logging.CRITICAL)
-    server = _server["start"](P["server_cpu"])
-    try:
-        got, seconds = asyncio.run(main(server, P["n"]))
-    finally:
-        server.close()
-    if got != P["n"]:
-        sys.exit("received %d messages, expected %d" % (got, P["n"]))
-    emit(rate=got / seconds, seconds=seconds, n=got)
+    _server["run_cell"](P, lambda server, n: asyncio.run(main(server, n)))
 
 
 run()
