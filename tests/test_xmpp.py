@@ -371,3 +371,27 @@ def check_reconnect(server):
     answered = yield client.ping.ping("localhost")
     yield finish(client)
     idiokit.stop(answered)
+
+
+def test_writer_keeps_order_and_sends_whitespace_keepalives():
+    from idiokit import socket as idksocket
+
+    @idiokit.stream
+    def main():
+        ours, theirs = idksocket.socketpair()
+        writer = xmpp._writer(ours, 5.0, 0.2)
+
+        sends = [writer.send(Element("m", str(number))) for number in range(500)]
+        for sent in sends:
+            yield sent
+        expected = b"".join(Element("m", str(n)).serialize() for n in range(500))
+        got = b""
+        while len(got) < len(expected):
+            got += yield theirs.recv(65536)
+        assert got == expected
+        quiet = yield theirs.recv(10, timeout=5.0)     # nothing to write: a keep-alive
+        assert quiet == b" "
+        yield finish(writer)
+        yield ours.close()
+        yield theirs.close()
+    run(main())

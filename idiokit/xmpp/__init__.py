@@ -101,15 +101,71 @@ def _serialize(elements):
     return b"".join(element.serialize() for element in elements)
 
 
+class _Outbox(object):
+    """Serialized stanzas waiting for the socket: _collect adds, _flush
+    writes everything there is in one sendall (one TLS record for a burst
+    rather than one per stanza)."""
+
+    LIMIT = 1 << 18     # bytes; past this _collect waits for a flush
+
+    def __init__(self):
+        self.parts = []
+        self.size = 0
+        self.flush_waiter = None
+        self.collect_waiter = None
+
+    def add(self, data):
+        self.parts.append(data)
+        self.size += len(data)
+        waiter, self.flush_waiter = self.flush_waiter, None
+        if waiter is not None:
+            waiter.succeed()
+
+    def take(self):
+        data = b"".join(self.parts)
+        del self.parts[:]
+        self.size = 0
+        return data
+
+    def flushed(self):
+        waiter, self.collect_waiter = self.collect_waiter, None
+        if waiter is not None:
+            waiter.succeed()
+
+
 @idiokit.stream
-def _writer(sock, timeout, ws_ping_interval):
+def _collect(outbox):
     while True:
         try:
-            elements = yield timer.timeout(ws_ping_interval, idiokit.next())
-        except timer.Timeout:
-            yield sock.sendall(b" ", timeout=timeout)
-        else:
-            yield sock.sendall(_serialize(elements), timeout=timeout)
+            elements = yield idiokit.next()
+        except StopIteration:
+            continue    # one sender ended; the connection goes on
+        outbox.add(_serialize(elements))
+        if outbox.size >= outbox.LIMIT:
+            outbox.collect_waiter = idiokit.Event()
+            yield outbox.collect_waiter
+
+
+@idiokit.stream
+def _flush(sock, outbox, timeout, ws_ping_interval):
+    while True:
+        if not outbox.parts:
+            outbox.flush_waiter = idiokit.Event()
+            try:
+                yield timer.timeout(ws_ping_interval, outbox.flush_waiter)
+            except timer.Timeout:
+                outbox.flush_waiter = None
+                yield sock.sendall(b" ", timeout=timeout)
+                continue
+        yield sock.sendall(outbox.take(), timeout=timeout)
+        outbox.flushed()
+
+
+def _writer(sock, timeout, ws_ping_interval):
+    """Input Element(s) written to sock; a whitespace keep-alive after
+    ws_ping_interval seconds with nothing to write."""
+    outbox = _Outbox()
+    return _collect(outbox) | _flush(sock, outbox, timeout, ws_ping_interval)
 
 
 @idiokit.stream

@@ -37,14 +37,27 @@ def start(cpu):
     return server.start()
 
 
+def usage(server):
+    """(this process's CPU seconds, the server's CPU seconds) so far."""
+    times = os.times()
+    with open("/proc/%d/stat" % server.proc.pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    ticks = float(os.sysconf("SC_CLK_TCK"))
+    return times[0] + times[1], (int(fields[11]) + int(fields[12])) / ticks
+
+
 def run_cell(params, measure):
-    """Start the server, run measure(server, n) -> (received, seconds),
-    check the count and print the JSON line."""
+    """Start the server, run measure(server, n) -> (received, seconds,
+    usage at the start, usage at the end), check the count and print the
+    JSON line: the rate, and the CPU time per message of the client
+    process (both clients) and of prosody during the timed part."""
     server = start(params["server_cpu"])
     try:
-        got, seconds = measure(server, params["n"])
+        got, seconds, before, after = measure(server, params["n"])
     finally:
         server.close()
     if got != params["n"]:
         sys.exit("received %d messages, expected %d" % (got, params["n"]))
-    emit(rate=got / seconds, seconds=seconds, n=got)
+    emit(rate=got / seconds, seconds=seconds, n=got,
+         client_cpu_us=(after[0] - before[0]) / got * 1e6,
+         server_cpu_us=(after[1] - before[1]) / got * 1e6)

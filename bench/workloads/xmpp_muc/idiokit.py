@@ -44,13 +44,15 @@ def main(server, count):
     room_b = yield bob.muc.join(_server["ROOM"], "bob")
 
     collector = room_b.fork() | collect(count)
+    before = _server["usage"](server)
     start = clock()
     produce(count) | room_a.fork() | idiokit.consume()
     got = yield timer.timeout(300.0, collector)
     seconds = clock() - start
+    after = _server["usage"](server)
     for stream in (room_a, room_b, alice, bob):
         stream.throw(idiokit.BrokenPipe())
-    idiokit.stop(got, seconds)
+    idiokit.stop(got, seconds, before, after)
 
 
 def run():

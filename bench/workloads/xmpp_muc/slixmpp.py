@@ -51,14 +51,16 @@ async def main(server, count):
             done.set_result(count)
     bob.add_event_handler("groupchat_message", on_message)
 
+    before = _server["usage"](server)
     start = clock()
     for number in range(count):
         alice.send_message(mto=_server["ROOM"], mbody=str(number), mtype="groupchat")
     got = await asyncio.wait_for(done, 300)
     seconds = clock() - start
+    after = _server["usage"](server)
     for client in (alice, bob):
         client.disconnect()
-    return got, seconds
+    return got, seconds, before, after
 
 
 def run():
