@@ -63,6 +63,7 @@ class IRCParser(object):
 
     def __init__(self):
         self._buffer = b""
+        self._lines = []    # complete lines not yet yielded
 
     def feed(self, data=b""):
         lines = (self._buffer + data).split(b"\n")
@@ -70,7 +71,12 @@ class IRCParser(object):
         if len(self._buffer) > MAX_LINE + 1:
             self._buffer = b""
             raise IRCError("too long message (over 512 bytes)")
-        for line in lines:
+        # A caller that stops iterating early (connect() at the welcome
+        # message) finds the rest in the next feed().
+        pending = self._lines
+        pending.extend(lines)
+        while pending:
+            line = pending.pop(0)
             if line.endswith(b"\r"):
                 line = line[:-1]
             if not line:

@@ -100,7 +100,13 @@ def quoteattr(value):
 def _flatten(items):
     result = []
     for item in items:
-        result.extend(item)
+        kind = type(item)
+        if kind is Element:
+            result.append(item)
+        elif kind is Elements:
+            result.extend(item._elements)
+        else:
+            result.extend(item)
     return tuple(result)
 
 
@@ -252,7 +258,7 @@ class Element(object):
         self._attrs[_xml_text(key)] = _xml_text(value)
 
     def __iter__(self):
-        yield self
+        return iter((self,))
 
     def __bool__(self):
         return True

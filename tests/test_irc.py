@@ -10,7 +10,7 @@ import idiokit
 from idiokit import irc, timer
 
 from support.ngircd import Ngircd
-from support.util import run
+from support.util import finish, run
 
 
 # ---- the parser and the formatter ---------------------------------------------
@@ -34,6 +34,13 @@ def test_parser_keeps_partial_lines():
     assert parse(b":a PRIV", parser) == []
     assert parse(b"MSG x :y", parser) == []
     assert parse(b"z\r\n\r\n", parser) == [("a", "PRIVMSG", ["x", "yz"])]
+
+
+def test_parser_keeps_lines_an_early_stop_left():
+    parser = irc.IRCParser()
+    for message in parser.feed(b"A 1\r\nB 2\r\nC 3\r\n"):
+        break
+    assert parse(b"D 4\r\n", parser) == [(None, "B", ["2"]), (None, "C", ["3"]), (None, "D", ["4"])]
 
 
 def test_parser_refuses_nul_and_long_lines():
@@ -87,16 +94,6 @@ def wait_for(client, command, params_start=(), limit=10.0):
     idiokit.stop(result)
 
 
-@idiokit.stream
-def closing(*clients):
-    for client in clients:
-        client.throw(idiokit.BrokenPipe())
-        try:
-            yield client
-        except idiokit.BrokenPipe:
-            pass
-
-
 def test_connect_registers(server):
     @idiokit.stream
     def main():
@@ -105,7 +102,17 @@ def test_connect_registers(server):
         yield client.send("WHOIS", "alice")
         prefix, command, params = yield wait_for(client, "311")
         assert params[1] == "alice"
-        yield closing(client)
+        yield finish(client)
+    run(main())
+
+
+def test_messages_after_the_welcome_are_kept(server):
+    @idiokit.stream
+    def main():
+        client = yield irc.connect("127.0.0.1", server.port, "henry")
+        prefix, command, params = yield wait_for(client, "376")     # end of MOTD
+        assert params[0] == "henry"
+        yield finish(client)
     run(main())
 
 
@@ -116,7 +123,7 @@ def test_nick_in_use_tries_variations(server):
         second = yield irc.connect("127.0.0.1", server.port, "bob")
         third = yield irc.connect("127.0.0.1", server.port, "bob")
         assert (first.nick, second.nick, third.nick) == ("bob", "bob_", "bob-")
-        yield closing(first, second, third)
+        yield finish(first, second, third)
     run(main())
 
 
@@ -144,7 +151,7 @@ def test_join_and_talk_between_two_clients(server):
         yield carol.set_nick("carol2")
         prefix, _, params = yield renamed
         assert prefix.startswith("carol!") and params == ["carol2"]
-        yield closing(carol, dave)
+        yield finish(carol, dave)
     run(main())
 
 
@@ -156,7 +163,7 @@ def test_server_ping_is_answered(server):
         yield timer.sleep(3.0)                  # past its 2 s PONG timeout
         yield client.send("WHOIS", "erin")
         yield wait_for(client, "311")           # still connected
-        yield closing(client)
+        yield finish(client)
     run(main())
 
 
@@ -168,7 +175,7 @@ def test_client_pings_a_quiet_server(server, monkeypatch):
         client = yield irc.connect("127.0.0.1", server.port, "frank")
         prefix, command, params = yield wait_for(client, "PONG")
         assert params[-1] == "keepalive"
-        yield closing(client)
+        yield finish(client)
     run(main())
 
 
@@ -198,7 +205,7 @@ def test_tls_connect_verifies_the_server(server):
         yield client.send("WHOIS", "tlsuser")
         prefix, command, params = yield wait_for(client, "311")
         assert params[1] == "tlsuser"
-        yield closing(client)
+        yield finish(client)
     run(main())
 
 
