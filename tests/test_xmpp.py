@@ -395,3 +395,22 @@ def test_writer_keeps_order_and_sends_whitespace_keepalives():
         yield ours.close()
         yield theirs.close()
     run(main())
+
+
+def test_element_stream_opens_a_stream_and_parses_the_answer():
+    port, thread = _fake_server([STREAM + b"<stream:features><starttls xmlns='urn:ietf:params:"
+                                 b"xml:ns:xmpp-tls'/></stream:features>"])
+    from idiokit import socket as idksocket
+
+    @idiokit.stream
+    def main():
+        sock = idksocket.Socket()
+        yield sock.connect(("127.0.0.1", port))
+        stream = xmpp.element_stream(sock, "localhost", 10.0)
+        elements = yield stream.next()
+        names = [(x.name, x.ns) for x in elements]
+        yield finish(stream)
+        yield sock.close()
+        idiokit.stop(names)
+    assert run(main()) == [("features", "http://etherx.jabber.org/streams")]
+    thread.join(10.0)

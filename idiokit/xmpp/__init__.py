@@ -186,6 +186,18 @@ def _xml_stream(sock, parser, pending, timeout, ws_ping_interval=WHITESPACE_INTE
         yield _close(sock, polite=True)
 
 
+def element_stream(sock, domain, timeout, ws_ping_interval=WHITESPACE_INTERVAL):
+    """The original's helper: open an XML stream to domain on sock and
+    return it as a stream (input Element(s) to send, output Elements)."""
+    return _opened_stream(sock, domain, timeout, ws_ping_interval)
+
+
+@idiokit.stream
+def _opened_stream(sock, domain, timeout, ws_ping_interval):
+    yield sock.sendall(_stream_header(domain), timeout=timeout)
+    yield _writer(sock, timeout, ws_ping_interval) | _reader(sock, xmlcore.ElementParser(), ())
+
+
 @idiokit.stream
 def _close(sock, polite=False):
     try:

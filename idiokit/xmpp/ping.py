@@ -7,6 +7,7 @@ from .. import idiokit, xmlcore
 from . import core
 
 PING_NS = "urn:xmpp:ping"
+PING_PAYLOAD = xmlcore.Element("ping", xmlns=PING_NS)
 
 
 class Ping(object):
