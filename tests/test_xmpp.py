@@ -356,8 +356,13 @@ def test_a_server_closing_the_stream_and_reconnecting():
                 idiokit.stop(error)
             yield finish(client)
         error = run(session(True))
-        assert isinstance(error, xmpp.StreamError), error
-        assert error.condition == "system-shutdown"
+        # prosody sends <system-shutdown/> and closes; about one run in
+        # four the client sees only the end of the connection (the error
+        # never reaches it).  Either is a clear end.
+        if isinstance(error, xmpp.StreamError):
+            assert error.condition == "system-shutdown"
+        else:
+            assert isinstance(error, xmpp.XMPPError) and str(error) == "connection lost"
 
         own.start()             # the same port again: a client reconnects
         assert run(check_reconnect(own)) is True
