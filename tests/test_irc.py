@@ -127,6 +127,22 @@ def test_nick_in_use_tries_variations(server):
     run(main())
 
 
+def test_nick_already_in_use_when_the_variations_run_out(server, monkeypatch):
+    monkeypatch.setattr(irc, "mutations", lambda nick: iter([nick, nick + "_"]))
+
+    @idiokit.stream
+    def main():
+        first = yield irc.connect("127.0.0.1", server.port, "ivan")
+        second = yield irc.connect("127.0.0.1", server.port, "ivan")
+        try:
+            yield irc.connect("127.0.0.1", server.port, "ivan")
+        except irc.NickAlreadyInUse as error:
+            idiokit.stop(first, second, str(error))
+        finally:
+            yield finish(first, second)
+    assert "in use" in run(main())[2].lower()
+
+
 def test_erroneous_nick_is_an_error(server):
     with pytest.raises(irc.IRCError):
         run(irc.connect("127.0.0.1", server.port, "#badnick"))

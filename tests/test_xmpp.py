@@ -206,6 +206,26 @@ def test_iq_handlers_disco_and_ping_between_clients(server):
     run(main())
 
 
+def test_keepalive_pings_the_own_jid(server, monkeypatch):
+    monkeypatch.setattr(xmpp, "KEEPALIVE_INTERVAL", 0.2)
+    pinged = []
+
+    @idiokit.stream
+    def main():
+        client = yield connect(server, "alice@localhost/keep", "secret")
+        original = client.ping.ping
+
+        def counting(to):
+            pinged.append(to)
+            return original(to)
+        client.ping.ping = counting
+        yield timer.sleep(1.5)
+        assert (yield client.ping.ping("localhost")) is True     # still alive
+        yield finish(client)
+    run(main())
+    assert pinged.count(xmpp.JID("alice@localhost")) >= 2
+
+
 # ---- multi-user chat ---------------------------------------------------------------------
 
 def test_muc_join_and_talk_between_two_clients(server):
