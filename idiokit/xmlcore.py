@@ -349,23 +349,68 @@ class ElementParser(object):
         # [bytes fed, byte index of the last stanza boundary]
         self._position = [0, 0]
         self._error = None
+        self._held = []
+        self._held_size = 0
         _install_handlers(parser, self._collected, self._position, max_depth, max_elements)
+
+    # While expat holds an unfinished token (a tag) of HOLD_MIN bytes or
+    # more, small pieces are held back until they add up to half of it:
+    # expat rescans the whole token on every Parse, so a peer trickling a
+    # huge tag a byte at a time would cost quadratic time.  Held data
+    # cannot finish anything that the next feed() or flush() would not.
+    HOLD_MIN = 1 << 12
+
+    @property
+    def holding(self):
+        """True when data is held back (see flush())."""
+        return bool(self._held)
 
     def feed(self, data):
         """Parse data (bytes); return the level-1 elements it completed."""
         if self._error is not None:
             raise self._error
         position = self._position
+        position[0] += len(data)
+        held = self._held
+        parser = self._parser
+        stuck = position[0] - self._held_size - len(data) - max(parser.CurrentByteIndex, 0)
+        if stuck >= self.HOLD_MIN or held:
+            held.append(data)
+            self._held_size += len(data)
+            if self._held_size < stuck // 2:
+                return self._check_size() or _EMPTY
+            data = b"".join(held)
+            del held[:]
+            self._held_size = 0
+        return self._parse(data)
+
+    def flush(self):
+        """Parse what feed() held back; return the elements it completed.
+        A reader calls this when no more data came for a moment."""
+        if self._error is not None:
+            raise self._error
+        data = b"".join(self._held)
+        del self._held[:]
+        self._held_size = 0
+        return self._parse(data)
+
+    def _check_size(self):
+        position = self._position
+        if position[0] - position[1] > self._max_size:
+            self._fail(XMLLimitError("a stanza of more than %d bytes" % self._max_size))
+
+    def _fail(self, error):
+        self._error = error
+        self._parser = None     # drops the handlers and what they hold
+        del self._collected[:], self._held[:]
+        raise error
+
+    def _parse(self, data):
         try:
-            position[0] += len(data)
             self._parser.Parse(data)
-            if position[0] - position[1] > self._max_size:
-                raise XMLLimitError("a stanza of more than %d bytes" % self._max_size)
         except ExpatError as error:
-            self._error = error
-            self._parser = None     # drops the handlers and what they hold
-            del self._collected[:]
-            raise
+            self._fail(error)
+        self._check_size()
         collected = self._collected
         if not collected:
             return _EMPTY

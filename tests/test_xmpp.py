@@ -439,3 +439,22 @@ def test_element_stream_opens_a_stream_and_parses_the_answer():
         idiokit.stop(names)
     assert run(main()) == [("features", "http://etherx.jabber.org/streams")]
     thread.join(10.0)
+
+
+def test_reader_parses_held_data_after_a_quiet_moment():
+    from idiokit import socket as idksocket
+    from idiokit.xmlcore import ElementParser
+
+    @idiokit.stream
+    def main():
+        ours, theirs = idksocket.socketpair()
+        parser = ElementParser()
+        yield theirs.sendall(STREAM + b"<message big='" + b"q" * 30000)
+        reading = xmpp._receive(ours, parser)
+        yield timer.sleep(0.2)
+        yield theirs.sendall(b"'/>")        # completes the stanza; then silence
+        elements = yield timer.timeout(5.0, reading)
+        yield ours.close()
+        yield theirs.close()
+        idiokit.stop([(x.name, len(x.get_attr("big"))) for x in elements])
+    assert run(main()) == [("message", 30000)]

@@ -23,6 +23,7 @@ __all__ = ["connect", "XMPP", "JID", "JIDError", "XMPPError", "StreamError"]
 
 KEEPALIVE_INTERVAL = 60.0
 WHITESPACE_INTERVAL = 10.0
+HOLD_WAIT = 0.05        # a quiet moment after which the parser's held data is parsed
 
 
 class StreamError(core.XMPPError):
@@ -54,14 +55,18 @@ def _receive(sock, parser, timeout=None):
     """The next Elements that sock's data completes (XMPPError when the
     connection ends, StreamError for a stream error)."""
     while True:
+        holding = parser.holding
         try:
-            data = yield sock.recv(65536, timeout=timeout)
+            wait = timeout if not holding else HOLD_WAIT if timeout is None else min(timeout, HOLD_WAIT)
+            data = yield sock.recv(65536, timeout=wait)
         except socket.SocketTimeout:
-            raise core.XMPPError("timed out waiting for the server")
-        if not data:
+            if not holding:
+                raise core.XMPPError("timed out waiting for the server")
+            data = None
+        if data == b"":
             raise core.XMPPError("connection lost")
         try:
-            elements = parser.feed(data)
+            elements = parser.flush() if data is None else parser.feed(data)
         except xmlcore.ExpatError as error:
             raise core.XMPPError("malformed XML from the server: {0}".format(error))
         if elements:
