@@ -366,9 +366,12 @@ class ElementParser(object):
         return bool(self._held)
 
     def feed(self, data):
-        """Parse data (bytes); return the level-1 elements it completed."""
+        """Parse data (bytes; text is taken as UTF-8); return the level-1
+        elements it completed."""
         if self._error is not None:
             raise self._error
+        if isinstance(data, _text_type):
+            data = data.encode("utf-8")
         position = self._position
         position[0] += len(data)
         held = self._held

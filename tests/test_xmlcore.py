@@ -246,3 +246,10 @@ def test_held_pieces_come_out_with_the_next_feed_or_flush():
     assert not parser.feed(b"'/><c/>")
     done = parser.feed(b"<d/>" * 3000)      # enough data: everything is parsed
     assert [x.name for x in done][:3] == ["b", "c", "d"] and len(done) == 3002
+
+
+def test_text_is_fed_as_utf8():
+    parser = ElementParser()
+    parser.feed(STREAM_OPEN.decode("ascii"))
+    done = parser.feed("<a>\u00e4</a>")
+    assert [x.text for x in done] == ["\u00e4"]
