@@ -30,9 +30,17 @@ subjectAltName = %s
 """
 
 
+def peer_env():
+    """The environment for a peer program: without the sanitizer runtime
+    that `make test-asan` preloads into Python (the peers are not ours)."""
+    return dict((key, value) for key, value in os.environ.items()
+                if key not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS"))
+
+
 def _openssl(*args):
-    subprocess.check_call(("openssl",) + args, stdout=open(os.devnull, "wb"),
-                          stderr=subprocess.STDOUT)
+    with open(os.devnull, "wb") as devnull:
+        subprocess.check_call(("openssl",) + args, stdout=devnull,
+                              stderr=subprocess.STDOUT, env=peer_env())
 
 
 def make_certs(directory, names=("localhost",), ips=("127.0.0.1",)):
@@ -89,14 +97,14 @@ class Server(object):
     def start(self, timeout=20.0):
         argv = self.configure()
         log = open(self.path("log"), "ab")
-        env = dict((key, value) for key, value in os.environ.items()
-                   if key not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS"))
+        devnull = open(os.devnull, "rb")
         try:
-            self.proc = subprocess.Popen(argv, stdin=open(os.devnull, "rb"), stdout=log,
+            self.proc = subprocess.Popen(argv, stdin=devnull, stdout=log,
                                          stderr=subprocess.STDOUT, close_fds=True,
-                                         cwd=self.dir, env=env)
+                                         cwd=self.dir, env=peer_env())
         finally:
             log.close()
+            devnull.close()
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
