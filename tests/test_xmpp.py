@@ -56,6 +56,14 @@ def first(stream, predicate, limit=15.0):
     idiokit.stop(result)
 
 
+@idiokit.stream
+def two_clients(server):
+    """alice and bob, connected."""
+    alice = yield connect(server, "alice@localhost", "secret")
+    bob = yield connect(server, "bob@localhost", "b0b pw")
+    idiokit.stop(alice, bob)
+
+
 def body_of(element):
     for body in element.children("body"):
         return body.text
@@ -231,8 +239,7 @@ def test_keepalive_pings_the_own_jid(server, monkeypatch):
 def test_muc_join_and_talk_between_two_clients(server):
     @idiokit.stream
     def main():
-        alice = yield connect(server, "alice@localhost", "secret")
-        bob = yield connect(server, "bob@localhost", "b0b pw")
+        alice, bob = yield two_clients(server)
         room_a = yield alice.muc.join("lobby", "alice-nick")
         assert room_a.jid == xmpp.JID("lobby@conference.localhost/alice-nick")
         room_b = yield bob.muc.join("lobby@conference.localhost")
@@ -258,8 +265,7 @@ def test_muc_join_and_talk_between_two_clients(server):
 def test_muc_history_option(server):
     @idiokit.stream
     def main():
-        alice = yield connect(server, "alice@localhost", "secret")
-        bob = yield connect(server, "bob@localhost", "b0b pw")
+        alice, bob = yield two_clients(server)
         room = yield alice.muc.join("historic")
         for text in ("one", "two"):
             yield room.send(Element("body", text))
@@ -279,8 +285,7 @@ def test_muc_history_option(server):
 def test_muc_password_protected_room(server):
     @idiokit.stream
     def main():
-        alice = yield connect(server, "alice@localhost", "secret")
-        bob = yield connect(server, "bob@localhost", "b0b pw")
+        alice, bob = yield two_clients(server)
         room = yield alice.muc.join("secretroom")
         form = Element("x", xmlns="jabber:x:data", type="submit")
         for var, value in [("FORM_TYPE", "http://jabber.org/protocol/muc#roomconfig"),
@@ -307,8 +312,7 @@ def test_a_thousand_messages_through_a_room_in_order(server):
 
     @idiokit.stream
     def main():
-        alice = yield connect(server, "alice@localhost", "secret")
-        bob = yield connect(server, "bob@localhost", "b0b pw")
+        alice, bob = yield two_clients(server)
         room_a = yield alice.muc.join("busy")
         room_b = yield bob.muc.join("busy")
 
