@@ -9,8 +9,9 @@ set -euo pipefail
 # gcc, make, pkg-config: the toolchain.
 # libssl-dev: the TLS benchmark's C server and load generator (bench/loadgen/tls_*).
 # python3-dbg (python3.11-dbg), python3-venv: make test-refcount; valgrind: make test-valgrind.
+# prosody, ngircd, haproxy: real XMPP and IRC servers and a load balancer for the tests.
 packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config
-          libssl-dev python3-dbg python3-venv valgrind)
+          libssl-dev python3-dbg python3-venv valgrind prosody ngircd haproxy)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "system packages: not a Debian-like system; make sure these (or their equivalents) are installed: ${packages[*]}"

@@ -59,3 +59,15 @@ def read_n(count, result=()):
         item = yield idiokit.next()
         items.append(item)
     idiokit.stop(items, *result)
+
+
+@idiokit.stream
+def finish(*streams):
+    """End long-lived streams (connections): throw BrokenPipe into each and
+    wait for it to end, whatever it ends with."""
+    for stream in streams:
+        stream.throw(idiokit.BrokenPipe())
+        try:
+            yield stream
+        except Exception:
+            pass
