@@ -353,8 +353,11 @@ def _run(proc, input, timeout):
 def lines(args, timeout=None, **popen_args):
     """A stream that sends each line of args's stdout (bytes, with the
     newline), and ends with its exit status.  `timeout` bounds the wait for
-    each line.  Cancelled, it kills and reaps the process."""
+    each line.  Cancelled, it kills and reaps the process.  Its stderr is
+    the caller's unless popen_args say otherwise (a pipe nobody reads could
+    fill and stall it)."""
     popen_args.setdefault("stdin", DEVNULL)
+    popen_args.setdefault("stderr", None)
     proc = Process(args, **popen_args)
     return _owned(proc, _lines(proc, timeout), None)
 
@@ -368,4 +371,5 @@ def _lines(proc, timeout):
         yield send(line)
     proc.stdout.close()
     status = yield proc.wait()
+    proc.close()            # any other pipe popen_args asked for
     stop(status)

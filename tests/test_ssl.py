@@ -117,7 +117,8 @@ def test_round_trip_over_tcp_with_verification_and_peer_cert(c):
         cert = yield tls_client.getpeercert()
         assert dict(x[0] for x in cert["subject"])["commonName"] == "localhost"
         der = yield tls_client.getpeercert(True)
-        assert stdssl.DER_cert_to_PEM_cert(der).strip() == open(c.cert).read().strip()
+        with open(c.cert) as pem:
+            assert stdssl.DER_cert_to_PEM_cert(der).strip() == pem.read().strip()
         assert tls_client.version() in ("TLSv1.2", "TLSv1.3")
         back = yield round_trip(tls_server, tls_client)
         idiokit.stop(back)
@@ -383,8 +384,12 @@ def test_client_requires_server_hostname_with_a_checking_context(c):
 
 
 def test_bad_arguments(c):
-    with pytest.raises(TypeError):
-        ssl.wrap_socket(stdsocket.socket())
+    plain = stdsocket.socket()
+    try:
+        with pytest.raises(TypeError):
+            ssl.wrap_socket(plain)
+    finally:
+        plain.close()
     sock = socket.Socket()
     try:
         with pytest.raises(ValueError):
