@@ -112,7 +112,7 @@ fuzz-http: system-deps
 
 docs: build
 	@tools/make_venv.sh $(PYTHON) .venv-docs tools/requirements-docs.txt
-	PYTHONPATH=$(CURDIR) .venv-docs/bin/python -m sphinx -b html docs docs/_build/html
+	PYTHONPATH=$(CURDIR) .venv-docs/bin/python -m sphinx -W -b html docs docs/_build/html
 
 clean:
 	rm -rf build dist .pytest_cache docs/_build *.egg-info
