@@ -1,6 +1,7 @@
 # tests/conftest.py: what every test in tests/ runs under.
 #
-# Owns: making the in-place build importable, skipping Python-3-only files on
+# Owns: making the in-place build importable, keeping libasan out of the
+# non-Python programs the tests start (support/asan_children.py), skipping Python-3-only files on
 # Python 2, a per-test timeout, and the autouse guards that fail a test which
 # leaves live idiokit objects (idiokit._core._debug_stats() counters) or open
 # file descriptors behind (and, with --refleak, grows the reference count when
@@ -24,7 +25,9 @@ for _path in (TESTS, ROOT):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from support import guards, refleak  # noqa: E402
+from support import asan_children, guards, refleak  # noqa: E402
+
+asan_children.install()
 
 # Files holding Python-3-only syntax (async def, `return value` in generators).
 collect_ignore = []
