@@ -42,11 +42,12 @@ set +e
         tools/run_pytest.sh "$py" --capture=sys "$@"
     else
         # ASan's quarantine keeps freed memory on purpose, so the tests that
-        # measure RSS growth (tests/test_leaks.py) run in a second pass with
+        # measure RSS growth (tests/test_*leaks.py) run in a second pass with
         # no quarantine; everything else keeps ASan's defaults.
-        tools/run_pytest.sh "$py" --capture=sys --ignore=tests/test_leaks.py tests &&
+        leak_files=(tests/test_*leaks.py)
+        tools/run_pytest.sh "$py" --capture=sys "${leak_files[@]/#/--ignore=}" tests &&
         ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
-            tools/run_pytest.sh "$py" --capture=sys tests/test_leaks.py
+            tools/run_pytest.sh "$py" --capture=sys "${leak_files[@]}"
     fi
 ) 2>&1 | tee "$reports/pytest.log"
 rc=${PIPESTATUS[0]}
