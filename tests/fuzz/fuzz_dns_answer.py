@@ -5,7 +5,8 @@ input's bytes, its first two bytes replaced by the query's ID (so c-ares
 does not drop it as a stray), and in half the cases with the query's own
 question spliced in after the header (so the answer sections get parsed).
 Right after, the server sends a well-formed SERVFAIL, so a reply that c-ares
-drops ends the query at once instead of at its timeout.
+drops ends the query at once instead of at its timeout.  The TC (truncated)
+bit is cleared: the TCP retry path is left to test_dns_hostile.py.
 
 The query type comes from the input (A, AAAA, CNAME, MX, TXT, PTR, SRV,
 NS).  Allowed outcomes: a result, or an idiokit.dns.DNSError subclass.
@@ -53,6 +54,10 @@ def serve(server, data, splice):
     body = data[2:]
     if splice and len(body) >= 10:
         body = body[:2] + b"\x00\x01" + body[4:10] + query[12:end] + body[10:]
+    if body:
+        # No TC bit: c-ares would retry over TCP, where nobody listens, and
+        # each such input would cost the resolver's timeout.
+        body = struct.pack("B", ord(body[:1]) & ~0x02) + body[1:]
     yield server.sendto(query[:2] + body, peer, timeout=2)
     # SERVFAIL for the same question: ends a query whose reply was dropped.
     servfail = query[:2] + struct.pack(">HHHHH", 0x8182, 1, 0, 0, 0) + query[12:end]
