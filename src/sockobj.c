@@ -20,6 +20,7 @@
  *    when the descriptor's type is the instance's exact type.
  */
 #include "sock.h"
+#include <errno.h>
 
 void idk_sock_watch(IdkIoSock *s, int dir, int on)
 {
@@ -34,12 +35,26 @@ void idk_sock_watch(IdkIoSock *s, int dir, int on)
     }
 }
 
+/* Readiness wakes the waiters.  EV_ERROR means libev could not watch the fd
+ * (a failed epoll_ctl: libev stopped the watcher itself): the waiters in that
+ * direction fail with the syscall's errno, which nothing since has reset (a
+ * successful poll leaves it), or EIO if it no longer names the failure. */
 static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
 {
     IdkIoSock *s = (IdkIoSock *)w->data;
+    int dir = w == &s->w[IO_READ] ? IO_READ : IO_WRITE, err = errno;
     (void)ev;
-    (void)revents;
-    idk_op_on_ready(s, w == &s->w[IO_READ] ? IO_READ : IO_WRITE);
+    if (revents & EV_ERROR) {
+        if (s->active[dir]) {
+            s->active[dir] = 0;
+            idk_stats.watchers--;
+        }
+        Py_INCREF(s);
+        idk_op_fail_dir(s, dir, err != 0 && !idk_errno_would_block(err) ? err : EIO, NULL);
+        Py_DECREF(s);
+        return;
+    }
+    idk_op_on_ready(s, dir);
 }
 
 static PyObject *iosock_close(IdkIoSock *s, PyObject *unused)

@@ -317,18 +317,21 @@ PyObject *idk_op_start(IdkIoOp *op, double timeout)
 }
 
 /* close(): every waiter fails with EBADF. */
+void idk_op_fail_dir(IdkIoSock *s, int dir, int err, const char *text)
+{
+    while (s->head[dir] != NULL) {
+        IdkIoOp *op = s->head[dir];
+        Py_INCREF(op);
+        idk_op_raise(op, idk_sock_exc_errno(err, text));
+        op_dequeue(op);
+        Py_DECREF(op);
+    }
+}
+
 void idk_op_fail_all(IdkIoSock *s)
 {
-    int d;
-    for (d = 0; d < 2; d++) {
-        while (s->head[d] != NULL) {
-            IdkIoOp *op = s->head[d];
-            Py_INCREF(op);
-            idk_op_raise(op, idk_sock_exc_errno(EBADF, "socket is closed"));
-            op_dequeue(op);
-            Py_DECREF(op);
-        }
-    }
+    idk_op_fail_dir(s, IO_READ, EBADF, "socket is closed");
+    idk_op_fail_dir(s, IO_WRITE, EBADF, "socket is closed");
 }
 
 /* ---- the SocketOp type ------------------------------------------------------------------ */

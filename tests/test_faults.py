@@ -282,10 +282,11 @@ run(main())
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "bug: libev turns a failed epoll_ctl into EV_ERROR on the watcher (fd_kill: the "
-    "watcher is stopped and fed EV_ERROR|EV_READ|EV_WRITE); the socket wait does not "
-    "turn that into an error, so the recv waits until its timeout (forever without one) "
-    "instead of failing with SocketError(ENOMEM): src/socket.c / loop.c, being rewritten"))
+    "half fixed: a failed epoll_ctl now fails the waiting stream with SocketError(ENOMEM) "
+    "(sockobj.c turns libev's EV_ERROR into the error), but libev reports it only after "
+    "its next blocking poll returns (fd_reify runs just before the poll), so the error "
+    "comes at the recv's 3 s timeout instead of at once, and without any timeout or other "
+    "event it would wait"))
 def test_failing_epoll_ctl_fails_the_waiting_stream_not_the_loop(shim):
     got = run_faulty(shim, r"""
 import threading
