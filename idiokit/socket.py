@@ -240,7 +240,10 @@ class Socket(_IO):
         try:
             yield _core.sleep(0)
         finally:
-            _IO.close(self)
+            self._close_now()
+
+    def _close_now(self):
+        _IO.close(self)
 
 
 type_of = type

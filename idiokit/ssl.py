@@ -371,17 +371,10 @@ class SSLSocket(_TLSMethods, _IO):
     getpeername = _idksocket.Socket.__dict__["getpeername"]
     getsockopt = _idksocket.Socket.__dict__["getsockopt"]
     setsockopt = _idksocket.Socket.__dict__["setsockopt"]
-
-    def close(self):
-        """A stream: close_notify (if the fd takes it at once), then close."""
-        return self._closing()
-
-    @stream
-    def _closing(self):
-        try:
-            yield _core.sleep(0)
-        finally:
-            self._close_now()
+    # close(): a stream that, after one loop turn, sends close_notify (if the
+    # fd takes it at once) and closes (_close_now), even when interrupted
+    close = _idksocket.Socket.__dict__["close"]
+    _closing = _idksocket.Socket.__dict__["_closing"]
 
     def _close_now(self):
         if not self.closed:
