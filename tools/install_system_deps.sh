@@ -10,8 +10,9 @@ set -euo pipefail
 # libssl-dev: the TLS benchmark's C server and load generator (bench/loadgen/tls_*).
 # python3-dbg (python3.11-dbg), python3-venv: make test-refcount; valgrind: make test-valgrind.
 # prosody, ngircd, haproxy: real XMPP and IRC servers and a load balancer for the tests.
+# iproute2: the README example's test runs it in a network namespace of its own.
 packages=(libev-dev libc-ares-dev node-llhttp dnsmasq-base wrk curl openssl gcc make pkg-config
-          libssl-dev python3-dbg python3-venv valgrind prosody ngircd haproxy)
+          libssl-dev python3-dbg python3-venv valgrind prosody ngircd haproxy iproute2)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "system packages: not a Debian-like system; make sure these (or their equivalents) are installed: ${packages[*]}"
