@@ -24,6 +24,7 @@ import charts  # noqa: E402  (bench/charts.py)
 import discover  # noqa: E402
 import probe  # noqa: E402
 import report  # noqa: E402
+import report_rst  # noqa: E402
 
 
 def parse_args(argv):
@@ -176,6 +177,10 @@ def write_outputs(results, args):
     text = report.render(results, chart_path)
     with open(args.results, "w") as f:
         f.write(text + "\n")
+    if not os.path.isdir(args.charts):
+        os.makedirs(args.charts)
+    with open(os.path.join(args.charts, "ratios.inc"), "w") as f:
+        f.write(report_rst.render(results))    # the tables docs/benchmarks.rst includes
     log("wrote %s%s" % (args.results, " and %d chart(s) in %s" % (len(drawn), args.charts) if drawn
                         else " (no charts: matplotlib missing or nothing to draw)"))
 

@@ -1,0 +1,78 @@
+"""Writes docs/_static/bench/ratios.inc: the ratio tables docs/benchmarks.rst includes.
+
+Owns the reStructuredText face of bench/results.json: for each workload, one table whose rows
+are its cases and whose columns are idiokit (generator and async def streams) against each
+peer of the workload, and its chart (bench/charts.py) (report.py's ratios: "times better than", above 1 idiokit is ahead,
+cells not like for like left out), plus the header facts (machine, Python, versions).
+bench/run.py writes it with the charts, so the page never quotes numbers by hand.
+"""
+import re
+
+from probe import label
+from report import PEERS, fmt, in_order, ratio
+
+ROWS = ["idiokit", "idiokit_async"]
+
+
+def _rst(markdown):
+    """A description's markdown code spans as reStructuredText literals."""
+    return re.sub(r"`([^`]+)`", r"``\1``", markdown)
+
+
+def _value(case, framework, key):
+    cell = case["cells"].get(framework, {})
+    differs = any(case.get("args", {}).get(k) != v for k, v in cell.get("args", {}).items())
+    if cell.get("status") == "ok" and not differs:
+        return cell["median"].get(key)
+    return None
+
+
+def _ratio_text(r):
+    if r is None:
+        return "-"
+    return "%.1fx" % r if r >= 10 else "%.2fx" % r
+
+
+def _table(head, rows):
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    rule = "  ".join("=" * w for w in widths)
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return [rule, line(head), rule] + [line(r) for r in rows] + [rule]
+
+
+def workload_table(w):
+    key, better = w["primary"]["key"], w["primary"].get("better", "higher")
+    peers = list(w.get("peers") or PEERS)
+    columns = [(mine, peer) for mine in ROWS for peer in peers]
+    head = ["case", w["primary"]["label"] + " (idiokit)"] + \
+        ["%s vs %s" % ("gen" if mine == "idiokit" else "async def", label(peer)) for mine, peer in columns]
+    rows = []
+    for case in w["cases"]:
+        mine_value = _value(case, "idiokit", key)
+        row = [case["name"], fmt(mine_value, w["primary"].get("fmt"))]
+        row += [_ratio_text(ratio(_value(case, mine, key), _value(case, peer, key), better))
+                for mine, peer in columns]
+        rows.append(row)
+    keep = [i for i, col in enumerate(zip(head, *rows)) if i < 2 or any(c != "-" for c in col[1:])]
+    return _table([head[i] for i in keep], [[r[i] for i in keep] for r in rows])
+
+
+def render(results):
+    m = results["machine"]
+    out = [".. Written by bench/run.py (bench/lib/report_rst.py) from bench/results.json;",
+           "   do not edit by hand.", "",
+           "- Last run: %s; idiokit built from ``%s``." % (results["generated"], results["idiokit_source"]),
+           "- Machine: %s, %s cores, Linux %s, shared with other work (load average %s at the "
+           "start of the last run)." % (m["cpu"], m["cores"], m["kernel"],
+                                        " / ".join(str(x) for x in m["loadavg_at_start"])),
+           "- Interpreter: %s." % results["python_version"],
+           "- Versions: %s." % ", ".join("%s %s" % (label(f), info["version"])
+                                         for f, info in in_order(results["frameworks"])
+                                         if info.get("available") and "_" not in f and info.get("version") != "-"),
+           ""]
+    for w in results["workloads"]:
+        out += [".. rubric:: %s" % w["title"], "", _rst(w["description"]), ""]
+        out += workload_table(w) + ["", ".. image:: /_static/bench/%s.png" % w["name"],
+                                    "   :alt: %s: every framework against %s" % (
+                                        w["title"], label(list(w.get("peers") or PEERS)[0])), ""]
+    return "\n".join(out) + "\n"
