@@ -9,7 +9,7 @@ bench/run.py writes it with the charts, so the page never quotes numbers by hand
 import re
 
 from probe import label
-from report import PEERS, fmt, in_order, ratio
+from report import PEERS, PENDING_TARGETS, evaluate_target, fmt, in_order, ratio
 
 ROWS = ["idiokit", "idiokit_async"]
 
@@ -57,6 +57,26 @@ def workload_table(w):
     return _table([head[i] for i in keep], [[r[i] for i in keep] for r in rows])
 
 
+def targets_table(workloads):
+    """DESIGN.md's targets for idiokit's generator streams, reached or not, as a list-table."""
+    out = [".. list-table::", "   :header-rows: 1", "   :widths: 30 30 30 10", "",
+           "   * - workload", "     - target", "     - measured", "     - reached?"]
+    for w in workloads:
+        for target in w.get("targets", []):
+            if "idiokit" not in (target.get("for") or [target.get("framework", "idiokit")]):
+                continue
+            measured, reached = evaluate_target(w, target, "idiokit")
+            case = target.get("case") or w["cases"][0]["name"]
+            out += ["   * - %s: %s" % (w["title"], case), "     - %s" % _rst(target["text"]),
+                    "     - %s" % _rst(measured), "     - %s" % reached.replace("**", "")]
+    names = set(w["name"] for w in workloads)
+    for folder, what, target in PENDING_TARGETS:
+        if folder not in names:
+            out += ["   * - %s" % _rst(what), "     - %s" % _rst(target),
+                    "     - no ``bench/workloads/%s/`` yet" % folder, "     - not measured"]
+    return out
+
+
 def render(results):
     m = results["machine"]
     out = [".. Written by bench/run.py (bench/lib/report_rst.py) from bench/results.json;",
@@ -69,7 +89,10 @@ def render(results):
            "- Versions: %s." % ", ".join("%s %s" % (label(f), info["version"])
                                          for f, info in in_order(results["frameworks"])
                                          if info.get("available") and "_" not in f and info.get("version") != "-"),
-           ""]
+           "", ".. rubric:: The targets of DESIGN.md", "",
+           "For idiokit's generator streams; a ratio target counts as reached only when the ratio "
+           "of the medians and the median of the per-round ratios both reach it.", ""]
+    out += targets_table(results["workloads"]) + [""]
     for w in results["workloads"]:
         out += [".. rubric:: %s" % w["title"], "", _rst(w["description"]), ""]
         out += workload_table(w) + ["", ".. image:: /_static/bench/%s.png" % w["name"],
