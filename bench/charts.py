@@ -3,7 +3,7 @@
 
 Owns every picture of the benchmarks: ``summary.png`` (one bar per workload: idiokit
 against each of its peers, the chart README.rst shows) and one ``<workload>.png`` per
-workload (every framework against the workload's first peer, a panel per case), all into
+workload (every framework against the workload's first peer measured, a panel per case), all into
 docs/_static/bench/ by default, where docs/benchmarks.rst and README.rst find them.
 
 Ratios read "times better than", as in bench/RESULTS.md: above 1 idiokit is ahead,
@@ -28,7 +28,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 
 from probe import label  # noqa: E402
-from report import PEERS, in_order, ratio  # noqa: E402
+from report import in_order, ratio  # noqa: E402
+from report_rst import chart_peer, peers_of, value as _value  # noqa: E402
 
 DEFAULT_OUT = os.path.join(os.path.dirname(HERE), "docs", "_static", "bench")
 MAIN = "idiokit"            # the row the summary shows: generator streams
@@ -45,22 +46,6 @@ def _pyplot():
     except ImportError:
         return None, None
     return plt, ticker
-
-
-def peers_of(workload):
-    """The peers a workload's ratios are read against (its own list, else uvloop, asyncio)."""
-    return list(workload.get("peers") or PEERS)
-
-
-def _like_for_like(case, cell):
-    return not any(case.get("args", {}).get(k) != v for k, v in cell.get("args", {}).items())
-
-
-def _value(case, framework, key):
-    cell = case["cells"].get(framework, {})
-    if cell.get("status") == "ok" and _like_for_like(case, cell):
-        return cell["median"].get(key)
-    return None
 
 
 def case_ratios(workload, case, peer):
@@ -159,7 +144,7 @@ def _legend_handles(plt):
 
 
 def draw_workload(workload, path, plt, ticker):
-    peer = peers_of(workload)[0]
+    peer = chart_peer(workload)
     panels = [(case["name"], case_ratios(workload, case, peer)) for case in workload["cases"]]
     panels = [(name, bars) for name, bars in panels if bars]
     if not panels:

@@ -2,8 +2,9 @@
 
 Owns the reStructuredText face of bench/results.json: for each workload, one table whose rows
 are its cases and whose columns are idiokit (generator and async def streams) against each
-peer of the workload, and its chart (bench/charts.py) (report.py's ratios: "times better than", above 1 idiokit is ahead,
-cells not like for like left out), plus the header facts (machine, Python, versions).
+peer of the workload (report.py's ratios: "times better than", above 1 idiokit is ahead; cells
+not like for like left out), its chart (drawn by bench/charts.py, which shares the rules here),
+the DESIGN.md targets, and the header facts (machine, Python, versions).
 bench/run.py writes it with the charts, so the page never quotes numbers by hand.
 """
 import re
@@ -19,12 +20,29 @@ def _rst(markdown):
     return re.sub(r"`([^`]+)`", r"``\1``", markdown)
 
 
-def _value(case, framework, key):
+def value(case, framework, key):
+    """The median `key` of a framework's cell in a case, if it ran like for like (the charts
+    and tables leave out cells run with other parameters than their case)."""
     cell = case["cells"].get(framework, {})
     differs = any(case.get("args", {}).get(k) != v for k, v in cell.get("args", {}).items())
     if cell.get("status") == "ok" and not differs:
         return cell["median"].get(key)
     return None
+
+
+def peers_of(workload):
+    """The peers a workload's ratios are read against (its own list, else uvloop, asyncio)."""
+    return list(workload.get("peers") or PEERS)
+
+
+def chart_peer(workload):
+    """The first of the workload's peers measured in some case (a partial run may have left
+    out the first): what its chart is drawn against."""
+    key = workload["primary"]["key"]
+    for peer in peers_of(workload):
+        if any(value(case, peer, key) is not None for case in workload["cases"]):
+            return peer
+    return peers_of(workload)[0]
 
 
 def _ratio_text(r):
@@ -42,15 +60,15 @@ def _table(head, rows):
 
 def workload_table(w):
     key, better = w["primary"]["key"], w["primary"].get("better", "higher")
-    peers = list(w.get("peers") or PEERS)
+    peers = peers_of(w)
     columns = [(mine, peer) for mine in ROWS for peer in peers]
     head = ["case", w["primary"]["label"] + " (idiokit)"] + \
         ["%s vs %s" % ("gen" if mine == "idiokit" else "async def", label(peer)) for mine, peer in columns]
     rows = []
     for case in w["cases"]:
-        mine_value = _value(case, "idiokit", key)
+        mine_value = value(case, "idiokit", key)
         row = [case["name"], fmt(mine_value, w["primary"].get("fmt"))]
-        row += [_ratio_text(ratio(_value(case, mine, key), _value(case, peer, key), better))
+        row += [_ratio_text(ratio(value(case, mine, key), value(case, peer, key), better))
                 for mine, peer in columns]
         rows.append(row)
     keep = [i for i, col in enumerate(zip(head, *rows)) if i < 2 or any(c != "-" for c in col[1:])]
@@ -97,5 +115,5 @@ def render(results):
         out += [".. rubric:: %s" % w["title"], "", _rst(w["description"]), ""]
         out += workload_table(w) + ["", ".. image:: /_static/bench/%s.png" % w["name"],
                                     "   :alt: %s: every framework against %s" % (
-                                        w["title"], label(list(w.get("peers") or PEERS)[0])), ""]
+                                        w["title"], label(chart_peer(w))), ""]
     return "\n".join(out) + "\n"

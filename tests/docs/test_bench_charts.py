@@ -112,3 +112,10 @@ def test_a_description_in_markdown_becomes_rst_literals(bench_modules):
                "frameworks": {}, "workloads": [workload("higher", {"idiokit": cell(1.0)})]}
     text = report_rst.render(results)
     assert "``x``" in text and " `x` " not in text
+
+
+def test_a_workload_chart_falls_back_to_the_first_peer_measured(bench_modules):
+    charts, report_rst = bench_modules
+    w = workload("higher", {"idiokit": cell(300.0), "asyncio": cell(30.0)})  # uvloop not run
+    assert report_rst.chart_peer(w) == "asyncio"
+    assert charts.case_ratios(w, w["cases"][0], "asyncio")[0] == ("idiokit (generators)", 10.0)
