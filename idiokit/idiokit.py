@@ -73,6 +73,7 @@ class Signal(Exception):
 
     @property
     def signum(self):
+        """The signal's number (signal.SIGINT etc.)."""
         return self.args[0]
 
     def __str__(self):

@@ -206,10 +206,19 @@ static int module_add_types(PyObject *m)
     return 0;
 }
 
+#define BROKEN_PIPE_DOC \
+    "Raised in a stream whose send (or pipe output) lost its reader: the\n" \
+    "reader ended with result R first; args are R."
+#define END_OF_INPUT_DOC \
+    "The end of input at idiokit.next() in an async def stream (a generator\n" \
+    "stream gets StopIteration); args are the upstream's result."
+
 static int module_add_exceptions(PyObject *m)
 {
-    IdkExc_BrokenPipe = PyErr_NewException("idiokit.BrokenPipe", PyExc_Exception, NULL);
-    IdkExc_EndOfInput = PyErr_NewException("idiokit.EndOfInput", PyExc_Exception, NULL);
+    IdkExc_BrokenPipe = PyErr_NewExceptionWithDoc("idiokit.BrokenPipe", BROKEN_PIPE_DOC,
+                                                  PyExc_Exception, NULL);
+    IdkExc_EndOfInput = PyErr_NewExceptionWithDoc("idiokit.EndOfInput", END_OF_INPUT_DOC,
+                                                  PyExc_Exception, NULL);
     if (IdkExc_BrokenPipe == NULL || IdkExc_EndOfInput == NULL)
         return -1;
     Py_INCREF(IdkExc_BrokenPipe);
