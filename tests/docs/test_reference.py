@@ -9,9 +9,10 @@ its top level (def, class, assignment; found in its source) or whose
 library (idiokit.socket's and idiokit.ssl's AF_*, PROTOCOL_* ...) are named
 on their pages as a group, not one by one.
 
-A name needs a docstring when it is a class or a routine; a class's public
-methods and properties need one too, for each class of its MRO that idiokit
-defines (so a C base's methods count).  A name is on the pages when an
+A name needs a docstring when it is a class or a routine of idiokit's; a
+class's public methods and properties need one too (or one to inherit), for
+each class of its MRO that idiokit defines (so a C base's methods count);
+__slots__ entries are named in their class's docstring instead.  A name is on the pages when an
 ``auto*``/``py:*`` directive of docs/reference/*.rst documents it, or
 documents the same object under a package above the module (idiokit.stream
 stands for idiokit.idiokit.stream).  A class directive must carry
@@ -93,7 +94,12 @@ def ours(cls):
 
 
 def needs_doc(value):
-    return inspect.isclass(value) or inspect.isroutine(value)
+    """Our classes and routines; a stdlib object re-exported (xmlcore's
+    ExpatError) is described on its page instead."""
+    if inspect.isclass(value):
+        return ours(value)
+    return inspect.isroutine(value) and \
+        (getattr(value, "__module__", None) or "idiokit").split(".")[0] == "idiokit"
 
 
 def public_members(cls):
@@ -109,6 +115,8 @@ def public_members(cls):
             seen.add(name)
             if isinstance(attr, (staticmethod, classmethod)):
                 attr = attr.__func__
+            if inspect.ismemberdescriptor(attr):
+                continue    # a __slots__ entry: the class docstring names it
             if inspect.isroutine(attr) or isinstance(attr, property) or \
                     inspect.isdatadescriptor(attr) or inspect.ismethoddescriptor(attr):
                 yield name, attr
@@ -135,6 +143,10 @@ def all_public():
                 continue
             yield modname, name, value
 
+
+# Imported at collection, before the leak guard's baseline: some modules
+# make objects of the core when imported (idiokit.http's finished Event).
+_IMPORTED = [importlib.import_module(name) for name in public_modules()]
 
 DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:py:|auto)(\w+)::\s*(\S+)")
 MODULE = re.compile(r"^\s*\.\.\s+(?:py:)?(?:module|currentmodule|automodule)::\s*(\S+)")
