@@ -190,7 +190,7 @@ class Socket(_IO):
     def accept(self, timeout=_DEFAULT):
         """A stream giving (Socket, address); the new socket's timeout is None."""
         if self._wrap is None:
-            family, type, proto, cls = self._family, self._type, self._proto, type_of(self)
+            family, type, proto, cls = self._family, self._type, self._proto, _type_of(self)
 
             def wrap(fd, address):
                 return cls._from_raw(_raw_from_fd(fd, family, type, proto),
@@ -261,7 +261,7 @@ class Socket(_IO):
         _IO.close(self)
 
 
-type_of = type
+_type_of = type
 
 
 def fromfd(fd, family, type, proto=0):
