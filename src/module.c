@@ -164,11 +164,16 @@ static PyMethodDef module_methods[] = {
     {"stream_function", idk_stream_function, METH_O,
      "stream_function(func): a callable that runs func(...)'s generator as a stream."},
     {"send", IDK_POSITIONAL_CAST(mod_send), IDK_POSITIONAL_FLAGS,
-     "send(*args): offer a message on the output."},
+     "send(*args): a stream that offers one message on the current stream's output and ends "
+     "when a reader takes it."},
     {"next", IDK_POSITIONAL_CAST(mod_next), IDK_POSITIONAL_FLAGS,
      "next(): a stream that takes the next message from the input."},
-    {"pipe", mod_pipe, METH_VARARGS, "pipe(*streams): pipe the streams together."},
-    {"sleep", idk_sleep_func, METH_VARARGS, "sleep(delay[, exc])"},
+    {"pipe", mod_pipe, METH_VARARGS,
+     "pipe(*streams): the streams joined output to input, as a | b | c; the pipe's "
+     "result is the last one's."},
+    {"sleep", idk_sleep_func, METH_VARARGS,
+     "sleep(delay[, exc]): a stream (an Event) that ends after delay seconds of the "
+     "monotonic clock, or raises exc then."},
     {"timeout", idk_timeout_arm, METH_VARARGS, "timeout(delay, stream, exc) -> stream"},
     {"map", (PyCFunction)(void (*)(void))idk_map_func, METH_VARARGS | METH_KEYWORDS,
      "map(func, *args, **kw): a flat-map stream; func None consumes."},
