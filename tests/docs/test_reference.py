@@ -45,8 +45,9 @@ STDLIB_CONSTANTS = {"idiokit.socket": "socket", "idiokit.ssl": "ssl"}
 def public_modules():
     names = ["idiokit"]
     for info in pkgutil.walk_packages(idiokit.__path__, "idiokit."):
-        if not any(part.startswith("_") for part in info.name.split(".")):
-            names.append(info.name)
+        name = info[1]      # (finder, name, ispkg); Python 2's is a plain tuple
+        if not any(part.startswith("_") for part in name.split(".")):
+            names.append(name)
     return sorted(names)
 
 
