@@ -30,47 +30,100 @@ autodoc_preserve_defaults = True
 # Every cross-reference must resolve (docs/reference/ documents each public
 # name; tests/docs/test_reference.py checks that none is left out).
 nitpicky = True
+master_doc = "index"
+exclude_patterns = ["_build"]
+pygments_style = "sphinx"
+html_theme = "alabaster"
 
 # Docstrings are plain text written for help() as much as for this site:
-# "*args" is not emphasis, and a C function's first line
-# "name(args) -> what it gives" (or "name(args): what it does") is its
-# signature followed by prose, not a return type.
-_SIGNATURE_PROSE = {}
+# "*args" is not emphasis, and a first line "name(args): what it does" (or
+# "name(args) -> what it gives") is the signature, for C functions the only
+# one there is, followed by prose.  autodoc's own reading of such lines
+# would take the prose for a return type.
+autodoc_docstring_signature = False
+# Sphinx 9's new autodoc fails on a signature set by the hook below for an
+# object it found none for (a C function); its class-based one does not.
+autodoc_use_legacy_class_based = True
+_SIGNATURE_PREFIX = {}
 
 
-def _split_prose(app, what, name, obj, options, signature, return_annotation):
-    prose = None
-    if signature and ") -> " in signature:
-        signature, _, return_annotation = signature.partition(") -> ")
-        signature += ")"
-    if return_annotation:   # the code has no type annotations: this is prose
-        prose = "Returns: " + return_annotation.strip()
-        return_annotation = None
-    if signature and "):" in signature:
-        signature, _, rest = signature.partition("):")
-        signature, rest = signature + ")", rest.strip()
-        prose = rest[:1].upper() + rest[1:]
-    if what in ("class", "exception") and signature == "(*args, **kwargs)":
+def _first_paragraph(doc):
+    paragraph = []
+    for line in inspect.cleandoc(doc or "").splitlines():
+        if not line.strip():
+            break
+        paragraph.append(line.strip())
+    return " ".join(paragraph)
+
+
+def _doc_signature(short, doc):
+    """(signature, prefix) when the docstring starts with short(...)
+    followed by ":", "->" or nothing; else None."""
+    text = _first_paragraph(doc)
+    if not text.startswith(short + "("):
+        return None
+    depth = 0
+    for i in range(len(short), len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            break
+    else:
+        return None
+    rest = text[i + 1:]
+    if not re.match(r"^(\s*:|\s*->|\s*$)", rest):
+        return None
+    return text[len(short):i + 1], text[:i + 1]
+
+
+def _signature_from_doc(app, what, name, obj, options, signature, return_annotation):
+    if what not in ("function", "method", "class", "exception", "decorator"):
+        return None
+    found = _doc_signature(name.rsplit(".", 1)[-1], getattr(obj, "__doc__", None))
+    if found is None:
         # a __new__ taking anything (idiokit.socket.Socket's): __init__ tells more
-        try:
-            init = inspect.signature(obj.__init__)
-            signature = str(init.replace(parameters=list(init.parameters.values())[1:]))
-        except (TypeError, ValueError):
-            pass
-    if signature:
-        signature = signature.replace("=_DEFAULT", "=<default>")
-    if prose:
-        _SIGNATURE_PROSE[name] = prose
-    return signature, return_annotation
+        if what == "class" and signature == "(*args, **kwargs)":
+            try:
+                init = inspect.signature(obj.__init__)
+                params = list(init.parameters.values())[1:]
+                return str(init.replace(parameters=params)), return_annotation
+            except (TypeError, ValueError):
+                pass
+        if signature and "=_DEFAULT" in signature:
+            return signature.replace("=_DEFAULT", "=<default>"), return_annotation
+        return None
+    _SIGNATURE_PREFIX[name] = found[1]
+    return found[0].replace("=_DEFAULT", "=<default>"), None
+
+
+def _drop_signature_line(lines, prefix):
+    end = 0
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    text = " ".join(line.strip() for line in lines[:end])
+    if not text.startswith(prefix):
+        return
+    rest = text[len(prefix):].strip()
+    if rest.startswith("->"):
+        rest = rest[2:].strip()
+        rest = ("a " if rest.startswith("stream") else "gives ") + rest
+    rest = rest.lstrip(":").strip()
+    if rest:
+        lines[:end] = [rest[0].upper() + rest[1:]]
+    else:
+        del lines[:end + 1]
 
 
 _STAR = re.compile(r"(?<![\\`*])(\*\*?)(?=[\w(])")
 
 
 def _escape_text(app, what, name, obj, options, lines):
-    prose = _SIGNATURE_PROSE.pop(name, None)
-    if prose:
-        lines[:0] = [prose, ""]
+    prefix = _SIGNATURE_PREFIX.pop(name, None)
+    if prefix:
+        _drop_signature_line(lines, prefix)
+    type_doc = getattr(type(obj), "__doc__", None)
+    if what in ("data", "attribute") and lines and isinstance(type_doc, str) and \
+            " ".join(lines).split() == type_doc.split():
+        del lines[:]     # the value's type's docstring says nothing about it
     literal = False
     for i, line in enumerate(lines):
         stripped = line.strip()
@@ -87,10 +140,5 @@ def _escape_text(app, what, name, obj, options, lines):
 
 
 def setup(app):
-    app.connect("autodoc-process-signature", _split_prose)
+    app.connect("autodoc-process-signature", _signature_from_doc)
     app.connect("autodoc-process-docstring", _escape_text)
-
-master_doc = "index"
-exclude_patterns = ["_build"]
-pygments_style = "sphinx"
-html_theme = "alabaster"

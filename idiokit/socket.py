@@ -219,7 +219,7 @@ class Socket(_IO):
         return self._later("bind", address)
 
     def listen(self, backlog=_stdsocket.SOMAXCONN):
-        """A stream that starts listening (default backlog: SOMAXCONN)."""
+        """listen(backlog=SOMAXCONN): a stream that starts listening."""
         return self._later("listen", backlog)
 
     def getsockname(self):
@@ -274,7 +274,7 @@ def fromfd(fd, family, type, proto=0):
 
 
 def socketpair(family=getattr(_stdsocket, "AF_UNIX", None), type=_stdsocket.SOCK_STREAM, proto=0):
-    """Two connected Sockets (AF_UNIX, SOCK_STREAM by default)."""
+    """socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0): two connected Sockets."""
     with _wrapped():
         a, b = _socket.socketpair(family, type, proto)
         a.setblocking(False)

@@ -754,7 +754,7 @@ class AsyncSocket(_Socket):
         return self._sock.bind(address)
 
     def listen(self, backlog=_stdsocket.SOMAXCONN):
-        """The wrapped socket's listen, called at once."""
+        """listen(backlog=SOMAXCONN): the wrapped socket's listen, called at once."""
         return self._sock.listen(backlog)
 
     def setsockopt(self, *args):
