@@ -121,6 +121,7 @@ def _restore_signals(previous, old_fd):
         signal.set_wakeup_fd(old_fd)
 
 
+#: The signals main_loop turns into Signal by default.
 DEFAULT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2)
 
 

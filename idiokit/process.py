@@ -34,8 +34,11 @@ from ._childwatch import pidfd_open, wait_exit
 from .idiokit import stream, stop, send
 from .timer import Timeout
 
+#: stdin=, stdout=, stderr=: a pipe to the process (a Pipe attribute).
 PIPE = subprocess.PIPE
+#: stderr=: into the same pipe as stdout.
 STDOUT = subprocess.STDOUT
+#: stdin=, stdout=, stderr=: /dev/null (on Python 2.7 too).
 DEVNULL = getattr(subprocess, "DEVNULL", -3)
 CHUNK = 65536
 _AGAIN = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)

@@ -210,9 +210,10 @@ def serve(server, sock, **options):
 
 @idiokit.stream
 def serve_http(server, host, port, **options):
-    """Listen on (host, port) and serve; the port may be 0 (see bound()).
-    Keyword options are Limits; backlog=N sets the listen backlog,
-    reuse_port=True sets SO_REUSEPORT (several processes on one port)."""
+    """Listen on (host, port) and serve; the port may be 0, and
+    on_bound(address) is called with the address bound.  Keyword options
+    are Limits; backlog=N sets the listen backlog, reuse_port=True sets
+    SO_REUSEPORT (several processes on one port)."""
     backlog = options.pop("backlog", socket.SOMAXCONN)
     reuse_port = options.pop("reuse_port", False)
     on_bound = options.pop("on_bound", None)

@@ -1,3 +1,9 @@
+from typing import Optional, Union
+
+from .core import Core
+from .disco import Disco
+from .muc import MUC
+from .ping import Ping
 from idiokit._core import Stream as _Stream
 from . import core
 from .. import idiokit
@@ -35,12 +41,15 @@ class _Outbox:
     def take(self): ...
     def flushed(self) -> None: ...
 
-def connect(jid, password, host=None, port=None, ssl_verify_cert: bool = True, ssl_ca_certs=None, ssl_certfile=None, ssl_keyfile=None, timeout: float = 120.0) -> _Stream: ...
+def connect(jid: Union[str, JID], password: str, host: Optional[str] = ...,
+            port: Optional[int] = ..., ssl_verify_cert: bool = ...,
+            ssl_ca_certs: Optional[str] = ..., ssl_certfile: Optional[str] = ...,
+            ssl_keyfile: Optional[str] = ..., timeout: float = ...) -> _Stream: ...
 
 class XMPP(idiokit.Proxy):
-    jid: Incomplete
-    core: Incomplete
-    disco: Incomplete
-    muc: Incomplete
-    ping: Incomplete
-    def __init__(self, jid, elements) -> None: ...
+    jid: JID
+    core: Core
+    disco: Disco
+    muc: MUC
+    ping: Ping
+    def __init__(self, jid: JID, elements: _Stream) -> None: ...

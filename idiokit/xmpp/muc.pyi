@@ -1,3 +1,4 @@
+from typing import Any, List, Optional, Set, Tuple, Union
 from idiokit._core import Stream as _Stream
 from .. import idiokit as idiokit
 from ..xmlcore import Element as Element
@@ -7,32 +8,36 @@ from _typeshed import Incomplete
 from collections.abc import Generator
 
 MUC_NS: str
-USER_NS: Incomplete
-OWNER_NS: Incomplete
+USER_NS: str
+OWNER_NS: str
 ROOMS_NODE: str
 
 class MUCError(XMPPError): ...
 
-def gen_random(length: int = 8): ...
+def gen_random(length: int = ...) -> str: ...
 
 class MUCParticipant:
-    name: Incomplete
-    affiliation: Incomplete
-    role: Incomplete
-    jid: Incomplete
-    payload: Incomplete
-    def __init__(self, name, affiliation, role, payload, jid=None) -> None: ...
+    name: JID
+    affiliation: str
+    role: str
+    jid: Optional[JID]
+    payload: Any
+    def __init__(self, name: JID, affiliation: str, role: str, payload: Any,
+                 jid: Optional[JID] = ...) -> None: ...
 
-def parse_presence(elements, own_jid): ...
-def join_room(jid, xmpp, output, password=None, history: bool = False) -> _Stream: ...
+def parse_presence(elements: Any, own_jid: JID) -> Optional[Tuple[MUCParticipant, Set[str]]]: ...
+def join_room(jid: JID, xmpp: Any, output: _Stream, password: Optional[str] = ...,
+              history: bool = ...) -> _Stream: ...
 
 class MUCRoom(idiokit.Proxy):
-    jid: Incomplete
-    participants: Incomplete
-    def __init__(self, jid, xmpp, output, participants) -> None: ...
+    jid: JID
+    participants: List[MUCParticipant]
+    def __init__(self, jid: Union[str, JID], xmpp: Any, output: _Stream,
+                 participants: List[MUCParticipant]) -> None: ...
 
 class MUC:
-    xmpp: Incomplete
-    def __init__(self, xmpp) -> None: ...
-    def get_full_room_jid(self, room) -> _Stream: ...
-    def join(self, room, nick=None, password=None, history: bool = False) -> _Stream: ...
+    xmpp: Any
+    def __init__(self, xmpp: Any) -> None: ...
+    def get_full_room_jid(self, room: Union[str, JID]) -> _Stream: ...
+    def join(self, room: Union[str, JID], nick: Optional[str] = ..., password: Optional[str] = ...,
+             history: bool = ...) -> _Stream: ...

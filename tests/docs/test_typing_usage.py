@@ -3,6 +3,7 @@ mypy --strict, also runs: in a child interpreter, against the in-place build,
 it ends by itself and prints the results of every step."""
 from __future__ import absolute_import
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,6 @@ def test_the_typed_usage_program_runs():
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out, err = proc.communicate()
     assert proc.returncode == 0, err.decode("utf-8", "replace")
-    reply = "b'ping'" if sys.version_info[0] >= 3 else "'ping'"
-    assert out.decode("ascii").strip() == \
-        "(10, 'done', 6, [0.0, 0.01], %s, 10.0, True)" % reply
+    assert json.loads(out.decode("ascii")) == [
+        10, "done", 6, [0.0, 0.01], "ping", 10.0, True,
+        0, '<greeting to="world">hi</greeting>', ["1"]]

@@ -4,12 +4,14 @@
 must type it; tests/docs/test_typing_usage.py runs it, so it must also work
 (on Python 2.7 too: the annotations are type comments).  It ends by itself:
 a pipe, an event, a thread, a task group, a cancel scope, a TCP round trip
-on 127.0.0.1 and a lookup that /etc/hosts answers.
+on 127.0.0.1, a lookup that /etc/hosts answers, a subprocess and XML.
 """
 from __future__ import absolute_import, print_function
 
+import json
+
 import idiokit
-from idiokit import dns, socket
+from idiokit import dns, process, socket, xmlcore
 from idiokit.threadpool import thread
 
 MYPY = False    # True for mypy; Python 2.7 may have no typing module
@@ -89,8 +91,18 @@ def main():
     yield server.close()
 
     addresses = yield dns.host_lookup("localhost")
-    idiokit.stop(piped, said, summed, sorted(results), reply, timeout, len(addresses) > 0)
+
+    code, out, _ = yield process.run(["echo", "hi"], stdout=process.PIPE)
+    element = xmlcore.Element("greeting", to="world")
+    element.text = out.decode("ascii").strip()
+    parser = xmlcore.ElementParser()
+    parsed = parser.feed(b"<stream><a x='1'/>")
+    xml = element.serialize().decode("utf-8")
+    attrs = [item.get_attr("x") for item in parsed.named("a")]
+    idiokit.stop(piped, said, summed, sorted(results), reply, timeout, len(addresses) > 0,
+                 code, xml, attrs)
 
 
 if __name__ == "__main__":
-    print(repr(idiokit.main_loop(main())))
+    outcome = idiokit.main_loop(main())
+    print(json.dumps([x.decode("ascii") if isinstance(x, bytes) else x for x in outcome]))
