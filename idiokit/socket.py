@@ -144,8 +144,10 @@ class Socket(_IO):
             raise SocketError(errno.EBADF, "socket is closed")
         return value
 
-    family = property(lambda self: self._initialised(self._family), doc="The address family (AF_INET ...).")
-    type = property(lambda self: self._initialised(self._type), doc="The socket type (SOCK_STREAM ...).")
+    family = property(lambda self: self._initialised(self._family),
+                      doc="The address family (AF_INET ...).")
+    type = property(lambda self: self._initialised(self._type),
+                    doc="The socket type (SOCK_STREAM ...).")
     proto = property(lambda self: self._initialised(self._proto), doc="The protocol number.")
 
     def __repr__(self):

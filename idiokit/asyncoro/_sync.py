@@ -48,7 +48,8 @@ class Lock(object):
         return waiter.event
 
     def release(self):
-        """Release the lock (not yielded); RuntimeError if unlocked or held by another coroutine."""
+        """Release the lock (not yielded); RuntimeError if it is unlocked or
+        held by another coroutine."""
         if not self._locked:
             raise RuntimeError("release of an unlocked lock")
         me = _cur_coro()

@@ -53,9 +53,9 @@ class ServerRequest(object):
     method = property(lambda self: self._method, doc="The request method, such as 'GET'.")
     uri = property(lambda self: self._uri, doc="The request target as sent (not unquoted).")
     http_version = property(lambda self: self._http_version,
-        doc="The request's HTTP version (HTTP10 or HTTP11).")
+                            doc="The request's HTTP version (HTTP10 or HTTP11).")
     headers = property(lambda self: self._headers,
-        doc="The headers: lower-cased name -> list of str values.")
+                       doc="The headers: lower-cased name -> list of str values.")
 
     def read(self, amount):
         """A stream: up to `amount` bytes of the (de-chunked) body."""

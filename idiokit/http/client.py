@@ -113,12 +113,12 @@ class ClientResponse(object):
             self._release()
 
     http_version = property(lambda self: self._http_version,
-        doc="The response's HTTP version, such as HTTP11.")
+                            doc="The response's HTTP version, such as HTTP11.")
     status_code = property(lambda self: self._status_code, doc="The status code, an int.")
     status_reason = property(lambda self: self._status_reason,
-        doc="The reason phrase of the status line.")
+                             doc="The reason phrase of the status line.")
     headers = property(lambda self: self._headers,
-        doc="The response headers: lower-cased name -> list of str values.")
+                       doc="The response headers: lower-cased name -> list of str values.")
 
     def _release(self):
         conn, self._conn = self._conn, None
@@ -168,7 +168,7 @@ class ClientRequest(object):
     method = property(lambda self: self._method, doc="The request method, such as 'GET'.")
     uri = property(lambda self: self._uri, doc="The URL requested.")
     headers = property(lambda self: self._headers,
-        doc="The request headers: lower-cased name -> list of str values.")
+                       doc="The request headers: lower-cased name -> list of str values.")
 
     def write(self, data):
         """A stream sending body data (str is UTF-8)."""
@@ -314,12 +314,12 @@ class Client(object):
             self.mount("https://", https)
 
     resolver = property(lambda self: self._resolver,
-        doc="The idiokit.dns.Resolver for host names (None: the default one).")
+                        doc="The idiokit.dns.Resolver for host names (None: the default one).")
     timeout = property(lambda self: self._timeout, doc="Seconds a connect or read may wait.")
     verify = property(lambda self: self._verify,
-        doc="Certificate checking: True, False, or a CA bundle path.")
+                      doc="Certificate checking: True, False, or a CA bundle path.")
     cert = property(lambda self: self._cert,
-        doc="The client certificate: None, a path, or (certfile, keyfile).")
+                    doc="The client certificate: None, a path, or (certfile, keyfile).")
 
     def mount(self, prefix, adapter):
         """Use `adapter` for URLs starting with `prefix` (case-insensitive;
