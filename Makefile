@@ -17,7 +17,7 @@ MAKEFLAGS += --no-print-directory
 DEBUG_BUILD_PYTHON ?= 3.13
 
 .DEFAULT_GOAL := help
-.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind test-load fuzz soak wheels test-wheels bench bench-report demo docs clean distclean
+.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind test-load fuzz soak wheels test-wheels bench bench-report demo docs typecheck clean distclean
 
 help:
 	@echo "make demo       build, then run examples/demo.py (streams at work) and"
@@ -40,6 +40,7 @@ help:
 	@echo "make bench-report  measure nothing: RESULTS.md and the charts again from bench/results.json"
 	@echo "make fuzz-http  fuzz the llhttp binding with atheris (FUZZ_SECONDS, default 180)"
 	@echo "make docs       build the Sphinx docs into docs/_build/html (.venv-docs)"
+	@echo "make typecheck  mypy and stubtest on the type stubs idiokit/*.pyi (.venv-types)"
 	@echo "make clean      remove build products; 'make distclean' also the virtual environments"
 
 # Debian packages (installs only what is missing), then .venv.
@@ -120,6 +121,11 @@ fuzz-http: system-deps
 docs: build
 	@tools/make_venv.sh $(PYTHON) .venv-docs tools/requirements-docs.txt
 	PYTHONPATH=$(CURDIR) .venv-docs/bin/python -m sphinx -W -b html docs docs/_build/html
+
+# The stubs (idiokit/*.pyi) against the in-place build: tools/typecheck.sh.
+typecheck: build
+	@tools/make_venv.sh $(PYTHON) .venv-types tools/requirements-types.txt
+	@tools/typecheck.sh .venv-types/bin/python
 
 clean:
 	rm -rf build dist .pytest_cache docs/_build *.egg-info

@@ -39,5 +39,7 @@ class HTTPVersion(collections.namedtuple("HTTPVersion", ["major", "minor"])):
         return tuple.__hash__(self)
 
 
+#: HTTP/1.0
 HTTP10 = HTTPVersion(1, 0)
+#: HTTP/1.1
 HTTP11 = HTTPVersion(1, 1)
