@@ -6,7 +6,7 @@ does not drop it as a stray), and in half the cases with the query's own
 question spliced in after the header (so the answer sections get parsed).
 Right after, the server sends a well-formed SERVFAIL, so a reply that c-ares
 drops ends the query at once instead of at its timeout.  The TC (truncated)
-bit is cleared: the TCP retry path is left to test_dns_hostile.py.
+bit is cleared: the TCP retry path is left to tests/dns/test_dns_hostile.py.
 
 The query type comes from the input (A, AAAA, CNAME, MX, TXT, PTR, SRV,
 NS).  Allowed outcomes: a result, or an idiokit.dns.DNSError subclass.
