@@ -218,15 +218,49 @@ def test_a_cut_answer_is_asked_again_over_tcp_of_the_same_server(resolver, fake)
     assert_clean(resolver)
 
 
+NAME_TYPES = {"txt": 16, "mx": 15, "srv": 33, "ptr": 12, "ns": 2, "cname": 5}
+
+
 @pytest.mark.parametrize("flaw", ["loop", "past", "count"])
-@pytest.mark.parametrize("lookup", ["txt", "mx"])
-def test_malformed_txt_and_mx_answers_are_message_errors(resolver, lookup, flaw):
+@pytest.mark.parametrize("lookup, via", [
+    (kind, via) for kind in sorted(NAME_TYPES) for via in ("lookup", "query")
+    if (kind, via) != ("ns", "lookup")])     # idiokit.dns has no ns() lookup
+def test_malformed_answers_of_every_type_are_message_errors(resolver, lookup, via, flaw):
     # A compression loop, a pointer past the end, an answer count of 65,535
-    # with one record: c-ares reports a bad name (it was a ValueError).
-    result = outcome(getattr(dns, lookup)(lookup + flaw + ".example.test", resolver))
+    # with one record: c-ares reports a bad name or a bad reply (for TXT and
+    # MX it was a ValueError; for SRV fuzzing found "Misformatted domain
+    # name", a ValueError too).  Through the lookup function and through
+    # Resolver.query (which parses the owner name and TTLs as well).
+    name = lookup + flaw + ".example.test"
+    if via == "query":
+        result = outcome(resolver.query(name, NAME_TYPES[lookup]))
+    else:
+        result = outcome(getattr(dns, lookup)(name, resolver))
     assert isinstance(result, dns.MessageError), result
     assert not isinstance(result, ValueError)
-    assert result.args[1] == lookup + flaw + ".example.test"
+    assert result.args[1] == name
+    assert_clean(resolver)
+
+
+@pytest.mark.parametrize("kind", ["toolong"])
+@pytest.mark.parametrize("rtype", [1, 28, 2, 12, 15, 16, 33])
+def test_a_cname_target_that_cannot_be_asked_is_a_message_error(resolver, kind, rtype):
+    # Found by fuzzing (an SRV answer): Resolver.query follows a CNAME to its
+    # target with a query of its own, and c-ares refused a target over 255
+    # bytes as "Misformatted domain name", a plain ValueError.  The answer
+    # that points there is malformed, whatever the type asked.
+    name = kind + ".example.test"
+    result = outcome(resolver.query(name, rtype))
+    assert isinstance(result, dns.MessageError), result
+    assert result.args == ("malformed DNS reply", name)
+    assert_clean(resolver)
+
+
+def test_a_cname_query_still_returns_a_long_target_as_it_is(resolver):
+    # Asked for the CNAME itself, the answer is its record: nothing to follow.
+    name, records, _ = outcome(resolver.query("toolong.example.test", 5))
+    assert name == "toolong.example.test"
+    assert records[0].data.name == ".".join(["a" * 63] * 4) + ".example.test"
     assert_clean(resolver)
 
 

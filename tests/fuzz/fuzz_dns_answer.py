@@ -9,18 +9,14 @@ drops ends the query at once instead of at its timeout.  The TC (truncated)
 bit is cleared: the TCP retry path is left to tests/dns/test_dns_hostile.py.
 
 The query type comes from the input (A, AAAA, CNAME, MX, TXT, PTR, SRV,
-NS).  Allowed outcomes: a result, or an idiokit.dns.DNSError subclass.
-Anything else is a crash, as is a leak (common.LeakCheck) or a hang
-(libFuzzer's -timeout).  Plain ValueErrors from answers of the other types
-(MX, TXT, SRV, PTR, NS: issue 22 names TXT and MX; fuzzing found SRV's
-"Misformatted domain name" too) are the known bug being fixed on the
-`coresplit` branch: they are counted and reported at exit, and
-IDIOKIT_FUZZ_STRICT=1 makes them crashes too.
+NS).  Allowed outcomes: a result, or an idiokit.dns.DNSError subclass (a
+malformed answer is a MessageError).  Anything else is a crash, a plain
+ValueError included, as is a leak (common.LeakCheck) or a hang
+(libFuzzer's -timeout).
 
 Usage: python fuzz_dns_answer.py CORPUS_DIR... [libFuzzer flags]."""
 from __future__ import absolute_import, print_function
 
-import os
 import struct
 import sys
 
@@ -32,9 +28,6 @@ with atheris.instrument_imports(include=["idiokit"]):
     from idiokit import socket, dns, timer
 
 TYPES = [1, 28, 5, 15, 16, 12, 33, 2]
-STRICT = os.environ.get("IDIOKIT_FUZZ_STRICT") == "1"
-STRICT_TYPES = (1, 28, 5)     # A, AAAA, CNAME: MessageError already
-KNOWN = {}
 OUTCOMES = {"answer": 0}
 leaks = common.LeakCheck()
 state = {}
@@ -74,15 +67,6 @@ def one(data, qtype, splice):
     except dns.DNSError as error:
         OUTCOMES[type(error).__name__] = OUTCOMES.get(type(error).__name__, 0) + 1
         result = None
-    except ValueError:
-        if STRICT or qtype in STRICT_TYPES:
-            raise
-        what = "a plain ValueError for a type %d answer" % qtype
-        if what not in KNOWN:
-            print("fuzz_dns_answer: KNOWN BUG (issue 22, pending the coresplit merge): "
-                  "%s" % what, file=sys.stderr)
-        KNOWN[what] = KNOWN.get(what, 0) + 1
-        result = None
     try:
         yield timer.timeout(2, serving)
     except timer.Timeout:
@@ -110,8 +94,8 @@ def TestOneInput(data):
 
 
 def report():
-    print("fuzz_dns_answer: after %d inputs, outcomes %r, known-bug inputs %r"
-          % (leaks.count, OUTCOMES, KNOWN), file=sys.stderr)
+    print("fuzz_dns_answer: after %d inputs, outcomes %r" % (leaks.count, OUTCOMES),
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,20 @@ def test_serialize_round_trips_through_the_parser():
     assert Element("a").serialize_open() == b"<a>" and Element("a").serialize_close() == b"</a>"
 
 
+def test_a_carriage_return_in_text_survives_a_round_trip():
+    # Found by tests/fuzz/fuzz_xml.py: escape() left "\r" as it was, and a
+    # parser reads a raw carriage return as a newline ("x\ry" came back as
+    # "x\ny"); a CDATA section does not keep it either.
+    for text in (u"x\ry", u"a\r\nb", u"<" * 20 + u"\r"):
+        message = Element("message", _tail=u"\r")
+        body = Element("body", text)
+        message.add(body)
+        assert b"\r" not in message.serialize()
+        parsed, = parse_stream(STREAM_OPEN, message.serialize())
+        assert list(parsed.children("body"))[0].text == text
+    assert escape(u"a\rb") == u"a&#13;b"
+
+
 def test_escape_and_quoteattr():
     assert escape("a<b") == "a&lt;b"
     long_ = "<" * 10
@@ -203,6 +217,21 @@ def test_a_huge_text_and_many_elements_are_refused():
             parser.feed(b"y" * 65536)
     error = fails_with(ElementParser(max_elements=1000), STREAM_OPEN + b"<m>" + b"<a/>" * 2000)
     assert "more than 1000 elements" in str(error)
+
+
+def test_a_stanza_over_the_limit_fails_however_it_was_fed():
+    # Found by tests/fuzz/fuzz_xml.py: the size was checked only after each
+    # feed, against what was still unfinished, so a stanza of any size that
+    # arrived (or ended) within one feed passed.
+    stanza = b"<message><body>" + b"x" * 500 + b"</body></message>"
+    for size in (len(stanza), 7, 1):
+        parser = ElementParser(max_stanza_size=100)
+        chunks = [STREAM_OPEN] + [stanza[i:i + size] for i in range(0, len(stanza), size)]
+        error = fails_with(parser, *chunks)
+        assert isinstance(error, XMLLimitError) and "more than 100 bytes" in str(error)
+    parser = ElementParser(max_stanza_size=len(stanza))
+    parser.feed(STREAM_OPEN)
+    assert [x.name for x in parser.feed(stanza * 3)] == ["message"] * 3
 
 
 def test_invalid_utf8_and_bad_characters_fail_clearly():
