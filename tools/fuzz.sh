@@ -6,8 +6,8 @@
 # (read only) and writes what it finds to build/fuzz/corpus-NAME; a crash,
 # a leak or a hang (an input over 10 s) fails the run and leaves its input in
 # build/fuzz/.  Prints the executions each target ran.
-# Other helpers' targets (XML stream parser, HTTP parser) are picked up by
-# name: tests/fuzz/fuzz_xml.py with tests/fuzz/corpus/xml/, and so on.
+# A new target is picked up by name: tests/fuzz/fuzz_NAME.py with
+# tests/fuzz/corpus/NAME/ (fuzz_xml.py with corpus/xml/, and so on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -5,7 +5,9 @@ An input is two bytes of settings and then the stream's bytes.  The first
 byte's bits: 1, small limits (max_stanza_size 2,048, max_depth 8,
 max_elements 64) instead of the defaults; 2, pieces that decode as UTF-8 are
 fed as text (feed() takes text as UTF-8); 4, flush() after some feeds (as a
-reader does after a quiet moment).  The second byte seeds the chunking: the
+reader does after a quiet moment); 8, the parser holds small pieces back
+from an unfinished token of 64 bytes instead of 4 KiB (HOLD_MIN), so that
+short inputs reach that path.  The second byte seeds the chunking: the
 stream is fed in pieces of 1 to 64 bytes, or 1 to 4,096, or byte by byte.
 
 Allowed outcomes: elements, or ExpatError (XMLLimitError included), after
@@ -59,9 +61,11 @@ def pieces(stream, seed, as_text):
         yield piece, rand.random() < 0.2
 
 
-def parse(stream, limits, chunks, use_flush):
+def parse(stream, limits, chunks, use_flush, hold_min=None):
     """(serialized stanzas, the error or None), feeding `chunks`."""
     parser = xmlcore.ElementParser(**limits)
+    if hold_min is not None:
+        parser.HOLD_MIN = hold_min
     got = []
     max_size = limits.get("max_stanza_size", 1 << 20)
     try:
@@ -104,7 +108,8 @@ def TestOneInput(data):
     flags, seed = bytearray(data[:2])
     stream = data[2:]
     limits = SMALL if flags & 1 else {}
-    chunked, error = parse(stream, limits, pieces(stream, seed, flags & 2), flags & 4)
+    chunked, error = parse(stream, limits, pieces(stream, seed, flags & 2), flags & 4,
+                           64 if flags & 8 else None)
     whole, whole_error = parse(stream, limits, [(stream, False)], False)
     if not limits and error is None and whole_error is None:
         assert chunked == whole, (chunked, whole)
