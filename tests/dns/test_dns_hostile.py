@@ -242,14 +242,13 @@ def test_malformed_answers_of_every_type_are_message_errors(resolver, lookup, vi
     assert_clean(resolver)
 
 
-@pytest.mark.parametrize("kind", ["toolong"])
 @pytest.mark.parametrize("rtype", [1, 28, 2, 12, 15, 16, 33])
-def test_a_cname_target_that_cannot_be_asked_is_a_message_error(resolver, kind, rtype):
+def test_a_cname_target_that_cannot_be_asked_is_a_message_error(resolver, rtype):
     # Found by fuzzing (an SRV answer): Resolver.query follows a CNAME to its
     # target with a query of its own, and c-ares refused a target over 255
     # bytes as "Misformatted domain name", a plain ValueError.  The answer
     # that points there is malformed, whatever the type asked.
-    name = kind + ".example.test"
+    name = "toolong.example.test"       # its CNAME's target is over 255 bytes
     result = outcome(resolver.query(name, rtype))
     assert isinstance(result, dns.MessageError), result
     assert result.args == ("malformed DNS reply", name)

@@ -60,22 +60,17 @@ def cname_reply(qid, question, kind, target_label):
 def chain_reply(qid, kind, question):
     """CNAME loops and chains, one hop per answer: loopa <-> loopb,
     selfloop -> selfloop, hopN -> hop(N-1) -> ... -> hop0, which has the A
-    record 192.0.2.1, and unaskable -> a name that cannot be asked.  None
+    record 192.0.2.1, and toolong -> a name that cannot be asked.  None
     for any other kind."""
     if kind in ("loopa", "loopb"):
         return cname_reply(qid, question, kind, "loopb" if kind == "loopa" else "loopa")
     if kind == "selfloop":
         return cname_reply(qid, question, kind, kind)
-    if kind in ("unaskable", "toolong"):
-        # A target c-ares cannot ask: unaskable's label of 30 control bytes
-        # comes out as 30 "\\001" escapes, which c-ares reads back as 90
-        # bytes, over a label's 63; toolong's four labels of 63 bytes make a
-        # name over 255 bytes.
+    if kind == "toolong":
+        # A target c-ares cannot ask: four labels of 63 bytes make a name
+        # over 255 bytes (c-ares expands it from the answer all the same).
         rest = question[1 + len(kind):-4]
-        if kind == "unaskable":
-            target = b"\x1e" + b"\x01" * 30 + rest
-        else:
-            target = (b"\x3f" + b"a" * 63) * 4 + rest
+        target = (b"\x3f" + b"a" * 63) * 4 + rest
         return header(qid, an=1) + question + cname_rr(target)
     if kind == "hop0":
         return a_reply(qid, question, ["192.0.2.1"])
