@@ -4,7 +4,7 @@
 # The steps themselves live in tools/*.sh; this file only wires them.
 #
 # Knobs: PYTHON (interpreter of .venv, default python3), PYTEST_ARGS (extra
-# pytest arguments, e.g. PYTEST_ARGS="-x tests/test_pipe.py"), PYTHONS (the
+# pytest arguments, e.g. PYTEST_ARGS="-x tests/core/test_pipe_conformance.py"), PYTHONS (the
 # versions test-all tries), IDIOKIT_DEBUG=1 / IDIOKIT_ASAN=1 (see setup.py),
 # DEBUG_BUILD_PYTHON (the X.Y test-debug uses, default 3.13), REFLEAK=W:R.
 
@@ -32,7 +32,7 @@ help:
 	@echo "make soak       the mixed load for SOAK_SECONDS (600): RSS, fds, live counters flat"
 	@echo "make test-refcount  core/socket/DNS tests on python3.11-dbg, each repeated, failing on reference growth"
 	@echo "make wheels     sdist and one manylinux wheel per Python found (2.7, 3.8-3.13) into dist/"
-	@echo "make test-wheels  make wheels, then install each into a fresh venv and run it (tests/test_packaging.py)"
+	@echo "make test-wheels  make wheels, then install each into a fresh venv and run it (tests/packaging/test_packaging.py)"
 	@echo "make build      build idiokit._core in place (.venv)"
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
 	@echo "make check-capi fail if a built idiokit/_core*.so uses private CPython symbols"
@@ -78,7 +78,7 @@ test-valgrind: deps
 
 test-load: deps
 	@tools/build_ext.sh $(VPY)
-	IDIOKIT_LOAD=1 tools/run_pytest.sh $(VPY) -s tests/test_load.py $(PYTEST_ARGS)
+	IDIOKIT_LOAD=1 tools/run_pytest.sh $(VPY) -s tests/net/test_load.py $(PYTEST_ARGS)
 
 fuzz: system-deps
 	@tools/fuzz.sh

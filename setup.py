@@ -276,7 +276,7 @@ setup(
     license_files=["LICENSE"],
     # Every package under idiokit/ (a directory with an __init__.py), and
     # nothing else of the checkout (tests, bench, docs, examples);
-    # tests/test_packaging.py checks that the wheel holds every idiokit/**/*.py.
+    # tests/packaging/test_packaging.py checks that the wheel holds every idiokit/**/*.py.
     packages=find_packages(include=["idiokit", "idiokit.*"]),
     # Type stubs and the PEP 561 marker, in whichever package has them.
     package_data={"": ["py.typed", "*.pyi"]},

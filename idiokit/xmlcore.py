@@ -76,9 +76,13 @@ def namespace_split(name):
 
 
 def escape(text):
-    """text escaped for element content (&, < and >); a CDATA section when
-    escaping would add more than 12 characters and the text has no ']]>'."""
+    """text escaped for element content (&, < and >, and a carriage return
+    as &#13;, which a parser would read as a newline); a CDATA section when
+    escaping would add more than 12 characters and the text has no ']]>'
+    and no carriage return."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "\r" in text:
+        return escaped.replace("\r", "&#13;")
     if len(escaped) - len(text) > 12 and "]]>" not in text:
         return "<![CDATA[" + text + "]]>"
     return escaped
@@ -337,8 +341,9 @@ class ElementParser(object):
 
     Limits (an XMLLimitError when passed, and the parser is then done):
     max_depth levels of nesting below the root, max_stanza_size bytes for
-    one level-1 element (or for bytes that complete no token), and
-    max_elements elements within one level-1 element."""
+    one level-1 element (up to its end tag, however it was fed) or for
+    bytes that complete no token, and max_elements elements within one
+    level-1 element."""
 
     def __init__(self, max_stanza_size=1 << 20, max_depth=128, max_elements=1 << 16):
         parser = _expat.ParserCreate("utf-8")
@@ -358,7 +363,8 @@ class ElementParser(object):
         self._error = None
         self._held = []
         self._held_size = 0
-        _install_handlers(parser, self._collected, self._position, max_depth, max_elements)
+        _install_handlers(parser, self._collected, self._position, max_depth, max_elements,
+                          max_stanza_size)
 
     # While expat holds an unfinished token (a tag) of HOLD_MIN bytes or
     # more, small pieces are held back until they add up to half of it:
@@ -433,9 +439,12 @@ def _refuse_doctype(*args):
     raise XMLLimitError("a DOCTYPE (and any DTD or entity declaration) is not allowed")
 
 
-def _install_handlers(parser, collected, position, max_depth, max_elements):
+def _install_handlers(parser, collected, position, max_depth, max_elements, max_size):
     """expat's callbacks for ElementParser, as closures over its state (no
-    attribute lookups per event)."""
+    attribute lookups per event).  A level-1 element is measured when it
+    ends too (from its start tag to its end tag), so one over max_size fails
+    however it was fed; ElementParser._check_size, after each feed, bounds
+    what is still unfinished."""
     stack = []
     pending = []
     count = [0]
@@ -486,8 +495,11 @@ def _install_handlers(parser, collected, position, max_depth, max_elements):
             flush()
         element = stack.pop()
         if len(stack) == 1:
+            end_index = parser.CurrentByteIndex
+            if end_index - position[1] > max_size:
+                raise XMLLimitError("a stanza of more than %d bytes" % max_size)
             collected.append(element)
-            position[1] = parser.CurrentByteIndex
+            position[1] = end_index
 
     def chars(data):
         if len(stack) > 1:

@@ -333,16 +333,36 @@ done:
     return r;
 }
 
+/* 1 when c-ares can ask `name` (ares_create_query takes it); 0 when it
+ * cannot: a CNAME target over 255 bytes, or whose label is over 63 bytes
+ * once c-ares's escapes are read back (c-ares expands such names from an
+ * answer without a complaint, and refuses them as a question); -1 with
+ * MemoryError set. */
+static int name_askable(const char *name)
+{
+    unsigned char *query = NULL;
+    int len = 0, status = ares_create_query(name, 1, DNS_T_A, 0, 1, &query, &len, 0);
+    if (query != NULL)
+        ares_free_string(query);
+    if (status == ARES_ENOMEM) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return status == ARES_SUCCESS;
+}
+
 /* The name the answer's records belong to and, for A and AAAA, the TTL of
  * each address in answer order.  The name is c-ares's canonical name
  * (hostent h_name): the asked name, or the target of the answer's first
  * CNAME; c-ares 1.18 exposes no further hop, so for a chain of several CNAMEs
  * it is not the chain's end.  *name is None when the answer has no CNAME for
  * a type other than A/AAAA (the asked name is meant); *ttls is None when
- * c-ares does not report TTLs for the type.  Returns -1 with an exception
- * set. */
+ * c-ares does not report TTLs for the type.  A name c-ares could not ask
+ * (the next hop of the chain) makes the answer malformed: -1 with *st set
+ * to ARES_EBADRESP and no exception.  Returns -1 with an exception set on
+ * other failures. */
 static int answer_owner(int type, const unsigned char *abuf, int alen, PyObject **name,
-                        PyObject **ttls)
+                        PyObject **ttls, int *st)
 {
     struct hostent *h = NULL;
     int r = 0;
@@ -353,9 +373,12 @@ static int answer_owner(int type, const unsigned char *abuf, int alen, PyObject 
             r = address_ttls(type, abuf, alen, &h, ttls);
         else if (type != DNS_T_CNAME)   /* succeeds only with a CNAME chain */
             (void)ares_parse_a_reply(abuf, alen, &h, NULL, NULL);
-        if (r == 0 && h != NULL && h->h_name != NULL && type != DNS_T_CNAME
-                && (*name = name_str(h->h_name)) == NULL)
-            r = -1;
+        if (r == 0 && h != NULL && h->h_name != NULL && type != DNS_T_CNAME) {
+            r = name_askable(h->h_name);
+            if (r == 0)
+                *st = ARES_EBADRESP;
+            r = r > 0 && (*name = name_str(h->h_name)) != NULL ? 0 : -1;
+        }
     }
     if (h != NULL)
         ares_free_hostent(h);
@@ -373,7 +396,9 @@ static int answer_owner(int type, const unsigned char *abuf, int alen, PyObject 
 
 /* (name or None, records, ttls or None, (server_ip, port) or None).  An
  * answer without records of the type (NOERROR and no data) has an empty
- * list, as the original's query() had. */
+ * list, as the original's query() had.  NULL with *st the c-ares status
+ * (ARES_EBADRESP for a CNAME target c-ares could not ask), or with an
+ * exception set and *st ARES_SUCCESS. */
 PyObject *idk_dns_parse_full(int type, int status, const unsigned char *abuf, int alen,
                              ares_socket_t fd, int *st)
 {
@@ -389,7 +414,7 @@ PyObject *idk_dns_parse_full(int type, int status, const unsigned char *abuf, in
     *st = ARES_SUCCESS;
     if (records == NULL && (records = PyList_New(0)) == NULL)
         return NULL;
-    if (answer_owner(type, abuf, alen, &name, &ttls) < 0) {
+    if (answer_owner(type, abuf, alen, &name, &ttls, st) < 0) {
         Py_DECREF(records);
         return NULL;
     }

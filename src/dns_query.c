@@ -311,7 +311,7 @@ static PyObject *answer_value(DnsReq *r, int status, const unsigned char *abuf, 
         value = idk_dns_parse_full(r->r_type, status, abuf, alen, ch->c_read_fd, &st);
         if (value == NULL)
             *exc = st == ARES_SUCCESS ? idk_exc_fetch()
-                   : (status == ARES_SUCCESS ? idk_dns_answer_exc(st, r->r_name)
+                   : (st != status ? idk_dns_answer_exc(st, r->r_name)   /* a bad answer */
                       : idk_dns_status_exc(st, r->r_name));
     } else if (status == ARES_SUCCESS) {
         value = idk_dns_parse_answer(r->r_type, abuf, alen, &st);

@@ -39,10 +39,18 @@ static void loop_on_fork_child(void)
 
 /* libev calls these around its poll syscall: other threads run while it
  * blocks.  A poll that cannot block (tasks are ready) keeps the GIL. */
+/* libev calls this inside its backend poll, after fd_reify and just before
+ * the poll blocks.  A watcher libev had to stop there (a failed epoll_ctl)
+ * got its EV_ERROR fed as a pending event, which libev would invoke only
+ * after the poll returned (at the next I/O, timer or MAX_BLOCKTIME, about a
+ * minute): with any event pending the poll must not block, so the loop's
+ * own wake-up is sent (no syscall when nothing is pending). */
 static void loop_release_gil(struct ev_loop *ev)
 {
     IdkLoop *loop = (IdkLoop *)ev_userdata(ev);
     if (!loop->l_poll_nowait) {
+        if (ev_pending_count(ev) > 0)
+            ev_async_send(ev, &loop->l_async);
         loop->l_unlocked = 1;   /* set while the GIL is still ours */
         loop->l_tstate = PyEval_SaveThread();
     }

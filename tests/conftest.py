@@ -1,4 +1,7 @@
-# tests/conftest.py: what every test in tests/ runs under.
+# tests/conftest.py: what every test in tests/ runs under.  The tests are
+# arranged by layer (core/, net/, tls/, dns/, http/, protocols/, asyncoro/,
+# reliability/, packaging/); their shared helpers are the package support/,
+# importable from every layer as `support` (tests/ is put on sys.path here).
 #
 # Owns: making the in-place build importable, keeping libasan out of the
 # non-Python programs the tests start (support/asan_children.py), skipping Python-3-only files on
@@ -33,10 +36,10 @@ asan_children.install()
 collect_ignore = []
 if sys.version_info[0] < 3:
     collect_ignore += [
-        "test_async_def.py",
-        "test_dns_async_py3.py",
-        "test_generator_return_py3.py",
-        "test_group_async_py3.py",
+        "core/test_async_def.py",
+        "core/test_generator_return_py3.py",
+        "core/test_group_async_py3.py",
+        "dns/test_dns_async_py3.py",
     ]
 
 DEFAULT_TIMEOUT = 60.0
@@ -63,7 +66,7 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "timeout(seconds): per-test timeout (pytest-timeout)")
     config.addinivalue_line(
-        "markers", "load: minutes of load (test_load.py); deselected unless "
+        "markers", "load: minutes of load (net/test_load.py); deselected unless "
         "IDIOKIT_LOAD=1 (make test-load)")
 
 

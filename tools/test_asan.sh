@@ -38,13 +38,13 @@ set +e
     # --capture=sys: pytest captures sys.stdout/sys.stderr only, so a report
     # that the C runtime writes to fd 2 reaches the log even when the report
     # ends the process.  (UBSan ignores log_path when linked with ASan.)
-    if [ $# -gt 0 ] || [ ! -f tests/test_leaks.py ]; then
+    if [ $# -gt 0 ] || [ ! -f tests/reliability/test_leaks.py ]; then
         tools/run_pytest.sh "$py" --capture=sys "$@"
     else
         # ASan's quarantine keeps freed memory on purpose, so the tests that
-        # measure RSS growth (tests/test_*leaks.py) run in a second pass with
+        # measure RSS growth (tests/*/test_*leaks.py) run in a second pass with
         # no quarantine; everything else keeps ASan's defaults.
-        leak_files=(tests/test_*leaks.py)
+        leak_files=(tests/*/test_*leaks.py)
         tools/run_pytest.sh "$py" --capture=sys "${leak_files[@]/#/--ignore=}" tests &&
         ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
             tools/run_pytest.sh "$py" --capture=sys "${leak_files[@]}"

@@ -24,8 +24,9 @@ tools/build_ext.sh .venv-dbg/bin/python
 
 if [ $# -eq 0 ]; then
     # shellcheck disable=SC2206
-    set -- ${REFLEAK_TESTS:-tests/test_core_*.py tests/test_socket.py tests/test_socket_reliability.py \
-        tests/test_socket_turn_reads.py tests/test_dns.py tests/test_dns_query.py \
-        tests/test_dns_hostile.py tests/test_bad_input.py tests/test_guards.py}
+    set -- ${REFLEAK_TESTS:-tests/core/test_core_*.py tests/net/test_socket.py \
+        tests/net/test_socket_reliability.py tests/net/test_socket_turn_reads.py \
+        tests/dns/test_dns.py tests/dns/test_dns_query.py tests/dns/test_dns_hostile.py \
+        tests/reliability/test_bad_input.py tests/reliability/test_guards.py}
 fi
 tools/run_pytest.sh .venv-dbg/bin/python --refleak="${REFLEAK:-2:3}" "$@"

@@ -15,16 +15,17 @@ shift
 command -v valgrind >/dev/null || { echo "test-valgrind: valgrind not found (apt-get install valgrind)" >&2; exit 1; }
 if [ $# -eq 0 ]; then
     # shellcheck disable=SC2206
-    set -- ${VALGRIND_TESTS:-tests/test_core_timer.py tests/test_core_conformance.py tests/test_core_threads.py \
-        tests/test_socket.py tests/test_socket_turn_reads.py tests/test_dns.py tests/test_dns_query.py \
-        tests/test_dns_hostile.py tests/test_bad_input.py tests/test_leaks.py}
+    set -- ${VALGRIND_TESTS:-tests/core/test_core_timer.py tests/core/test_core_conformance.py \
+        tests/core/test_core_threads.py tests/net/test_socket.py tests/net/test_socket_turn_reads.py \
+        tests/dns/test_dns.py tests/dns/test_dns_query.py tests/dns/test_dns_hostile.py \
+        tests/reliability/test_bad_input.py tests/reliability/test_leaks.py}
 fi
 # Deselected here only: test_bad_arguments_to_every_method_raise_clean_errors
 # asks recv for 2**31 bytes (a 2 GiB block is allocated for it); valgrind
 # 3.19's recvfrom wrapper checks the length as a signed int and reports the
 # byte after the block (2**31 - 1 reports nothing; the kernel caps a read at
 # INT_MAX anyway).  Suppressing that report would hide real overruns.
-set -- --deselect tests/test_socket.py::test_bad_arguments_to_every_method_raise_clean_errors "$@"
+set -- --deselect tests/net/test_socket.py::test_bad_arguments_to_every_method_raise_clean_errors "$@"
 out=build/valgrind
 rm -rf "$out"
 mkdir -p "$out"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools/test_wheels.sh: `make test-wheels` (after `make wheels`).  For every
-# supported interpreter found, runs tests/test_packaging.py in its test venv
+# supported interpreter found, runs tests/packaging/test_packaging.py in its test venv
 # .venv-X.Y with IDIOKIT_REQUIRE_WHEEL=1: the wheel dist/ holds for that
 # interpreter is installed into a fresh virtual environment with no compiler
 # on PATH, its extension must need no library outside the wheel but glibc's,
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 test_one() {
     local venv=.venv-$1
     tools/make_venv.sh "$2" "$venv" && tools/build_ext.sh "$venv/bin/python" >/dev/null &&
-        IDIOKIT_REQUIRE_WHEEL=1 tools/run_pytest.sh "$venv/bin/python" -q tests/test_packaging.py
+        IDIOKIT_REQUIRE_WHEEL=1 tools/run_pytest.sh "$venv/bin/python" -q tests/packaging/test_packaging.py
 }
 
 for_each_python test-wheels test_one

@@ -5,22 +5,22 @@ input's bytes, its first two bytes replaced by the query's ID (so c-ares
 does not drop it as a stray), and in half the cases with the query's own
 question spliced in after the header (so the answer sections get parsed).
 Right after, the server sends a well-formed SERVFAIL, so a reply that c-ares
-drops ends the query at once instead of at its timeout.  The TC (truncated)
-bit is cleared: the TCP retry path is left to test_dns_hostile.py.
+drops ends the query at once instead of at its timeout.  Every query the
+Resolver sends for the input (query() asks again for a CNAME or the next
+hop after some answers) is answered so; before, only the first was, and a
+second one left in the server's queue shifted every later answer by one, so
+each later input waited for the resolver's timeout (1 input/s).  The TC (truncated)
+bit is cleared: the TCP retry path is left to tests/dns/test_dns_hostile.py.
 
 The query type comes from the input (A, AAAA, CNAME, MX, TXT, PTR, SRV,
-NS).  Allowed outcomes: a result, or an idiokit.dns.DNSError subclass.
-Anything else is a crash, as is a leak (common.LeakCheck) or a hang
-(libFuzzer's -timeout).  Plain ValueErrors from answers of the other types
-(MX, TXT, SRV, PTR, NS: issue 22 names TXT and MX; fuzzing found SRV's
-"Misformatted domain name" too) are the known bug being fixed on the
-`coresplit` branch: they are counted and reported at exit, and
-IDIOKIT_FUZZ_STRICT=1 makes them crashes too.
+NS).  Allowed outcomes: a result, or an idiokit.dns.DNSError subclass (a
+malformed answer is a MessageError).  Anything else is a crash, a plain
+ValueError included, as is a leak (common.LeakCheck) or a hang
+(libFuzzer's -timeout).
 
 Usage: python fuzz_dns_answer.py CORPUS_DIR... [libFuzzer flags]."""
 from __future__ import absolute_import, print_function
 
-import os
 import struct
 import sys
 
@@ -32,9 +32,6 @@ with atheris.instrument_imports(include=["idiokit"]):
     from idiokit import socket, dns, timer
 
 TYPES = [1, 28, 5, 15, 16, 12, 33, 2]
-STRICT = os.environ.get("IDIOKIT_FUZZ_STRICT") == "1"
-STRICT_TYPES = (1, 28, 5)     # A, AAAA, CNAME: MessageError already
-KNOWN = {}
 OUTCOMES = {"answer": 0}
 leaks = common.LeakCheck()
 state = {}
@@ -49,7 +46,17 @@ def question_end(query):
 
 @idiokit.stream
 def serve(server, data, splice):
-    query, peer = yield server.recvfrom(4096, timeout=2)
+    """Answer every query that comes (Resolver.query asks again, for a
+    CNAME or the next hop, after some answers) until the stop datagram."""
+    while True:
+        query, peer = yield server.recvfrom(4096, timeout=5)
+        if peer == state["stopper_address"]:
+            return
+        yield answer(server, query, peer, data, splice)
+
+
+@idiokit.stream
+def answer(server, query, peer, data, splice):
     end = question_end(query)
     body = data[2:]
     if splice and len(body) >= 10:
@@ -74,19 +81,10 @@ def one(data, qtype, splice):
     except dns.DNSError as error:
         OUTCOMES[type(error).__name__] = OUTCOMES.get(type(error).__name__, 0) + 1
         result = None
-    except ValueError:
-        if STRICT or qtype in STRICT_TYPES:
-            raise
-        what = "a plain ValueError for a type %d answer" % qtype
-        if what not in KNOWN:
-            print("fuzz_dns_answer: KNOWN BUG (issue 22, pending the coresplit merge): "
-                  "%s" % what, file=sys.stderr)
-        KNOWN[what] = KNOWN.get(what, 0) + 1
-        result = None
-    try:
-        yield timer.timeout(2, serving)
-    except timer.Timeout:
-        pass
+    # Every query of this input was sent before the stop datagram: the
+    # server's queue holds none of them for the next input.
+    yield state["stopper"].sendto(b"stop", state["address"], timeout=2)
+    yield timer.timeout(5, serving)
     idiokit.stop(result)
 
 
@@ -94,7 +92,10 @@ def setup():
     server = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
     common.run(server.bind(("127.0.0.1", 0)))
     address = common.run(server.getsockname())
-    state["server"] = server
+    stopper = socket.Socket(socket.AF_INET, socket.SOCK_DGRAM)
+    common.run(stopper.bind(("127.0.0.1", 0)))
+    state["stopper_address"] = common.run(stopper.getsockname())
+    state.update(server=server, address=address, stopper=stopper)
     state["resolver"] = dns.Resolver([address], timeout=1.0, tries=1, search=())
 
 
@@ -110,8 +111,8 @@ def TestOneInput(data):
 
 
 def report():
-    print("fuzz_dns_answer: after %d inputs, outcomes %r, known-bug inputs %r"
-          % (leaks.count, OUTCOMES, KNOWN), file=sys.stderr)
+    print("fuzz_dns_answer: after %d inputs, outcomes %r" % (leaks.count, OUTCOMES),
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

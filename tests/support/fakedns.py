@@ -59,12 +59,19 @@ def cname_reply(qid, question, kind, target_label):
 
 def chain_reply(qid, kind, question):
     """CNAME loops and chains, one hop per answer: loopa <-> loopb,
-    selfloop -> selfloop, and hopN -> hop(N-1) -> ... -> hop0, which has
-    the A record 192.0.2.1.  None for any other kind."""
+    selfloop -> selfloop, hopN -> hop(N-1) -> ... -> hop0, which has the A
+    record 192.0.2.1, and toolong -> a name that cannot be asked.  None
+    for any other kind."""
     if kind in ("loopa", "loopb"):
         return cname_reply(qid, question, kind, "loopb" if kind == "loopa" else "loopa")
     if kind == "selfloop":
         return cname_reply(qid, question, kind, kind)
+    if kind == "toolong":
+        # A target c-ares cannot ask: four labels of 63 bytes make a name
+        # over 255 bytes (c-ares expands it from the answer all the same).
+        rest = question[1 + len(kind):-4]
+        target = (b"\x3f" + b"a" * 63) * 4 + rest
+        return header(qid, an=1) + question + cname_rr(target)
     if kind == "hop0":
         return a_reply(qid, question, ["192.0.2.1"])
     if kind.startswith("hop") and kind[3:].isdigit():
@@ -76,33 +83,36 @@ def rr(rtype, rdata, name=b"\xc0\x0c"):
     return name + struct.pack(">HHIH", rtype, 1, 60, len(rdata)) + rdata
 
 
+# Record types whose data holds a domain name, with the fixed fields before
+# it: MX (preference), SRV (priority, weight, port), PTR, NS, CNAME.
+NAME_RDATA = {"mx": (15, struct.pack(">H", 10)), "srv": (33, struct.pack(">HHH", 10, 60, 5222)),
+              "ptr": (12, b""), "ns": (2, b""), "cname": (5, b"")}
+
+
 def broken_rdata_reply(qid, kind, question):
-    """TXT and MX answers broken in their records: "<t>loop" (the MX target
-    or the TXT owner name is a compression pointer to itself), "<t>past" (a
-    pointer past the end of the message), "<t>count" (an answer count of
-    65,535 with one record), for <t> "txt" or "mx".  None for other kinds."""
-    for prefix, rtype in (("txt", 16), ("mx", 15)):
-        if not kind.startswith(prefix):
-            continue
-        flaw = kind[len(prefix):]
-        an = 65535 if flaw == "count" else 1
-        head = header(qid, an=an) + question
-        here = len(head)
-        if flaw == "loop":
-            ptr = struct.pack(">H", 0xc000 | here) if rtype == 16 else None
-            if rtype == 16:
-                return head + rr(16, b"\x03abc", name=ptr)
-            # the MX target starts 12 bytes into the RR (2 name + 10 fixed + 2 pref)
-            return head + rr(15, struct.pack(">H", 10) + struct.pack(">H", 0xc000 | (here + 14)))
-        if flaw == "past":
-            ptr = struct.pack(">H", 0xc000 | 0x3fff)
-            if rtype == 16:
-                return head + rr(16, b"\x03abc", name=ptr)
-            return head + rr(15, struct.pack(">H", 10) + ptr)
-        if flaw == "count":
-            data = b"\x03abc" if rtype == 16 else struct.pack(">H", 10) + b"\x02mx\xc0\x0c"
-            return head + rr(rtype, data)
+    """Answers broken in their records: "<t>loop" (the name in the record's
+    data, or a TXT record's owner name, is a compression pointer to itself),
+    "<t>past" (a pointer past the end of the message), "<t>count" (an answer
+    count of 65,535 with one record), for <t> "txt" or a type of NAME_RDATA.
+    None for other kinds."""
+    for prefix in ["txt"] + sorted(NAME_RDATA):
+        if kind.startswith(prefix) and kind[len(prefix):] in ("loop", "past", "count"):
+            return _broken(qid, prefix, kind[len(prefix):], question)
     return None
+
+
+def _broken(qid, prefix, flaw, question):
+    head = header(qid, an=65535 if flaw == "count" else 1) + question
+    here = len(head)
+    if prefix == "txt":
+        owner = {"loop": struct.pack(">H", 0xc000 | here), "past": struct.pack(">H", 0xffff),
+                 "count": b"\xc0\x0c"}[flaw]
+        return head + rr(16, b"\x03abc", name=owner)
+    rtype, fixed = NAME_RDATA[prefix]
+    # The name starts 2 (owner) + 10 (type, class, TTL, length) bytes into the RR.
+    target = {"loop": struct.pack(">H", 0xc000 | (here + 12 + len(fixed))),
+              "past": struct.pack(">H", 0xffff), "count": b"\x02mx\xc0\x0c"}[flaw]
+    return head + rr(rtype, fixed + target)
 
 
 def huge_reply(qid, question, count=4000):

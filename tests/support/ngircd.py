@@ -1,4 +1,4 @@
-# tests/support/ngircd.py: a real IRC server for tests/test_irc.py: ngircd
+# tests/support/ngircd.py: a real IRC server for tests/protocols/test_irc.py: ngircd
 # in the foreground on free ports of 127.0.0.1, a plain port and a TLS one
 # (certificates from servers.make_certs), with a generated configuration.
 from __future__ import absolute_import

@@ -23,7 +23,9 @@ def child_env(extra=None):
     return env
 
 
+# tests/, and the checkout holding it.
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT_DIR = os.path.dirname(TESTS_DIR)
 
 
 def run_py(code, timeout=30.0, env=None, args=()):
@@ -45,6 +47,15 @@ def run_py(code, timeout=30.0, env=None, args=()):
     finally:
         killer.cancel()
     return proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def expect_words(code, expect, timeout=30.0, args=()):
+    """Run `code` with run_py; it must exit with 0 and print exactly the
+    whitespace-separated words of `expect` (its stderr tail is the message
+    otherwise)."""
+    rc, out, err = run_py(code, timeout=timeout, args=args)
+    assert rc == 0, err[-3000:]
+    assert out.split() == expect.split(), (out, err[-3000:])
 
 
 def _kill(proc):

@@ -1,4 +1,4 @@
-# tests/support/prosody.py: a real XMPP server for tests/test_xmpp.py and
+# tests/support/prosody.py: a real XMPP server for tests/protocols/test_xmpp.py and
 # the xmpp_muc benchmark: prosody in the foreground (-F) on a free port of
 # 127.0.0.1 with a generated configuration, certificates from
 # servers.make_certs, STARTTLS required, and accounts written to its data
