@@ -279,6 +279,10 @@ def _result(text, returncode, timed_out, timeout):
     if skipped:
         return Result("skipped", text, reason=json.loads(skipped.group(1)))
     if returncode == 0 and re.search(r"^DOC-EXAMPLES-OK$", text, re.M):
+        if re.search(r"^Exception ignored in", text, re.M):
+            # An error Python could only print (a ResourceWarning of an
+            # unclosed socket in a finalizer, an error at exit).
+            return Result("failed", text, None, "an exception was ignored (see the output)")
         return Result("ok", text)
     started = re.findall(r"^--- .*, block at line (\d+)$", text, re.M)
     return Result("failed", text, int(started[-1]) if started else None,

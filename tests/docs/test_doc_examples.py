@@ -4,7 +4,7 @@ One test per page (docs/**/*.rst and README.rst) runs the page's
 ``.. code-block:: python`` and ``pycon`` blocks in order in one fresh
 interpreter; one test per ``:class: peer`` block runs that block alone where
 its library imports (skipped, with the reason, where it does not).  The rules
-live in doc_blocks.py; docs/tutorial/writing_docs.rst states them for writers.
+live in doc_blocks.py; tests/README.md states them for writers.
 The runner's own behaviour (a failure names its line, a peer that does not
 import is skipped, a wrong doctest fails) is checked on pages written here.
 """
@@ -165,6 +165,15 @@ def test_an_example_that_does_not_end_is_stopped_and_reported():
     blocks = doc_blocks.parse_blocks(u".. code-block:: python\n\n    import time\n    time.sleep(60)\n")
     result = doc_blocks.run_job("page.rst", blocks, IMPL, timeout=1.0)
     assert (result.status, result.lineno) == ("timeout", 3)
+
+
+def test_an_unclosed_file_is_a_failure_even_when_python_only_prints_it():
+    blocks = doc_blocks.parse_blocks(u".. code-block:: python\n\n    f = open(%r)\n    del f\n" % __file__)
+    result = doc_blocks.run_job("page.rst", blocks, IMPL, timeout=TIMEOUT)
+    if sys.version_info[0] < 3:
+        assert result.status == "ok", result.output     # 2.7 has no ResourceWarning
+    else:
+        assert result.status == "failed" and "ResourceWarning" in result.output, result.output
 
 
 def test_a_peer_block_whose_library_does_not_import_is_skipped_not_passed():
