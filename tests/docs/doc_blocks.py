@@ -2,7 +2,7 @@
 page and runs them in a fresh interpreter (the runner of
 test_doc_examples.py, kept apart so that its own tests can feed it pages).
 
-Owns the rules of runnable documentation (docs/tutorial/writing_docs.rst
+Owns the rules of runnable documentation (tests/README.md, "Runnable docs",
 restates them for writers):
 
 - ``.. code-block:: python`` blocks of a page run in order, in ONE fresh
@@ -159,6 +159,8 @@ def probe(modules):
 
 def run(job):
     main = types.ModuleType("__main__")
+    global driver_module
+    driver_module = sys.modules["__main__"]     # Python 2 clears a freed module's dict
     sys.modules["__main__"] = main
     namespace = main.__dict__
     namespace["__builtins__"] = __builtins__
@@ -181,6 +183,7 @@ def run(job):
                 parser = doctest.DocTestParser()
                 test = parser.get_doctest(block["text"], namespace, "%s:%d" % (job["page"], block["lineno"]),
                                           job["page"], block["lineno"] - 1)
+                test.globs = namespace      # DocTest copied it: share the page's one
                 runner = doctest.DocTestRunner(verbose=False)
                 runner.run(test, clear_globs=False)
                 if runner.failures:
