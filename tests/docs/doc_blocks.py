@@ -147,6 +147,30 @@ def future_flags(code):
             flags |= flag
     return flags
 
+def imported_future_flags(namespace):
+    flags = 0
+    for name in __future__.all_feature_names:
+        if namespace.get(name) is getattr(__future__, name):
+            flags |= getattr(__future__, name).compiler_flag
+    return flags
+
+def run_doctest(page, block, namespace, flags):
+    """Run a pycon block's examples one by one in the page's namespace, so
+    that a `from __future__` import counts from the next example on (as at
+    the interactive prompt).  Returns the future flags in force after it."""
+    parser = doctest.DocTestParser()
+    name = "%s:%d" % (page, block["lineno"])
+    test = parser.get_doctest(block["text"], {}, name, page, block["lineno"] - 1)
+    runner = doctest.DocTestRunner(verbose=False)
+    for example in test.examples:
+        flags |= imported_future_flags(namespace)
+        one = doctest.DocTest([example], {}, name, page, block["lineno"] - 1, block["text"])
+        one.globs = namespace       # DocTest copies its globs: share the page's own
+        runner.run(one, compileflags=flags, clear_globs=False)
+    if runner.failures:
+        raise AssertionError("%d doctest example(s) failed" % runner.failures)
+    return flags | imported_future_flags(namespace)
+
 def probe(modules):
     for name in modules:
         try:
@@ -176,18 +200,12 @@ def run(job):
         padded = "\n" * (block["lineno"] - 1) + block["text"]
         try:
             if block["kind"] == "exec":
+                flags |= imported_future_flags(namespace)
                 code = compile(padded, job["page"], "exec", flags, True)
                 flags |= future_flags(code)
                 exec(code, namespace)
             else:
-                parser = doctest.DocTestParser()
-                test = parser.get_doctest(block["text"], namespace, "%s:%d" % (job["page"], block["lineno"]),
-                                          job["page"], block["lineno"] - 1)
-                test.globs = namespace      # DocTest copied it: share the page's one
-                runner = doctest.DocTestRunner(verbose=False)
-                runner.run(test, clear_globs=False)
-                if runner.failures:
-                    raise AssertionError("%d doctest example(s) failed" % runner.failures)
+                flags = run_doctest(job["page"], block, namespace, flags)
         except SystemExit as error:
             if error.code not in (None, 0):
                 traceback.print_exc(file=sys.stdout)

@@ -144,6 +144,32 @@ def test_blocks_share_a_namespace_and_future_imports():
     assert result.status == "ok", result.output
 
 
+def test_names_and_future_imports_of_a_pycon_block_reach_the_next_blocks():
+    page = u"""\
+.. code-block:: pycon
+
+    >>> from __future__ import print_function
+    >>> print("a", 1)
+    a 1
+    >>> def double(n):
+    ...     return 2 * n
+
+.. code-block:: python
+
+    assert double(3) == 6
+    print("b", 2)
+
+.. code-block:: pycon
+
+    >>> print("c", double(1))
+    c 2
+"""
+    blocks = doc_blocks.parse_blocks(page)
+    result = doc_blocks.run_job("page.rst", blocks, IMPL, timeout=TIMEOUT)
+    assert result.status == "ok", result.output
+    assert "\nb 2\n" in result.output
+
+
 def test_a_failing_block_is_reported_at_its_line_of_the_page():
     page = PAGE.replace("y = x * 4", "y = x * 4\n    raise KeyError('boom')")
     blocks = [b for b in doc_blocks.parse_blocks(page) if b.kind and not b.peer]
