@@ -139,8 +139,7 @@ def test_the_parser_finds_each_block_with_its_line_language_and_classes():
 
 
 def test_blocks_share_a_namespace_and_future_imports():
-    blocks = [b for b in doc_blocks.parse_blocks(PAGE) if b.kind and not b.peer]
-    result = doc_blocks.run_job("page.rst", blocks, IMPL, timeout=TIMEOUT)
+    result = run_own_blocks(PAGE)
     assert result.status == "ok", result.output
 
 
@@ -164,25 +163,26 @@ def test_names_and_future_imports_of_a_pycon_block_reach_the_next_blocks():
     >>> print("c", double(1))
     c 2
 """
-    blocks = doc_blocks.parse_blocks(page)
-    result = doc_blocks.run_job("page.rst", blocks, IMPL, timeout=TIMEOUT)
+    result = run_own_blocks(page)
     assert result.status == "ok", result.output
     assert "\nb 2\n" in result.output
 
 
-def test_a_failing_block_is_reported_at_its_line_of_the_page():
-    page = PAGE.replace("y = x * 4", "y = x * 4\n    raise KeyError('boom')")
+def run_own_blocks(page):
+    """Run the blocks of the text `page` as test_page_examples_run would."""
     blocks = [b for b in doc_blocks.parse_blocks(page) if b.kind and not b.peer]
-    result = doc_blocks.run_job("page.rst", blocks, IMPL, timeout=TIMEOUT)
+    return doc_blocks.run_job("page.rst", blocks, IMPL, timeout=TIMEOUT)
+
+
+def test_a_failing_block_is_reported_at_its_line_of_the_page():
+    result = run_own_blocks(PAGE.replace("y = x * 4", "y = x * 4\n    raise KeyError('boom')"))
     assert (result.status, result.lineno) == ("failed", 14)
     assert 'File "page.rst", line 15' in result.output
     assert "KeyError: 'boom'" in result.output
 
 
 def test_a_wrong_doctest_output_fails():
-    page = PAGE.replace("    0.5", "    0.25")
-    blocks = [b for b in doc_blocks.parse_blocks(page) if b.kind and not b.peer]
-    result = doc_blocks.run_job("page.rst", blocks, IMPL, timeout=TIMEOUT)
+    result = run_own_blocks(PAGE.replace("    0.5", "    0.25"))
     assert (result.status, result.lineno) == ("failed", 18)
     assert "0.25" in result.output
 
