@@ -304,6 +304,12 @@ def _result(text, returncode, timed_out, timeout):
             # An error Python could only print (a ResourceWarning of an
             # unclosed socket in a finalizer, an error at exit).
             return Result("failed", text, None, "an exception was ignored (see the output)")
+        if re.search(r"^Traceback \(most recent call last\):|^No handlers could be found for logger",
+                     text, re.M):
+            # A logged error: an exception nobody retrieved, a coroutine
+            # that failed on its own, a thread that died.  (Python 2's logging
+            # has no last-resort handler: it says "No handlers could be found".)
+            return Result("failed", text, None, "an error was logged or a traceback printed")
         return Result("ok", text)
     started = re.findall(r"^--- .*, block at line (\d+)$", text, re.M)
     return Result("failed", text, int(started[-1]) if started else None,

@@ -202,6 +202,31 @@ def test_an_unclosed_file_is_a_failure_even_when_python_only_prints_it():
         assert result.status == "failed" and "ResourceWarning" in result.output, result.output
 
 
+def test_a_logged_error_fails_the_page():
+    result = run_own_blocks(u"""\
+.. code-block:: python
+
+    import idiokit
+
+    @idiokit.stream
+    def fails():
+        yield idiokit.sleep(0.0)
+        raise KeyError("nobody waits for me")
+
+    @idiokit.stream
+    def main():
+        fails()
+        yield idiokit.sleep(0.05)
+
+    idiokit.main_loop(main())
+    import gc
+    gc.collect()
+""")
+    assert result.status == "failed", result.output
+    if sys.version_info[0] >= 3:
+        assert "nobody waits for me" in result.output, result.output
+
+
 def test_a_peer_block_whose_library_does_not_import_is_skipped_not_passed():
     block = doc_blocks.parse_blocks(PAGE)[-1]
     result = doc_blocks.run_job("page.rst", [block], None,
