@@ -23,6 +23,11 @@ CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 # the directory IDIOKIT_TEST_IMPL names (as for the rest of the suite).
 IMPL = os.environ.get("IDIOKIT_TEST_IMPL") or CHECKOUT
 TIMEOUT = 60.0 * float(os.environ.get("IDIOKIT_TIMEOUT_FACTOR") or 1.0)
+# The interpreter for ``:class: peer`` blocks: by default the one running the
+# tests (whose environment rarely has gevent, trio or pycos: their blocks are
+# then skipped); IDIOKIT_DOCS_PEER_PYTHON names another, such as
+# bench/.venv/bin/python, which has the benchmarks' peers.
+PEER_PYTHON = os.environ.get("IDIOKIT_DOCS_PEER_PYTHON") or sys.executable
 
 
 def doc_pages():
@@ -83,11 +88,11 @@ def test_page_examples_run(page):
 @pytest.mark.timeout(TIMEOUT + 30)
 @pytest.mark.parametrize("page, block", peer_blocks())
 def test_peer_example_runs_where_its_library_imports(page, block):
-    if block.py3_only and sys.version_info[0] < 3:
+    if block.py3_only and sys.version_info[0] < 3 and PEER_PYTHON == sys.executable:
         pytest.skip("marked py3")
     modules = doc_blocks.imported_modules(block.text)
     result = doc_blocks.run_job(page, [block], None, probe=modules or None,
-                                timeout=TIMEOUT, warnings="default")
+                                timeout=TIMEOUT, python=PEER_PYTHON, warnings="default")
     if result.status == "skipped":
         pytest.skip(result.reason)
     if result.status != "ok":
