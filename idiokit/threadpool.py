@@ -6,12 +6,16 @@ through Event.succeed/fail, which are thread-safe.
 """
 from __future__ import absolute_import
 
+import atexit
 import collections
 import os
 import sys
 import threading
+import weakref
 
 from . import _core
+
+_pools = weakref.WeakSet()     # every ThreadPool, for the retirement at exit
 
 
 class ThreadPool(object):
@@ -26,6 +30,7 @@ class ThreadPool(object):
         self.max_threads = max_threads
         self.idle_time = idle_time
         self._reset()
+        _pools.add(self)
 
     def _reset(self):
         # Workers do not survive fork(): a child starts with an empty pool.
@@ -34,6 +39,8 @@ class ThreadPool(object):
         self._jobs = collections.deque()
         self._threads = 0
         self._idle = 0
+        self._idle_threads = set()
+        self._retiring = False
 
     def run(self, func, *args, **keys):
         """Call func(*args, **keys) in a worker thread; the returned event
@@ -76,13 +83,34 @@ class ThreadPool(object):
     def _next_job(self):
         with self._lock:
             while not self._jobs:
+                if self._retiring:
+                    self._threads -= 1
+                    return None
+                me = threading.current_thread()
                 self._idle += 1
+                self._idle_threads.add(me)
                 self._lock.wait(self.idle_time)
+                self._idle_threads.discard(me)
                 self._idle -= 1
                 if not self._jobs:
                     self._threads -= 1
                     return None
             return self._jobs.popleft()
+
+    def _retire_idle_workers(self, timeout):
+        """Wake the idle workers, let them end, and wait (up to `timeout`
+        seconds) until they have.  Called at exit on Python 2, whose
+        interpreter shutdown clears module globals under a daemon thread
+        still waiting in Condition.wait, which then dies with a traceback
+        on stderr.  Workers busy in a call are left alone."""
+        if self._pid != os.getpid():
+            return      # a forked child: the workers (and the lock's state) are the parent's
+        with self._lock:
+            self._retiring = True
+            self._lock.notify_all()
+            idle = list(self._idle_threads)
+        for worker in idle:
+            worker.join(timeout)
 
     def _work(self):
         while True:
@@ -106,3 +134,12 @@ class ThreadPool(object):
 
 global_threadpool = ThreadPool()
 thread = global_threadpool.run
+
+
+def _retire_idle_workers_at_exit():
+    for pool in list(_pools):
+        pool._retire_idle_workers(1.0)
+
+
+if sys.version_info[0] == 2:
+    atexit.register(_retire_idle_workers_at_exit)
