@@ -12,6 +12,7 @@ from .date import format_date
 from .httpversion import HTTP11
 
 from .. import idiokit
+from .._core import http_response_head
 
 _EMPTY = b""
 # What writes that send nothing give to yield: an Event that is already
@@ -41,6 +42,11 @@ def status_line(version, code, reason=None):
         return line
     check_text(reason, "the reason phrase")
     return latin1("%s %d %s\r\n" % (version, code, reason))
+
+
+# The framings src/http_head.c chooses, by its number.
+_FRAMINGS = (lambda length: Framing(), LimitedFraming, lambda length: ChunkedFraming(),
+             lambda length: DroppedFraming())
 
 
 class ServerResponse(object):
@@ -131,6 +137,14 @@ class ServerResponse(object):
         if self._status is None:
             self._status = (200, status_line(self._version, 200))
         code, line = self._status
+        # The common case in one C call (src/http_head.c); None: decide here.
+        fast = http_response_head(line, code, header_dict, self._version.minor,
+                                  self._method == "HEAD",
+                                  self._keep_alive and not self._conn.draining)
+        if fast is not None:
+            self._head, kind, length, self._closing = fast
+            self._framing = _FRAMINGS[kind](length)
+            return
         headers = normalized_headers(header_dict)
         framing = self._framing_for(code, headers)
         self._connection_header(headers, framing)
