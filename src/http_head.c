@@ -122,9 +122,33 @@ static int is_plain_int(PyObject *o)
     return PyLong_CheckExact(o);
 }
 
+/* RFC 9110 tchar, lower-case letters only (names are lower-cased first). */
 static int is_tchar(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+    static unsigned char table[256];
+    if (!table['a']) {
+        const char *p;
+        int i;
+        for (i = 0; i < 26; i++)
+            table['a' + i] = 1;
+        for (i = 0; i < 10; i++)
+            table['0' + i] = 1;
+        for (p = "!#$%&'*+-.^_`|~"; *p; p++)
+            table[(unsigned char)*p] = 1;
+    }
+    return table[c];
+}
+
+/* The decimal digits of x >= 0 at the end of buf[32]; their start. */
+static char *format_ull(unsigned long long x, char *end, size_t *n)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    *n = (size_t)(end - p);
+    return p;
 }
 
 /* 1 if the name fits the fast path (stored lower-cased in f), else 0. */
@@ -185,12 +209,15 @@ static int out_field(Out *o, const Field *f)
         }
         if (is_plain_int(item)) {
             long long x = PyLong_AsLongLong(item);
+            size_t len;
             if (x == -1 && PyErr_Occurred()) {
                 PyErr_Clear();
                 return 1;
             }
-            n = snprintf(number, sizeof(number), "%lld", x);
-            s = number;
+            if (x < 0)
+                return 1;
+            s = format_ull((unsigned long long)x, number + sizeof(number), &len);
+            n = (Py_ssize_t)len;
         } else if ((s = clean_text(item, &n)) == NULL) {
             return 1;
         }
@@ -269,8 +296,18 @@ static PyObject *http_response_head(PyObject *self, PyObject *args)
     Field fields[MAX_FIELDS];
     Out o;
     (void)self;
-    if (!PyArg_ParseTuple(args, "SiOiii:http_response_head", &line, &code, &headers, &minor,
-                          &is_head, &keep_alive))
+    if (PyTuple_GET_SIZE(args) != 6 || !PyBytes_Check(PyTuple_GET_ITEM(args, 0))) {
+        PyErr_SetString(PyExc_TypeError, "http_response_head(status_line: bytes, code, "
+                        "headers, minor, is_head, keep_alive)");
+        return NULL;
+    }
+    line = PyTuple_GET_ITEM(args, 0);
+    headers = PyTuple_GET_ITEM(args, 2);
+    code = (int)PyLong_AsLong(PyTuple_GET_ITEM(args, 1));
+    minor = (int)PyLong_AsLong(PyTuple_GET_ITEM(args, 3));
+    is_head = PyObject_IsTrue(PyTuple_GET_ITEM(args, 4));
+    keep_alive = PyObject_IsTrue(PyTuple_GET_ITEM(args, 5));
+    if (PyErr_Occurred() || is_head < 0 || keep_alive < 0)
         return NULL;
     if ((code >= 100 && code < 200) || code == 204 || code == 304)
         Py_RETURN_NONE;
@@ -320,8 +357,16 @@ static PyObject *http_response_head(PyObject *self, PyObject *args)
     }
     if (out_add(&o, "\r\n", 2) < 0)
         goto done;
-    result = Py_BuildValue("(NiLO)", PyBytes_FromStringAndSize(o.buf, (Py_ssize_t)o.len),
-                           framing, length < 0 ? 0LL : length, closing ? Py_True : Py_False);
+    result = PyTuple_New(4);
+    if (result == NULL)
+        goto done;
+    PyTuple_SET_ITEM(result, 0, PyBytes_FromStringAndSize(o.buf, (Py_ssize_t)o.len));
+    PyTuple_SET_ITEM(result, 1, PyLong_FromLong(framing));
+    PyTuple_SET_ITEM(result, 2, PyLong_FromLongLong(framing == FRAME_LENGTH ? length : 0));
+    PyTuple_SET_ITEM(result, 3, idk_newref(closing ? Py_True : Py_False));
+    if (PyTuple_GET_ITEM(result, 0) == NULL || PyTuple_GET_ITEM(result, 1) == NULL
+            || PyTuple_GET_ITEM(result, 2) == NULL)
+        Py_CLEAR(result);
 done:
     if (o.buf != o.small)
         PyMem_Free(o.buf);
