@@ -86,11 +86,6 @@ class ServerResponse(object):
         self._status = (code, status_line(self._version, code, reason))
         return _DONE
 
-    def write_headers(self, header_dict):
-        """Set the headers (once), choosing the body's framing from them."""
-        self._set_headers(header_dict)
-        return _DONE
-
     def write(self, data):
         """Send body data (str bodies are UTF-8), with the head before it."""
         if type(data) is not bytes:
@@ -154,6 +149,7 @@ class ServerResponse(object):
         return head + _LAST_CHUNK if kind == CHUNKED else head
 
     def _set_headers(self, header_dict):
+        """Set the headers (once), choosing the body's framing from them."""
         if self._kind is not None:
             raise RuntimeError("headers already written")
         status = self._status
@@ -169,7 +165,7 @@ class ServerResponse(object):
             self._head, self._kind, self._left, self._closing = fast
             self._length = self._left
             self._finished = False
-            return
+            return _DONE
         headers = normalized_headers(header_dict)
         kind, length = self._framing_for(code, headers)
         self._connection_header(headers, kind)
@@ -177,6 +173,11 @@ class ServerResponse(object):
             headers["date"] = [format_date()]
         self._head = line + serialize_headers(headers) + b"\r\n"
         self._kind, self._left, self._length, self._finished = kind, length, length, False
+        return _DONE
+
+    # write_headers(header_dict) is _set_headers itself (one frame less per
+    # response); it returns a stream that is already done.
+    write_headers = _set_headers
 
     def _framing_for(self, code, headers):
         length = get_content_length(headers)
