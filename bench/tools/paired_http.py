@@ -37,7 +37,7 @@ def median(values):
 
 
 def cpu_ticks(pid):
-    """(user, system) ticks of pid and its children that were waited for."""
+    """(user, system) ticks of pid so far."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]), int(fields[12])
@@ -74,20 +74,21 @@ def start_server(workload, framework, tree, cpu):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env, cwd=os.path.join(BENCH, "lib"))
     line = proc.stdout.readline()
     try:
-        port = json.loads(line.decode())["port"]
+        ready = json.loads(line.decode())
+        port = ready["port"]
     except (ValueError, KeyError):
         proc.kill()
         raise RuntimeError("%s/%s did not start: %r" % (workload, framework, line))
-    return proc, port
+    return proc, port, ready.get("pid", proc.pid)   # a child that serves names its pid
 
 
 def one_run(args, who, framework, tree):
-    proc, port = start_server(args.workload, framework, tree, args.cpu)
+    proc, port, serving = start_server(args.workload, framework, tree, args.cpu)
     try:
         wrk(port, args.path, args.conns, 1, args.client_cpu)
-        u0, s0 = cpu_ticks(proc.pid)
+        u0, s0 = cpu_ticks(serving)
         result = wrk(port, args.path, args.conns, args.seconds, args.client_cpu)
-        u1, s1 = cpu_ticks(proc.pid)
+        u1, s1 = cpu_ticks(serving)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

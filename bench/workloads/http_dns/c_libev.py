@@ -1,6 +1,7 @@
 """http_dns / c_libev: the reference, bench/loadgen/http_dns_server_libev.c (plain C on libev +
 the system's llhttp + c-ares, one A query per request, one write per answer), resolving against
 the benchmark's dnsmasq, which this script starts (off the measured core) and stops."""
+import json
 import signal
 import subprocess
 import sys
@@ -19,7 +20,9 @@ if __name__ == "__main__":
     try:
         server = subprocess.Popen([binary, str(dns_port)], stdout=subprocess.PIPE)
         signal.signal(signal.SIGTERM, lambda *args: server.terminate())
-        sys.stdout.write(server.stdout.readline().decode())
+        ready = json.loads(server.stdout.readline().decode())
+        ready["pid"] = server.pid      # the runner counts the server's CPU time, not ours
+        sys.stdout.write(json.dumps(ready) + "\n")
         sys.stdout.flush()
         server.wait()
     finally:
