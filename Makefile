@@ -17,7 +17,7 @@ MAKEFLAGS += --no-print-directory
 DEBUG_BUILD_PYTHON ?= 3.13
 
 .DEFAULT_GOAL := help
-.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind test-load fuzz soak wheels test-wheels bench demo docs clean distclean
+.PHONY: fuzz-http help deps system-deps venv build check-capi test test-all test-asan test-debug test-refcount test-valgrind test-load fuzz soak wheels test-wheels bench bench-report demo docs typecheck clean distclean
 
 help:
 	@echo "make demo       build, then run examples/demo.py (streams at work) and"
@@ -36,9 +36,11 @@ help:
 	@echo "make build      build idiokit._core in place (.venv)"
 	@echo "make deps       Debian packages (when root) and the .venv virtual environment"
 	@echo "make check-capi fail if a built idiokit/_core*.so uses private CPython symbols"
-	@echo "make bench      run the benchmarks (bench/run.py) in bench/.venv"
+	@echo "make bench      run the benchmarks (bench/run.py) in bench/.venv; redraws the charts"
+	@echo "make bench-report  measure nothing: RESULTS.md and the charts again from bench/results.json"
 	@echo "make fuzz-http  fuzz the llhttp binding with atheris (FUZZ_SECONDS, default 180)"
 	@echo "make docs       build the Sphinx docs into docs/_build/html (.venv-docs)"
+	@echo "make typecheck  mypy and stubtest on the type stubs idiokit/*.pyi (.venv-types)"
 	@echo "make clean      remove build products; 'make distclean' also the virtual environments"
 
 # Debian packages (installs only what is missing), then .venv.
@@ -96,11 +98,17 @@ test-wheels: wheels
 
 # bench/setup_venv.sh (the benchmarks' own) makes bench/.venv with the peers of
 # bench/requirements.txt and idiokit built from this tree; bench/run.py takes
-# no arguments.
+# no arguments.  Each run ends by redrawing the charts of docs/_static/bench/
+# (bench/charts.py); bench-report only redraws them, and bench/RESULTS.md, from the
+# committed bench/results.json, in a small venv of matplotlib alone.
 bench: system-deps
 	@test -f bench/run.py || { echo "bench: bench/run.py is missing" >&2; exit 1; }
 	sh bench/setup_venv.sh
 	bench/.venv/bin/python bench/run.py
+
+bench-report:
+	@tools/make_venv.sh $(PYTHON) .venv-charts bench/requirements-charts.txt
+	.venv-charts/bin/python bench/run.py --report-only
 
 demo: deps
 	@tools/build_ext.sh $(VPY)
@@ -113,6 +121,11 @@ fuzz-http: system-deps
 docs: build
 	@tools/make_venv.sh $(PYTHON) .venv-docs tools/requirements-docs.txt
 	PYTHONPATH=$(CURDIR) .venv-docs/bin/python -m sphinx -W -b html docs docs/_build/html
+
+# The stubs (idiokit/*.pyi) against the in-place build: tools/typecheck.sh.
+typecheck: build
+	@tools/make_venv.sh $(PYTHON) .venv-types tools/requirements-types.txt
+	@tools/typecheck.sh .venv-types/bin/python
 
 clean:
 	rm -rf build dist .pytest_cache docs/_build *.egg-info

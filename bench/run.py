@@ -16,13 +16,15 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
+sys.path.insert(0, HERE)
 
 import cbuild  # noqa: E402
 import cells  # noqa: E402
-import chart  # noqa: E402
+import charts  # noqa: E402  (bench/charts.py)
 import discover  # noqa: E402
 import probe  # noqa: E402
 import report  # noqa: E402
+import report_rst  # noqa: E402
 
 
 def parse_args(argv):
@@ -44,7 +46,11 @@ def parse_args(argv):
     p.add_argument("--workloads", default=os.path.join(HERE, "workloads"), help=argparse.SUPPRESS)
     p.add_argument("--out", default=os.path.join(HERE, "out"), help="raw results folder (default bench/out)")
     p.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"), help="markdown report to write")
-    p.add_argument("--report-only", action="store_true", help="only re-render the report from results.json (beside RESULTS.md)")
+    p.add_argument("--report-only", action="store_true",
+                   help="measure nothing: re-render the report and redraw the charts from results.json "
+                        "(beside RESULTS.md)")
+    p.add_argument("--charts", default=charts.DEFAULT_OUT,
+                   help="folder of the PNG charts (default docs/_static/bench; see bench/charts.py)")
     args = p.parse_args(argv)
     args.only = [n for item in args.only for n in item.split(",") if n]
     args.frameworks = [n for n in args.frameworks.split(",") if n]
@@ -163,12 +169,20 @@ def merge(previous, fresh):
 
 
 def write_outputs(results, args):
-    chart_file = os.path.join(os.path.dirname(os.path.abspath(args.results)), "results.png")
-    drawn = chart.draw(results, chart_file)
-    text = report.render(results, os.path.basename(chart_file) if drawn else None)
+    drawn = charts.draw_all(results, args.charts)
+    summary = os.path.join(args.charts, "summary.png")
+    chart_path = None
+    if summary in drawn:
+        chart_path = os.path.relpath(summary, os.path.dirname(os.path.abspath(args.results)))
+    text = report.render(results, chart_path)
     with open(args.results, "w") as f:
         f.write(text + "\n")
-    log("wrote %s%s" % (args.results, " and %s" % chart_file if drawn else " (no chart: matplotlib missing or nothing to draw)"))
+    if not os.path.isdir(args.charts):
+        os.makedirs(args.charts)
+    with open(os.path.join(args.charts, "ratios.inc"), "w") as f:
+        f.write(report_rst.render(results))    # the tables docs/benchmarks.rst includes
+    log("wrote %s%s" % (args.results, " and %d chart(s) in %s" % (len(drawn), args.charts) if drawn
+                        else " (no charts: matplotlib missing or nothing to draw)"))
 
 
 def main(argv=None):

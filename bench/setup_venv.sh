@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/setup_venv.sh: create or refresh bench/.venv, the virtual environment `make bench` runs in.
-# Installs the peers of bench/requirements.txt one by one (a failure is recorded, not fatal),
-# matplotlib if it can (for the optional chart), and idiokit built from this checkout's working
+# Installs the peers of bench/requirements.txt one by one (a failure is recorded, not fatal;
+# matplotlib, for bench/charts.py, is one of them), and idiokit built from this checkout's working
 # tree (copied to bench/out/idiokit-src first, so the build never writes into src/ or idiokit/).
 # What happened is written to bench/.venv/bench-install-status.txt, which bench/run.py reads to
 # explain an unavailable framework. Usage: sh bench/setup_venv.sh   (PYTHON=python3.x to choose)
@@ -37,10 +37,6 @@ sed -e 's/#.*//' -e 's/[[:space:]]//g' "$HERE/requirements.txt" | while read -r 
     "$VENV/bin/python" -m pip install -q "$req" > "$LOGDIR/$req.log" 2>&1
     record "$req" "$LOGDIR/$req.log" $?
 done
-
-# Optional: the chart. Its absence only means no PNG.
-"$VENV/bin/python" -m pip install -q matplotlib > "$LOGDIR/matplotlib.log" 2>&1
-record matplotlib "$LOGDIR/matplotlib.log" $?
 
 # idiokit from the working tree (tracked and untracked-but-not-ignored files, bench/ excluded).
 if [ -f "$ROOT/setup.py" ] || [ -f "$ROOT/pyproject.toml" ]; then

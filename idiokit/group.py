@@ -2,7 +2,7 @@
 
 The per-child work (start, a child's end, cancelling the others at the first
 failure) is C (_core.Group); this module adds what runs once per group: the
-join, the outcome (one failure, or several), and the two spellings:
+join, the outcome (one failure, or several), and the two spellings::
 
     with idiokit.TaskGroup() as group:          # generator streams (2.7 too)
         group.start(child())

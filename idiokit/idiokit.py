@@ -73,6 +73,7 @@ class Signal(Exception):
 
     @property
     def signum(self):
+        """The signal's number (signal.SIGINT etc.)."""
         return self.args[0]
 
     def __str__(self):
@@ -120,6 +121,7 @@ def _restore_signals(previous, old_fd):
         signal.set_wakeup_fd(old_fd)
 
 
+#: The signals main_loop turns into Signal by default.
 DEFAULT_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2)
 
 

@@ -66,6 +66,9 @@ class IRCParser(object):
         self._lines = []    # complete lines not yet yielded
 
     def feed(self, data=b""):
+        """A generator of (prefix, command, params) for each complete line of the
+        bytes received so far plus `data`; IRCError for a NUL or a line over 512
+        bytes."""
         lines = (self._buffer + data).split(b"\n")
         self._buffer = lines.pop()
         if len(self._buffer) > MAX_LINE + 1:
@@ -249,14 +252,17 @@ class IRC(idiokit.Proxy):
         self.nick = nick
 
     def set_nick(self, nick):
+        """A stream sending NICK `nick`."""
         return self.send("NICK", nick)
 
     def quit(self, message=None):
+        """A stream sending QUIT (with `message` if given)."""
         if message is None:
             return self.send(("QUIT",))
         return self.send("QUIT", message)
 
     def join(self, channel, key=None):
+        """A stream sending JOIN `channel` (with `key` if given)."""
         if key is None:
             return self.send("JOIN", channel)
         return self.send("JOIN", channel, key)

@@ -34,8 +34,11 @@ from ._childwatch import pidfd_open, wait_exit
 from .idiokit import stream, stop, send
 from .timer import Timeout
 
+#: stdin=, stdout=, stderr=: a pipe to the process (a Pipe attribute).
 PIPE = subprocess.PIPE
+#: stderr=: into the same pipe as stdout.
 STDOUT = subprocess.STDOUT
+#: stdin=, stdout=, stderr=: /dev/null (on Python 2.7 too).
 DEVNULL = getattr(subprocess, "DEVNULL", -3)
 CHUNK = 65536
 _AGAIN = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
@@ -56,9 +59,11 @@ class Pipe(object):
 
     @property
     def closed(self):
+        """True once close() has run."""
         return self.fd < 0
 
     def close(self):
+        """Close the descriptor (through its file object if it has one); idempotent."""
         if self.fd >= 0:
             self.fd = -1
             if isinstance(self._fileobj, int):
@@ -67,6 +72,7 @@ class Pipe(object):
                 self._fileobj.close()
 
     def fileno(self):
+        """The descriptor; -1 once closed."""
         return self.fd
 
     def read(self, size=CHUNK, timeout=None):
@@ -165,6 +171,7 @@ class Process(object):
         return self._popen.returncode
 
     def poll(self):
+        """The exit status if the process has exited (reaping it), else None; never waits."""
         return self._popen.poll()
 
     # ---- talking to it ------------------------------------------------------------
@@ -174,6 +181,7 @@ class Process(object):
         return _need(self.stdin, "stdin").write_all(data, timeout)
 
     def close_stdin(self):
+        """Close the process's stdin (it reads end of input), if piped."""
         if self.stdin is not None:
             self.stdin.close()
 
@@ -182,6 +190,7 @@ class Process(object):
         return _need(self.stdout, "stdout").read(size, timeout)
 
     def read_stderr(self, size=CHUNK, timeout=None):
+        """A stream giving up to size bytes of stderr, b"" at its end."""
         return _need(self.stderr, "stderr").read(size, timeout)
 
     def readline(self, timeout=None):
@@ -189,6 +198,7 @@ class Process(object):
         return _need(self.stdout, "stdout").readline(None, timeout)
 
     def readline_stderr(self, timeout=None):
+        """A stream giving the next line of stderr (b"" at its end)."""
         return _need(self.stderr, "stderr").readline(None, timeout)
 
     def communicate(self, input=None, timeout=None):
@@ -211,6 +221,7 @@ class Process(object):
         return _wait_timeout(self._exit, timeout)
 
     def send_signal(self, signum):
+        """Send signal `signum` to the process, unless it has been reaped."""
         if self._popen.returncode is None:
             try:
                 os.kill(self.pid, signum)
@@ -219,9 +230,11 @@ class Process(object):
                     raise
 
     def terminate(self):
+        """Send SIGTERM."""
         self.send_signal(signal.SIGTERM)
 
     def kill(self):
+        """Send SIGKILL."""
         self.send_signal(signal.SIGKILL)
 
     def close(self):

@@ -144,9 +144,11 @@ class Socket(_IO):
             raise SocketError(errno.EBADF, "socket is closed")
         return value
 
-    family = property(lambda self: self._initialised(self._family))
-    type = property(lambda self: self._initialised(self._type))
-    proto = property(lambda self: self._initialised(self._proto))
+    family = property(lambda self: self._initialised(self._family),
+                      doc="The address family (AF_INET ...).")
+    type = property(lambda self: self._initialised(self._type),
+                    doc="The socket type (SOCK_STREAM ...).")
+    proto = property(lambda self: self._initialised(self._proto), doc="The protocol number.")
 
     def __repr__(self):
         if self._sock is _CLOSED:
@@ -155,6 +157,7 @@ class Socket(_IO):
             self.fileno(), self._family, self._type)
 
     def gettimeout(self):
+        """The default timeout of the waiting operations (None: wait forever)."""
         return self.timeout
 
     def _t(self, timeout):
@@ -170,12 +173,15 @@ class Socket(_IO):
             return _IO.sendall(self, _check_data(data), flags, self._t(timeout))
 
     def recvfrom(self, bufsize, flags=0, timeout=_DEFAULT):
+        """recvfrom(bufsize, flags=0, timeout=<default>): a stream giving (bytes, address)."""
         bufsize = _index(bufsize)
         if bufsize < 0:
             raise ValueError("negative buffersize in recvfrom")
         return self.call(0, self._sock.recvfrom, (bufsize, flags), self._t(timeout))
 
     def sendto(self, data, flags_or_address, address=_DEFAULT, timeout=_DEFAULT):
+        """sendto(data, [flags,] address, timeout=<default>): a stream giving
+        the byte count sent."""
         data = _check_data(data)
         if address is _DEFAULT:
             args = (data, flags_or_address)
@@ -186,7 +192,7 @@ class Socket(_IO):
     def accept(self, timeout=_DEFAULT):
         """A stream giving (Socket, address); the new socket's timeout is None."""
         if self._wrap is None:
-            family, type, proto, cls = self._family, self._type, self._proto, type_of(self)
+            family, type, proto, cls = self._family, self._type, self._proto, _type_of(self)
 
             def wrap(fd, address):
                 return cls._from_raw(_raw_from_fd(fd, family, type, proto),
@@ -195,6 +201,8 @@ class Socket(_IO):
         return _IO.accept(self, self._wrap, self._t(timeout))
 
     def connect(self, address, timeout=_DEFAULT):
+        """A stream that connects to `address` (SocketTimeout after `timeout`
+        seconds, default: the socket's) and ends with None."""
         return _IO.connect(self, self._sock.connect_ex, (address,), self._t(timeout))
 
     # ---- one loop turn, then the stdlib call -------------------------------------
@@ -209,27 +217,36 @@ class Socket(_IO):
         stop(result)
 
     def bind(self, address):
+        """A stream that binds the socket to `address` after one loop turn."""
         return self._later("bind", address)
 
     def listen(self, backlog=_stdsocket.SOMAXCONN):
+        """listen(backlog=SOMAXCONN): a stream that starts listening."""
         return self._later("listen", backlog)
 
     def getsockname(self):
+        """A stream giving the socket's own address."""
         return self._later("getsockname")
 
     def getpeername(self):
+        """A stream giving the connected peer's address."""
         return self._later("getpeername")
 
     def getsockopt(self, *args):
+        """getsockopt(level, option[, buflen]): a stream giving the option's value."""
         return self._later("getsockopt", *args)
 
     def setsockopt(self, *args):
+        """setsockopt(level, option, value): a stream that sets the option."""
         return self._later("setsockopt", *args)
 
     def shutdown(self, how):
+        """A stream that shuts down one or both directions (SHUT_RD, SHUT_WR, SHUT_RDWR)."""
         return self._later("shutdown", how)
 
     def close(self):
+        """A stream that closes the socket after one loop turn; waiters get
+        SocketError(EBADF).  The fd is closed even if the stream is interrupted."""
         return self._closing()
 
     # The socket is closed even when a throw() into the closing stream
@@ -246,7 +263,7 @@ class Socket(_IO):
         _IO.close(self)
 
 
-type_of = type
+_type_of = type
 
 
 def fromfd(fd, family, type, proto=0):
@@ -259,6 +276,7 @@ def fromfd(fd, family, type, proto=0):
 
 
 def socketpair(family=getattr(_stdsocket, "AF_UNIX", None), type=_stdsocket.SOCK_STREAM, proto=0):
+    """socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0): two connected Sockets."""
     with _wrapped():
         a, b = _socket.socketpair(family, type, proto)
         a.setblocking(False)

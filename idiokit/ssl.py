@@ -308,9 +308,11 @@ class _TLSMethods(object):
         stop(self._tls_peercert(binary_form))
 
     def cipher(self):
+        """(name, protocol version, secret bits) of the cipher in use."""
         return self._tls.cipher()
 
     def version(self):
+        """The negotiated protocol, such as 'TLSv1.3'."""
         return self._tls.version()
 
     def pending(self):
@@ -358,9 +360,11 @@ class SSLSocket(_TLSMethods, _IO):
         return "<idiokit.ssl.SSLSocket fd=%d>" % self.fileno()
 
     def settimeout(self, timeout):
+        """Set the default timeout of the waiting operations (None: wait forever)."""
         self.timeout = _check_timeout(timeout)
 
     def gettimeout(self):
+        """The default timeout of the waiting operations (None: wait forever)."""
         return self.timeout
 
     # the socket's own calls after one loop turn, as idiokit.socket.Socket's

@@ -130,12 +130,15 @@ class Elements(object):
         self._elements = _flatten(elements)
 
     def named(self, *args, **keys):
+        """The elements matching named(*args, **keys), as Elements."""
         return _elements(_flatten(x.named(*args, **keys) for x in self._elements))
 
     def children(self, *args, **keys):
+        """The matching children of every element, as Elements."""
         return _elements(_flatten(x.children(*args, **keys) for x in self._elements))
 
     def with_attrs(self, *args, **keys):
+        """The elements matching with_attrs(*args, **keys), as Elements."""
         return _elements(_flatten(x.with_attrs(*args, **keys) for x in self._elements))
 
     def __len__(self):
@@ -194,6 +197,7 @@ class Element(object):
 
     @property
     def text(self):
+        """The text before the first child (a text string)."""
         return self._text
 
     @text.setter
@@ -202,6 +206,7 @@ class Element(object):
 
     @property
     def tail(self):
+        """The text after this element's end tag, inside its parent."""
         return self._tail
 
     @tail.setter
@@ -252,9 +257,11 @@ class Element(object):
         return self
 
     def get_attr(self, key, default=None):
+        """The value of attribute `key`, or `default`."""
         return self._attrs.get(key, default) if key is not None else default
 
     def set_attr(self, key, value):
+        """Set attribute `key` to `value` (text strings)."""
         self._attrs[_xml_text(key)] = _xml_text(value)
 
     def __iter__(self):

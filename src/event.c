@@ -92,9 +92,11 @@ static PyObject *event_fail_posted(PyObject *self, PyObject *exc)
 
 static PyMethodDef event_methods[] = {
     {"succeed", event_succeed, METH_VARARGS,
-     "Complete the event: yielding it gives the (peeled) args.  Thread-safe."},
+     "succeed(*args): complete the event: yielding it gives the (peeled) args.  "
+     "Thread-safe."},
     {"fail", event_fail, METH_VARARGS,
-     "Fail the event with an exception (default: the one being handled).  Thread-safe."},
+     "fail(*exc): fail the event with an exception (as Stream.throw takes it; none: "
+     "the one being handled).  Thread-safe."},
     {"_succeed", event_succeed_posted, METH_O, NULL},
     {"_fail", event_fail_posted, METH_O, NULL},
     {NULL, NULL, 0, NULL}

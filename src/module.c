@@ -166,11 +166,16 @@ static PyMethodDef module_methods[] = {
     {"stream_function", idk_stream_function, METH_O,
      "stream_function(func): a callable that runs func(...)'s generator as a stream."},
     {"send", IDK_POSITIONAL_CAST(mod_send), IDK_POSITIONAL_FLAGS,
-     "send(*args): offer a message on the output."},
+     "send(*args): a stream that offers one message on the current stream's output and ends "
+     "when a reader takes it."},
     {"next", IDK_POSITIONAL_CAST(mod_next), IDK_POSITIONAL_FLAGS,
      "next(): a stream that takes the next message from the input."},
-    {"pipe", mod_pipe, METH_VARARGS, "pipe(*streams): pipe the streams together."},
-    {"sleep", idk_sleep_func, METH_VARARGS, "sleep(delay[, exc])"},
+    {"pipe", mod_pipe, METH_VARARGS,
+     "pipe(*streams): the streams joined output to input, as a | b | c; the pipe's "
+     "result is the last one's."},
+    {"sleep", idk_sleep_func, METH_VARARGS,
+     "sleep(delay[, exc]): a stream (an Event) that ends after delay seconds of the "
+     "monotonic clock, or raises exc then."},
     {"timeout", idk_timeout_arm, METH_VARARGS, "timeout(delay, stream, exc) -> stream"},
     {"map", (PyCFunction)(void (*)(void))idk_map_func, METH_VARARGS | METH_KEYWORDS,
      "map(func, *args, **kw): a flat-map stream; func None consumes."},
@@ -208,10 +213,19 @@ static int module_add_types(PyObject *m)
     return 0;
 }
 
+#define BROKEN_PIPE_DOC \
+    "Raised in a stream whose send (or pipe output) lost its reader: the\n" \
+    "reader ended with result R first; args are R."
+#define END_OF_INPUT_DOC \
+    "The end of input at idiokit.next() in an async def stream (a generator\n" \
+    "stream gets StopIteration); args are the upstream's result."
+
 static int module_add_exceptions(PyObject *m)
 {
-    IdkExc_BrokenPipe = PyErr_NewException("idiokit.BrokenPipe", PyExc_Exception, NULL);
-    IdkExc_EndOfInput = PyErr_NewException("idiokit.EndOfInput", PyExc_Exception, NULL);
+    IdkExc_BrokenPipe = PyErr_NewExceptionWithDoc("idiokit.BrokenPipe", BROKEN_PIPE_DOC,
+                                                  PyExc_Exception, NULL);
+    IdkExc_EndOfInput = PyErr_NewExceptionWithDoc("idiokit.EndOfInput", END_OF_INPUT_DOC,
+                                                  PyExc_Exception, NULL);
     if (IdkExc_BrokenPipe == NULL || IdkExc_EndOfInput == NULL)
         return -1;
     Py_INCREF(IdkExc_BrokenPipe);

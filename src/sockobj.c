@@ -235,7 +235,7 @@ static PyMethodDef iosock_own_methods[] = {
     {"_attach", (PyCFunction)iosock_attach, METH_VARARGS, "_attach(owner, fd): manage fd (once)"},
     {"close", (PyCFunction)iosock_close, METH_NOARGS,
      "Wake every waiter with an error, stop watching, close the owner."},
-    {"fileno", (PyCFunction)iosock_fileno, METH_NOARGS, NULL},
+    {"fileno", (PyCFunction)iosock_fileno, METH_NOARGS, "The socket's fd; -1 once closed."},
     {"settimeout", (PyCFunction)iosock_settimeout, METH_O,
      "settimeout(t): the default timeout of the waiting operations (None: forever)"},
     {"__init_subclass__", (PyCFunction)(void (*)(void))iosock_init_subclass,
@@ -244,7 +244,7 @@ static PyMethodDef iosock_own_methods[] = {
 };
 
 static PyGetSetDef iosock_getset[] = {
-    {"closed", (getter)iosock_get_closed, NULL, NULL, NULL},
+    {"closed", (getter)iosock_get_closed, NULL, "True once the socket is closed", NULL},
     {"waiting", (getter)iosock_get_waiting, NULL, "number of queued operations", NULL},
     {"timeout", (getter)iosock_get_timeout, (setter)iosock_set_timeout,
      "default timeout of the waiting operations (None: wait forever)", NULL},

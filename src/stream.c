@@ -518,15 +518,17 @@ static PyObject *stream_or(PyObject *a, PyObject *b)
 
 static PyMethodDef stream_methods[] = {
     {"fork", (PyCFunction)stream_fork, METH_NOARGS,
-     "A view of this stream that can be piped or yielded without exposing it."},
+     "fork(): a view of this stream that can be piped or yielded without exposing it."},
     {"send", (PyCFunction)stream_send, METH_VARARGS,
-     "Send a message into this stream's input; a stream that ends when consumed."},
+     "send(*args): a stream that puts one message into this stream's input and ends "
+     "when it is consumed."},
     {"throw", (PyCFunction)stream_throw, METH_VARARGS,
-     "Raise an exception at this stream's innermost yield."},
+     "throw(*exc): a stream that raises an exception (an instance, a class, or type, "
+     "value, traceback; none: the one being handled) at this stream's innermost yield."},
     {"next", (PyCFunction)stream_next, METH_NOARGS,
-     "A stream that takes the next message this stream outputs."},
+     "next(): a stream that takes the next message this stream outputs."},
     {"result", (PyCFunction)stream_result, METH_NOARGS,
-     "The result cell: unsafe_is_set(), unsafe_get()."},
+     "result(): the result cell: is_set(), get(), unsafe_is_set(), unsafe_get()."},
     {"_outcome", (PyCFunction)stream_outcome, METH_NOARGS,
      "(state, value) of the result."},
     {NULL, NULL, 0, NULL}

@@ -101,6 +101,7 @@ class AsynCoro(object):
 
     @classmethod
     def instance(cls, *args, **kwargs):
+        """The scheduler (started on first use)."""
         return cls._instance or cls()
 
     @staticmethod
@@ -120,6 +121,7 @@ class AsynCoro(object):
         _core.run(self._forever)
 
     def on_loop(self):
+        """True if the calling thread is the scheduler's thread."""
         return _get_ident() == self._ident
 
     def call(self, func, arg=None):
@@ -257,7 +259,10 @@ def _for_coro(exc):
 
 
 class Coro(object):
-    """Coro(genfunc, *args, **kwargs): create and schedule a coroutine."""
+    """Coro(genfunc, *args, **kwargs): create and schedule a coroutine.
+
+    Attributes: name (genfunc's __name__) and stream (the idiokit stream
+    running it; None until a Coro made off the scheduler thread starts)."""
 
     _self_keyword = "coro"     # the keyword that receives the Coro (pycos: "task")
     _inject_cache = {}         # code object -> does it take _self_keyword?
@@ -351,6 +356,7 @@ class Coro(object):
             more.ended.set()
 
     def is_alive(self):
+        """True until the coroutine has ended."""
         return self._alive
 
     def _exit_info(self):
@@ -676,6 +682,7 @@ class AsyncSocket(_Socket):
 
     @classmethod
     def getdefaulttimeout(cls):
+        """The timeout new AsyncSockets start with (see setdefaulttimeout)."""
         return AsyncSocket._default_timeout
 
     def setblocking(self, blocking):
@@ -691,6 +698,7 @@ class AsyncSocket(_Socket):
         return self.fileno()
 
     def getblocking(self):
+        """True in synchronous mode (see setblocking)."""
         return getattr(type(self), "_async_class", None) is not None
 
     def create_connection(self, host_port, timeout=None, source_address=None):
@@ -733,31 +741,40 @@ class AsyncSocket(_Socket):
         return self.sendall(_blocking._HEADER.pack(len(data)) + bytes(data))
 
     def close(self):
+        """Close the socket at once (not a stream): waiters get an error."""
         _core.IoSocket.close(self)
 
     def unwrap(self):
+        """The socket this AsyncSocket was made from."""
         return self._user_sock
 
     # the plain socket's synchronous calls, as asyncoro has them
     def bind(self, address):
+        """The wrapped socket's bind, called at once."""
         return self._sock.bind(address)
 
     def listen(self, backlog=_stdsocket.SOMAXCONN):
+        """listen(backlog=SOMAXCONN): the wrapped socket's listen, called at once."""
         return self._sock.listen(backlog)
 
     def setsockopt(self, *args):
+        """The wrapped socket's setsockopt, called at once."""
         return self._sock.setsockopt(*args)
 
     def getsockopt(self, *args):
+        """The wrapped socket's getsockopt, called at once."""
         return self._sock.getsockopt(*args)
 
     def getsockname(self):
+        """The wrapped socket's getsockname, called at once."""
         return self._sock.getsockname()
 
     def getpeername(self):
+        """The wrapped socket's getpeername, called at once."""
         return self._sock.getpeername()
 
     def shutdown(self, how):
+        """The wrapped socket's shutdown, called at once."""
         return self._sock.shutdown(how)
 
 

@@ -26,6 +26,7 @@ class CategorizeMessages(object):
             self._classifiers.append(classifier)
 
     def remove(self, classifier):
+        """Stop using `classifier`."""
         if classifier in self._classifiers:
             self._classifiers.remove(classifier)
 

@@ -29,6 +29,7 @@ class Channel(object):
         return "<Channel %s>" % (self.name,)
 
     def set_transform(self, transform):
+        """Use transform(name, msg) for the messages sent from now on (None: none)."""
         self._transform = transform
 
     def subscribe(self, subscriber, timeout=None):
@@ -78,6 +79,7 @@ class Channel(object):
         return _delivered(self, waiter, message)
 
     def close(self):
+        """Free the name, drop every subscriber and end the waiting deliver() calls with 0."""
         with Channel._names_lock:
             if Channel._names.get(self.name) is self:
                 del Channel._names[self.name]

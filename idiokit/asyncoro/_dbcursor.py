@@ -25,12 +25,15 @@ class AsyncDBCursor(object):
         raise StopIteration(result)
 
     def execute(self, query, args=None):
+        """`yield cur.execute(query, args=None)`: the cursor's execute, in the pool."""
         if args is None:
             return self._run(self._cursor.execute, query)
         return self._run(self._cursor.execute, query, args)
 
     def executemany(self, query, args):
+        """`yield cur.executemany(query, args)`: the cursor's executemany, in the pool."""
         return self._run(self._cursor.executemany, query, args)
 
     def callproc(self, proc, args=()):
+        """`yield cur.callproc(proc, args=())`: the cursor's callproc, in the pool."""
         return self._run(self._cursor.callproc, proc, args)

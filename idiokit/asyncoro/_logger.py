@@ -49,20 +49,22 @@ class Logger(object):
         with self._lock:
             stream.write(line)
 
-    def _at(level):
+    def _at(level, name):
         def method(self, message, *args):
             if self.level <= level:
                 self.log(message, *args)
+        method.__doc__ = "Write message %% args if the level is %s or lower." % name
         return method
 
-    debug = _at(DEBUG)
-    info = _at(INFO)
-    warning = warn = _at(WARNING)
-    error = _at(ERROR)
-    critical = fatal = _at(CRITICAL)
+    debug = _at(DEBUG, "DEBUG")
+    info = _at(INFO, "INFO")
+    warning = warn = _at(WARNING, "WARNING")
+    error = _at(ERROR, "ERROR")
+    critical = fatal = _at(CRITICAL, "CRITICAL")
     del _at
 
     def flush(self):
+        """Flush the stream (shutdown is the same)."""
         (self.stream if self.stream is not None else sys.stdout).flush()
 
     shutdown = flush

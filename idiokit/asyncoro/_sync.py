@@ -32,6 +32,8 @@ class Lock(object):
         self._waiters = collections.deque()
 
     def acquire(self, blocking=True, timeout=-1):
+        """`ok = yield lock.acquire(blocking=True, timeout=-1)`: True once held;
+        False when not blocking and held, or on timeout (negative: wait for ever)."""
         return self._acquire_for(_cur_coro(), blocking, timeout)
 
     def _acquire_for(self, me, blocking=True, timeout=-1):
@@ -46,6 +48,8 @@ class Lock(object):
         return waiter.event
 
     def release(self):
+        """Release the lock (not yielded); RuntimeError if it is unlocked or
+        held by another coroutine."""
         if not self._locked:
             raise RuntimeError("release of an unlocked lock")
         me = _cur_coro()
@@ -63,6 +67,7 @@ class Lock(object):
         self._owner = None
 
     def locked(self):
+        """True while held."""
         return self._locked
 
 
@@ -80,6 +85,7 @@ class RLock(Lock):
         return _rlock_acquired(self, Lock._acquire_for(self, me, blocking, timeout), me)
 
     def release(self):
+        """Undo one acquire; the last one releases the lock."""
         if self._depth > 1:
             me = _cur_coro()
             if me is not None and me is not self._owner:
@@ -110,6 +116,7 @@ class Event(object):
         self._waiters = []      # the timed waits' _Waiters
 
     def set(self):
+        """Set the flag and wake every waiter (not yielded)."""
         self._flag = True
         shared, self._shared = self._shared, None
         if shared is not None:
@@ -119,14 +126,17 @@ class Event(object):
             waiter.wake(True)
 
     def clear(self):
+        """Reset the flag."""
         self._flag = False
 
     def is_set(self):
+        """True while the flag is set."""
         return self._flag
 
     isSet = is_set
 
     def wait(self, timeout=None):
+        """`ok = yield event.wait(timeout=None)`: True once set, False on timeout."""
         if self._flag:
             return _done(True)
         if timeout is None:
@@ -151,17 +161,21 @@ class Condition(object):
         self.release = self._lock.release
 
     def wait(self, timeout=None):
+        """`ok = yield cond.wait(timeout=None)`: release the lock, wait for notify
+        (True) or the timeout (False), then take the lock back."""
         waiter = _Waiter(timeout, False)
         self._waiters.append(waiter)
         self._lock.release()
         return _cond_wait(self, waiter, _cur_coro())
 
     def notify(self, n=1):
+        """Wake up to `n` waiters."""
         while n > 0 and self._waiters:
             if self._waiters.pop(0).wake(True):
                 n -= 1
 
     def notify_all(self):
+        """Wake every waiter."""
         self.notify(len(self._waiters))
 
     notifyAll = notify_all
@@ -189,6 +203,8 @@ class Semaphore(object):
         self._waiters = collections.deque()
 
     def acquire(self, blocking=True, timeout=None):
+        """`ok = yield sem.acquire(blocking=True, timeout=None)`: True once one is
+        taken; False when not blocking and none is free, or on timeout."""
         if self._value > 0:
             self._value -= 1
             return _done(True)
@@ -199,6 +215,7 @@ class Semaphore(object):
         return waiter.event
 
     def release(self):
+        """Give one back (to the first waiter, if any)."""
         while self._waiters:
             if self._waiters.popleft().wake(True):
                 return
@@ -213,10 +230,14 @@ class AsyncThreadPool(object):
         self.num_threads = num_threads
 
     def async_task(self, func, *args, **kwargs):
+        """`result = yield pool.async_task(func, *args, **kwargs)`: func's result
+        (or exception), run in idiokit's thread pool."""
         return _thread(func, *args, **kwargs)
 
     def join(self, timeout=None):
+        """Nothing to wait for: kept for compatibility."""
         pass
 
     def terminate(self):
+        """Nothing to stop (idiokit's pool is shared): kept for compatibility."""
         pass

@@ -69,6 +69,7 @@ class AsyncFile(object):
         self._pipe = _process.Pipe(owner)
 
     def fileno(self):
+        """The descriptor; -1 once closed."""
         return self._pipe.fd
 
     def read(self, size=0, full=False, timeout=None):
@@ -91,6 +92,7 @@ class AsyncFile(object):
         return _readline(self._pipe, size if size and size > 0 else None, timeout)
 
     def close(self):
+        """Close the file object given (an int descriptor is left open)."""
         self._pipe.close()
 
     def __enter__(self):
@@ -187,18 +189,23 @@ class AsyncPipe(object):
         return getattr(proc, name)
 
     def write(self, buf, full=False, timeout=None):
+        """`n = yield pipe.write(buf, full=False, timeout=None)`: write to first's stdin."""
         return self.stdin.write(buf, full=full, timeout=timeout)
 
     def read(self, size=0, timeout=None):
+        """`data = yield pipe.read(size=0, timeout=None)`: read last's stdout."""
         return self.stdout.read(size=size, timeout=timeout)
 
     def readline(self, size=0, sizehint=100, timeout=None):
+        """`line = yield pipe.readline()`: a line of last's stdout."""
         return self.stdout.readline(size=size, sizehint=sizehint, timeout=timeout)
 
     def read_stderr(self, size=0, timeout=None):
+        """`data = yield pipe.read_stderr(size=0, timeout=None)`: read last's stderr."""
         return self.stderr.read(size=size, timeout=timeout)
 
     def readline_stderr(self, size=0, sizehint=100, timeout=None):
+        """`line = yield pipe.readline_stderr()`: a line of last's stderr."""
         return self.stderr.readline(size=size, sizehint=sizehint, timeout=timeout)
 
     def communicate(self, input=None):
@@ -208,10 +215,12 @@ class AsyncPipe(object):
         return _communicate(self, input)
 
     def poll(self):
+        """last's (else first's) poll(): its exit status, or None while it runs."""
         proc = self.last or self.first
         return proc.poll() if proc is not None else None
 
     def close(self):
+        """Forget the processes (their files stay open)."""
         self.first = self.last = None
 
     def __enter__(self):
@@ -281,12 +290,14 @@ class Popen(subprocess.Popen):
         return _async_wait(self, timeout)
 
     def close(self):
+        """Close the piped stdin, stdout and stderr."""
         for name in ("stdin", "stdout", "stderr"):
             afile = getattr(self, name)
             if afile is not None:
                 afile.close()
 
     def terminate(self):
+        """close(), then SIGTERM if the process has not been reaped."""
         self.close()
         if self.returncode is None:
             subprocess.Popen.terminate(self)

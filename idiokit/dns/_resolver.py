@@ -71,11 +71,13 @@ class Resolver(object):
         return list(self._servers)
 
     def append_server(self, ip, port=53):
+        """Query the server at (ip, port) too, after the current ones."""
         pair = _server_pair(ip, port)
         self._servers = self.servers + [pair]
         self._channel = None
 
     def clear_servers(self):
+        """Forget every server (append_server adds new ones)."""
         self._servers = []
         self._channel = None
 

@@ -50,10 +50,12 @@ class ServerRequest(object):
         self._headers = headers
         self._readable = readable
 
-    method = property(lambda self: self._method)
-    uri = property(lambda self: self._uri)
-    http_version = property(lambda self: self._http_version)
-    headers = property(lambda self: self._headers)
+    method = property(lambda self: self._method, doc="The request method, such as 'GET'.")
+    uri = property(lambda self: self._uri, doc="The request target as sent (not unquoted).")
+    http_version = property(lambda self: self._http_version,
+                            doc="The request's HTTP version (HTTP10 or HTTP11).")
+    headers = property(lambda self: self._headers,
+                       doc="The headers: lower-cased name -> list of str values.")
 
     def read(self, amount):
         """A stream: up to `amount` bytes of the (de-chunked) body."""

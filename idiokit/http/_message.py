@@ -43,10 +43,12 @@ class BadRequest(Exception):
 
     @property
     def code(self):
+        """The status code to answer (400 by default)."""
         return self.args[1]
 
     @property
     def reason(self):
+        """The reason phrase (the standard one for the code by default)."""
         return self.args[0]
 
 

@@ -112,10 +112,13 @@ class ClientResponse(object):
         if self._done:
             self._release()
 
-    http_version = property(lambda self: self._http_version)
-    status_code = property(lambda self: self._status_code)
-    status_reason = property(lambda self: self._status_reason)
-    headers = property(lambda self: self._headers)
+    http_version = property(lambda self: self._http_version,
+                            doc="The response's HTTP version, such as HTTP11.")
+    status_code = property(lambda self: self._status_code, doc="The status code, an int.")
+    status_reason = property(lambda self: self._status_reason,
+                             doc="The reason phrase of the status line.")
+    headers = property(lambda self: self._headers,
+                       doc="The response headers: lower-cased name -> list of str values.")
 
     def _release(self):
         conn, self._conn = self._conn, None
@@ -162,9 +165,10 @@ class ClientRequest(object):
         self._headers = headers
         self._framing = framing
 
-    method = property(lambda self: self._method)
-    uri = property(lambda self: self._uri)
-    headers = property(lambda self: self._headers)
+    method = property(lambda self: self._method, doc="The request method, such as 'GET'.")
+    uri = property(lambda self: self._uri, doc="The URL requested.")
+    headers = property(lambda self: self._headers,
+                       doc="The request headers: lower-cased name -> list of str values.")
 
     def write(self, data):
         """A stream sending body data (str is UTF-8)."""
@@ -309,10 +313,13 @@ class Client(object):
         if https is not None:
             self.mount("https://", https)
 
-    resolver = property(lambda self: self._resolver)
-    timeout = property(lambda self: self._timeout)
-    verify = property(lambda self: self._verify)
-    cert = property(lambda self: self._cert)
+    resolver = property(lambda self: self._resolver,
+                        doc="The idiokit.dns.Resolver for host names (None: the default one).")
+    timeout = property(lambda self: self._timeout, doc="Seconds a connect or read may wait.")
+    verify = property(lambda self: self._verify,
+                      doc="Certificate checking: True, False, or a CA bundle path.")
+    cert = property(lambda self: self._cert,
+                    doc="The client certificate: None, a path, or (certfile, keyfile).")
 
     def mount(self, prefix, adapter):
         """Use `adapter` for URLs starting with `prefix` (case-insensitive;

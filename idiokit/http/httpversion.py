@@ -40,5 +40,7 @@ class HTTPVersion(collections.namedtuple("HTTPVersion", ["major", "minor"])):
     __hash__ = tuple.__hash__
 
 
+#: HTTP/1.0
 HTTP10 = HTTPVersion(1, 0)
+#: HTTP/1.1
 HTTP11 = HTTPVersion(1, 1)

@@ -20,7 +20,7 @@ import socket as stdsocket
 import sys
 import time
 
-log = logging.getLogger("idiokit.http.prefork")
+_log = logging.getLogger("idiokit.http.prefork")
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _MIN_LIFETIME = 1.0     # a worker dying sooner than this is restarted after a pause
 
@@ -68,7 +68,7 @@ def _worker(server, host, port, options, ready_fd):
                           catch_signals=(signal.SIGTERM,))
         code = 0
     except BaseException:
-        log.exception("worker %d failed", os.getpid())
+        _log.exception("worker %d failed", os.getpid())
     finally:
         try:
             sys.stdout.flush()
@@ -95,7 +95,7 @@ def _wait_ready(read_fd, count, timeout=30.0):
     while count > 0:
         left = deadline - time.time()
         if left <= 0 or not select.select([read_fd], [], [], left)[0]:
-            log.warning("%d worker(s) not listening after %g s", count, timeout)
+            _log.warning("%d worker(s) not listening after %g s", count, timeout)
             return
         count -= len(os.read(read_fd, count))
 
@@ -147,7 +147,7 @@ def _supervise(children, server, host, port, options, read_fd):
         started = children.pop(pid, None)
         if started is None:
             continue
-        log.warning("worker %d ended (status %d); starting another", pid, status)
+        _log.warning("worker %d ended (status %d); starting another", pid, status)
         if time.time() - started < _MIN_LIFETIME:
             time.sleep(_MIN_LIFETIME)
         children[_spawn(server, host, port, options)] = time.time()

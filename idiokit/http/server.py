@@ -1,4 +1,4 @@
-"""idiokit.http.server: serve HTTP/1.1 with handlers that are streams.
+"""idiokit.http.server: serve HTTP/1.1 with handlers that are streams::
 
     @idiokit.stream
     def handler(addr, request, response):
@@ -49,14 +49,14 @@ class Limits(object):
     of a Server subclass.  Times are seconds; None is no limit for times
     and max_body_size."""
 
-    header_timeout = 30.0       # first byte of a request .. end of its head (408)
-    idle_timeout = 60.0         # between keep-alive requests (closed)
-    body_timeout = 60.0         # per read of a body / write of a response
-    shutdown_timeout = 30.0     # a graceful stop waits this long for requests
-    max_request_line = 8192     # the request target's bytes (414)
-    max_header_bytes = 65536    # all header names and values (431)
-    max_headers = 100           # header fields (431)
-    max_body_size = 10 * 1024 * 1024   # request body bytes (413)
+    header_timeout = 30.0       #: first byte of a request .. end of its head (408)
+    idle_timeout = 60.0         #: between keep-alive requests (closed)
+    body_timeout = 60.0         #: per read of a body / write of a response
+    shutdown_timeout = 30.0     #: a graceful stop waits this long for requests
+    max_request_line = 8192     #: the request target's bytes (414)
+    max_header_bytes = 65536    #: all header names and values (431)
+    max_headers = 100           #: header fields (431)
+    max_body_size = 10 * 1024 * 1024   #: request body bytes (413)
 
     _NAMES = ("header_timeout", "idle_timeout", "body_timeout", "shutdown_timeout",
               "max_request_line", "max_header_bytes", "max_headers", "max_body_size")
@@ -211,9 +211,10 @@ def serve(server, sock, **options):
 
 @idiokit.stream
 def serve_http(server, host, port, **options):
-    """Listen on (host, port) and serve; the port may be 0 (see bound()).
-    Keyword options are Limits; backlog=N sets the listen backlog,
-    reuse_port=True sets SO_REUSEPORT (several processes on one port)."""
+    """Listen on (host, port) and serve; the port may be 0, and
+    on_bound(address) is called with the address bound.  Keyword options
+    are Limits; backlog=N sets the listen backlog, reuse_port=True sets
+    SO_REUSEPORT (several processes on one port)."""
     backlog = options.pop("backlog", socket.SOMAXCONN)
     reuse_port = options.pop("reuse_port", False)
     on_bound = options.pop("on_bound", None)

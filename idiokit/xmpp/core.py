@@ -108,6 +108,7 @@ def require_features(stream):
 
 @idiokit.stream
 def require_tls(stream):
+    """A stream: wait for the stream features, then starttls (XMPPError if not offered)."""
     features = yield require_features(stream)
     if not features.children("starttls", STARTTLS_NS):
         raise XMPPError("server does not support starttls")
@@ -116,6 +117,7 @@ def require_tls(stream):
 
 @idiokit.stream
 def starttls(stream):
+    """A stream: ask for STARTTLS and wait for the server's proceed (XMPPError on failure)."""
     yield stream.send(xmlcore.Element("starttls", xmlns=STARTTLS_NS))
     while True:
         elements = yield stream.next()
@@ -174,6 +176,7 @@ def _unb64(text):
 
 @idiokit.stream
 def sasl_plain(stream, jid, password):
+    """A stream authenticating as `jid`'s node with SASL PLAIN."""
     data = sasl.plain_message(JID(jid).node, password)
     auth = xmlcore.Element("auth", xmlns=SASL_NS, mechanism="PLAIN")
     auth.text = _b64(data)
@@ -185,6 +188,8 @@ def sasl_plain(stream, jid, password):
 
 @idiokit.stream
 def sasl_scram_sha1(stream, jid, password):
+    """A stream authenticating as `jid`'s node with SCRAM-SHA-1, checking the
+    server's signature."""
     client = sasl.ScramSHA1(JID(jid).node, password)
     auth = xmlcore.Element("auth", xmlns=SASL_NS, mechanism="SCRAM-SHA-1")
     auth.text = _b64(client.first_message())
@@ -224,6 +229,7 @@ def require_bind_and_session(stream, jid):
 
 @idiokit.stream
 def bind_resource(stream, resource=None):
+    """A stream binding `resource` (None: the server picks); gives the full JID."""
     bind = xmlcore.Element("bind", xmlns=BIND_NS)
     if resource is not None:
         bind.add(xmlcore.Element("resource", resource))
@@ -235,6 +241,7 @@ def bind_resource(stream, resource=None):
 
 @idiokit.stream
 def session(stream):
+    """A stream starting an IM session (RFC 3921's session iq)."""
     yield _iq(stream, "set", xmlcore.Element("session", xmlns=SESSION_NS))
 
 
@@ -288,6 +295,9 @@ class Core(object):
         idiokit.pipe(xmpp, idiokit.map(self._map_iqs))
 
     def iq_handler(self, func, *args, **keys):
+        """Register func(iq, payload) for incoming iq get/set whose payload
+        matches children(*args, **keys); gives a handler with remove() (also a
+        context manager).  A handler returning true has answered the iq."""
         handler = _IqHandler(self, func, args, keys)
         self._iq_handlers.append(handler)
         return handler
@@ -310,6 +320,8 @@ class Core(object):
         return None
 
     def build_error(self, type, condition, text=None, special=None):
+        """An <error type=...> element with `condition` (and `text`, `special`)
+        for iq_error; `type` is cancel, continue, modify, auth or wait."""
         if type not in self._VALID_ERROR_TYPES:
             raise XMPPError("wrong error type (got '{0}', expected '{1}')".format(
                 type, "/".join(sorted(self._VALID_ERROR_TYPES))))
@@ -322,12 +334,14 @@ class Core(object):
         return error
 
     def message(self, to, *payload, **attrs):
+        """A stream sending <message to=...> with `payload` children and `attrs`."""
         attrs["to"] = to
         message = xmlcore.Element("message", **attrs)
         message.add(*payload)
         return self._xmpp.send(message)
 
     def presence(self, *payload, **attrs):
+        """A stream sending <presence> with `payload` children and `attrs`."""
         presence = xmlcore.Element("presence", **attrs)
         presence.add(*payload)
         return self._xmpp.send(presence)
@@ -345,9 +359,11 @@ class Core(object):
         idiokit.stop(result)
 
     def iq_get(self, payload, **attrs):
+        """A stream sending an iq get; gives the result iq (XMPPError for an error iq)."""
         return self._iq("get", payload, **attrs)
 
     def iq_set(self, payload, **attrs):
+        """A stream sending an iq set; gives the result iq (XMPPError for an error iq)."""
         return self._iq("set", payload, **attrs)
 
     def _reply_attrs(self, request, type, attrs):
@@ -361,6 +377,7 @@ class Core(object):
         return attrs
 
     def iq_result(self, request, payload=None, **attrs):
+        """A stream answering iq `request` with a result (and `payload`)."""
         attrs = self._reply_attrs(request, "result", attrs)
         attrs["from"] = self._xmpp.jid
         iq = xmlcore.Element("iq", **attrs)
@@ -369,6 +386,7 @@ class Core(object):
         return self._xmpp.send(iq)
 
     def iq_error(self, request, error, **attrs):
+        """A stream answering iq `request` with `error` (see build_error)."""
         attrs = self._reply_attrs(request, "error", attrs)
         iq = xmlcore.Element("iq", **attrs)
         iq.add(request.children())

@@ -12,6 +12,8 @@ DISCO_ITEMS_NS = "http://jabber.org/protocol/disco#items"
 
 
 class DiscoItem(object):
+    """An item of a disco#items answer: jid (a JID), node and name (None when absent)."""
+
     def __init__(self, jid, node=None, name=None):
         self.jid = JID(jid)
         self.node = node
@@ -19,6 +21,8 @@ class DiscoItem(object):
 
 
 class DiscoIdentity(object):
+    """An identity of a disco#info answer: category, type and name (None when absent)."""
+
     def __init__(self, category, type, name=None):
         self.category = category
         self.type = type
@@ -26,6 +30,8 @@ class DiscoIdentity(object):
 
 
 class DiscoInfo(object):
+    """A disco#info answer: the sets identities (DiscoIdentity) and features (str)."""
+
     def __init__(self, identities, features):
         self.identities = set(identities)
         self.features = set(features)
@@ -88,12 +94,16 @@ class Disco(object):
         return True
 
     def add_node(self, node, handler):
+        """Answer queries for `node` with handler(), which gives (features,
+        identities, items)."""
         self.nodes[node] = handler
 
     def add_feature(self, feature):
+        """Announce `feature` (a namespace string) for the default node."""
         self.features.add(feature)
 
     def add_identity(self, category, type, name=None):
+        """Announce an identity (category, type, name) for the default node."""
         self.identities.add(DiscoIdentity(category, type, name))
 
     def _query(self, ns, jid, node):

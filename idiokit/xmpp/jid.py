@@ -138,9 +138,10 @@ class JID(object):
 
     __slots__ = ("_node", "_domain", "_resource", "_text")
 
-    node = property(lambda self: self._node)
-    domain = property(lambda self: self._domain)
-    resource = property(lambda self: self._resource)
+    node = property(lambda self: self._node, doc="The normalised node (before the @), or None.")
+    domain = property(lambda self: self._domain, doc="The normalised domain.")
+    resource = property(lambda self: self._resource,
+                        doc="The normalised resource (after the /), or None.")
 
     def __new__(cls, node=None, domain=None, resource=None):
         key = (cls, node, domain, resource)

@@ -27,10 +27,15 @@ class MUCError(XMPPError):
 
 
 def gen_random(length=8):
+    """`length` random decimal digits (join() appends some to a taken nick)."""
     return "".join(random.choice("0123456789") for _ in range(length))
 
 
 class MUCParticipant(object):
+    """A room occupant from a presence: name (its room JID, room@service/nick),
+    affiliation, role, jid (the real JID when the room shows it, else None)
+    and payload (the presence's child elements)."""
+
     def __init__(self, name, affiliation, role, payload, jid=None):
         self.name = name
         self.affiliation = affiliation

@@ -11,6 +11,8 @@ PING_PAYLOAD = xmlcore.Element("ping", xmlns=PING_NS)
 
 
 class Ping(object):
+    """XMPP Ping (XEP-0199) for an XMPP connection: answers pings, sends them with ping()."""
+
     def __init__(self, xmpp):
         self.xmpp = xmpp
         self.xmpp.disco.add_feature(PING_NS)
@@ -22,6 +24,8 @@ class Ping(object):
 
     @idiokit.stream
     def ping(self, to):
+        """A stream pinging `to`: True when answered, False when the peer does not
+        support pings (service-unavailable); XMPPError for other errors."""
         try:
             yield self.xmpp.core.iq_get(xmlcore.Element("ping", xmlns=PING_NS), to=to)
         except core.XMPPError as error:

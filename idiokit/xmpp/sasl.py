@@ -89,9 +89,12 @@ class ScramSHA1(object):
         self._server_signature = None
 
     def first_message(self):
+        """The client-first message (bytes), with the GS2 header 'n,,'."""
         return b"n,," + self._bare_first
 
     def final_message(self, server_first):
+        """The client-final message (bytes, with the proof) for the server-first
+        message; SASLError if that is malformed or its nonce is not ours."""
         attrs = _attributes(server_first)
         try:
             nonce, salt, iterations = attrs[b"r"], base64.b64decode(attrs[b"s"]), int(attrs[b"i"])
@@ -109,6 +112,8 @@ class ScramSHA1(object):
         return without_proof + b",p=" + base64.b64encode(proof)
 
     def verify_server(self, server_final):
+        """Check the server-final message's signature; SASLError if it is an
+        error, malformed, or does not match (not the real server)."""
         attrs = _attributes(server_final)
         if b"e" in attrs:
             raise SASLError("SCRAM error from the server: " + attrs[b"e"].decode("utf-8", "replace"))

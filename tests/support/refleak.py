@@ -103,6 +103,19 @@ def settle_threads(count, seconds=10.0):
         time.sleep(0.01)
 
 
+def retire_pool_workers(seconds=10.0):
+    """Wait (bounded) until the idle workers of idiokit's thread pools have
+    retired (their idle_time).  The baseline is taken without them: a worker
+    left idle by the previous test would otherwise take a job in one run and
+    retire in another, and the per-thread bookkeeping of _ThreadStarts would
+    count a start in a different run than the thread's end (seen in CI as
+    [1, 1, 1] on a loaded machine)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and any(
+            thread.name == "idiokit-worker" for thread in threading.enumerate()):
+        time.sleep(0.01)
+
+
 def deltas(samples):
     return [after - before for before, after in zip(samples, samples[1:])]
 
@@ -145,6 +158,7 @@ class RefleakRunner(object):
         # bookkeeping itself adds no reference between two samples.
         refs = [0] * (self.runs + 1)
         fds = [0] * (self.runs + 1)
+        retire_pool_workers()
         threads = threading.active_count()
         if self.warmups == 0:
             collect()

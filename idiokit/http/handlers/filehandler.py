@@ -31,20 +31,24 @@ class FileSystem(object):
         return full
 
     def check_path(self, path):
+        """The absolute file name for URL path `path`, or False if refused."""
         try:
             return self._sanitize_path(path)
         except ValueError:
             return False
 
     def isfile(self, path):
+        """True if `path` names a regular file under the root."""
         full = self.check_path(path)
         return bool(full) and os.path.isfile(full)
 
     def isdir(self, path):
+        """True if `path` names a directory under the root."""
         full = self.check_path(path)
         return bool(full) and os.path.isdir(full)
 
     def open(self, path):
+        """The file at `path`, opened for binary reading; IOError if refused."""
         try:
             return open(self._sanitize_path(path), "rb")
         except ValueError:
@@ -72,21 +76,26 @@ class BakedFileSystem(object):
         return current
 
     def check_path(self, path):
+        """Always True: no path can leave the dict."""
         return True
 
     def isfile(self, path):
+        """True if `path` names a file (not a dict)."""
         try:
             return not isinstance(self._get(path), dict)
         except IOError:
             return False
 
     def isdir(self, path):
+        """True if `path` names a directory (a dict)."""
         try:
             return isinstance(self._get(path), dict)
         except IOError:
             return False
 
     def open(self, path):
+        """A BytesIO of the file at `path` (str is UTF-8 encoded); IOError if it
+        is missing or a directory."""
         data = self._get(path)
         if isinstance(data, dict):
             raise IOError("is a directory")

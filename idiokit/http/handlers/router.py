@@ -26,9 +26,11 @@ def _split_path(path):
 
 
 class Router(Server):
-    """Router({"/prefix": handler, ...}): the handler of the longest
-    matching prefix gets the request, with the prefix cut from its uri; no
-    match is 404, a path leaving the root 400."""
+    """Router(routes, **more): a server dispatching by path prefix.  routes
+    maps prefixes to handlers ({"/prefix": handler, ...}, any form dict()
+    takes).  The handler of the longest matching prefix gets the request,
+    with the prefix cut from its uri; no match is 404, a path leaving the
+    root 400."""
 
     def __init__(self, *args, **keys):
         Server.__init__(self)

@@ -1,0 +1,9 @@
+from ._names import parse_ip as parse_ip
+from _typeshed import Incomplete
+
+HOSTS_PATH: str
+
+def lookup(name, family=None): ...
+
+AF_INET: Incomplete
+AF_INET6: Incomplete
