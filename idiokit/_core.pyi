@@ -114,6 +114,9 @@ class DnsChannel:
     def servers(self) -> List[Tuple[str, int]]: ...
     def hosts(self, name: str, family: int) -> Optional[List[str]]: ...
 
+def http_response_head(status_line: bytes, code: int, headers: Any, minor: int, is_head: bool,
+                       keep_alive: bool) -> Optional[Tuple[bytes, int, int, bool]]: ...
+
 @final
 class HttpParser:
     def __new__(cls, kind: int, max_line: int = ..., max_header_bytes: int = ...,

@@ -254,6 +254,32 @@ static inline PyObject *idk_text_from_utf8(const char *s, Py_ssize_t n)
 #endif
 }
 
+/* The bytes of an exact native str whose characters are all one byte (Python
+ * 3: latin-1 text; 2.7: any str), and its length in *n; NULL (no exception)
+ * for anything else. */
+static inline const char *idk_native_str_view(PyObject *o, Py_ssize_t *n)
+{
+#if IDK_PY3
+    if (!PyUnicode_CheckExact(o))
+        return NULL;
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(o) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+#endif
+    if (PyUnicode_KIND(o) != PyUnicode_1BYTE_KIND)
+        return NULL;
+    *n = PyUnicode_GET_LENGTH(o);
+    return (const char *)PyUnicode_1BYTE_DATA(o);
+#else
+    if (!PyString_CheckExact(o))
+        return NULL;
+    *n = PyString_GET_SIZE(o);
+    return PyString_AS_STRING(o);
+#endif
+}
+
 static inline const char *idk_str_utf8(PyObject *o)
 {
 #if IDK_PY3

@@ -67,6 +67,7 @@ static PyTypeObject Parser_Type;
 static llhttp_settings_t settings;
 static PyObject *end_event;  /* the shared (END,) tuple */
 static PyObject *upgrade_event;
+static PyObject *head_kind;  /* the int EV_HEAD */
 
 #define P(llp) ((Parser *)(llp)->data)
 
@@ -244,6 +245,34 @@ static long long body_kind(Parser *self)
     return 0;
 }
 
+/* The HEAD event tuple (steals `first`); NULL on error.  Built item by item:
+ * Py_BuildValue's format parsing cost as much as the rest of the event. */
+static PyObject *head_event(PyObject *first, PyObject *target, int major, int minor,
+                            PyObject *headers, int keep_alive, long long body)
+{
+    PyObject *ev = PyTuple_New(8), *items[7];
+    int i;
+    items[0] = first;
+    items[1] = idk_newref(target);
+    items[2] = PyLong_FromLong(major);
+    items[3] = PyLong_FromLong(minor);
+    items[4] = idk_newref(headers);
+    items[5] = idk_newref(keep_alive ? Py_True : Py_False);
+    items[6] = PyLong_FromLongLong(body);
+    for (i = 0; i < 7; i++) {
+        if (items[i] == NULL || ev == NULL) {
+            for (i = 0; i < 7; i++)
+                Py_XDECREF(items[i]);
+            Py_XDECREF(ev);
+            return NULL;
+        }
+    }
+    PyTuple_SET_ITEM(ev, 0, idk_newref(head_kind));
+    for (i = 0; i < 7; i++)
+        PyTuple_SET_ITEM(ev, i + 1, items[i]);
+    return ev;
+}
+
 static int on_headers_complete(llhttp_t *llp)
 {
     Parser *self = P(llp);
@@ -263,11 +292,9 @@ static int on_headers_complete(llhttp_t *llp)
         return -1;
     if (skip)
         llp->flags |= F_SKIPBODY;   /* so that keep-alive needs no EOF */
-    ev = Py_BuildValue("(iNOiiOOL)", EV_HEAD, first,
-                       self->first != NULL ? self->first : Py_None,
-                       llp->http_major, llp->http_minor, self->headers,
-                       llhttp_should_keep_alive(llp) ? Py_True : Py_False,
-                       skip ? 0LL : body);
+    ev = head_event(first, self->first != NULL ? self->first : Py_None, llp->http_major,
+                    llp->http_minor, self->headers, llhttp_should_keep_alive(llp),
+                    skip ? 0LL : body);
     if (ev == NULL)
         return -1;
     rc = PyList_Append(self->events, ev);
@@ -500,7 +527,8 @@ int idk_http_module_init(PyObject *m)
         return -1;
     end_event = Py_BuildValue("(i)", EV_END);
     upgrade_event = Py_BuildValue("(i)", EV_UPGRADE);
-    if (end_event == NULL || upgrade_event == NULL)
+    head_kind = PyLong_FromLong(EV_HEAD);
+    if (end_event == NULL || upgrade_event == NULL || head_kind == NULL)
         return -1;
     Py_INCREF(&Parser_Type);
     if (PyModule_AddObject(m, "HttpParser", (PyObject *)&Parser_Type) < 0) {

@@ -94,12 +94,15 @@ def run_server(python, script, args, client, client_args, cpu, client_cpu, timeo
         cargs = dict(client_args)
         cargs["port"] = ready["port"]
         cargv = _pinned(client_cpu, _script_argv(python, client, cargs))
-        cpu_before = _cpu_seconds(server.pid)
+        # A script that runs the server as its child (it must clean up after it) names
+        # the child's pid in its ready line: that is whose CPU time counts.
+        serving = ready.get("pid", server.pid)
+        cpu_before = _cpu_seconds(serving)
         try:
             proc = subprocess.run(cargv, cwd=cwd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"ok": False, "error": "client timed out after %g s" % timeout}
-        cpu_after = _cpu_seconds(server.pid)
+        cpu_after = _cpu_seconds(serving)
         data = _last_json(proc.stdout)
         if proc.returncode != 0 or data is None:
             return {"ok": False, "error": _why(proc.returncode, proc.stderr, "client")}

@@ -116,7 +116,8 @@ class Connection(object):
     """The state of one accepted connection (see serve_connection)."""
 
     __slots__ = ("sock", "addr", "server", "limits", "parser", "events", "broken",
-                 "idle_wait", "listener", "served", "__weakref__")
+                 "idle_wait", "listener", "served", "sendall", "write_timeout",
+                 "draining", "__weakref__")
 
     def __init__(self, listener, sock, addr):
         limits = listener.limits
@@ -131,13 +132,17 @@ class Connection(object):
         self.broken = False      # the stream of requests cannot go on
         self.idle_wait = False   # blocked reading, no request in hand
         self.served = 0          # requests answered
+        self.draining = listener.draining   # set by the listener's drain()
+        self.sendall = sock.sendall     # the socket's (see use_socket)
+        self.write_timeout = limits.body_timeout
 
-    @property
-    def draining(self):
-        return self.listener.draining
+    def use_socket(self, sock):
+        """Serve on `sock` from now on (the TLS socket after the handshake)."""
+        self.sock = sock
+        self.sendall = sock.sendall
 
     def send(self, data):
-        return self.sock.sendall(data, 0, self.limits.body_timeout)
+        return self.sendall(data, 0, self.write_timeout)
 
     @idiokit.stream
     def receive(self, timeout, what):
@@ -256,7 +261,7 @@ def serve_connection(conn):
     if listener.ssl_context is not None:
         conn.idle_wait = True
         try:
-            conn.sock = yield _handshake(conn, listener.ssl_context)
+            conn.use_socket((yield _handshake(conn, listener.ssl_context)))
         except (Cancelled, Drain, socket.SocketError, EnvironmentError, ValueError) as error:
             log.info("TLS handshake with %r failed: %s", addr, error)
             listener.forget(conn)
@@ -295,7 +300,8 @@ def serve_connection(conn):
                     yield _answer_error(conn, event[1], event[2])
                 break
             _, method, uri, major, minor, headers, keep_alive, body_kind = event
-            version = _VERSIONS.get((major, minor)) or HTTPVersion(major, minor)
+            version = HTTP11 if minor == 1 and major == 1 else \
+                _VERSIONS.get((major, minor)) or HTTPVersion(major, minor)
             try:
                 if version is HTTP11 and len(headers.get("host", ())) == 1 and \
                         "transfer-encoding" not in headers and "expect" not in headers:

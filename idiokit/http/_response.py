@@ -4,14 +4,15 @@ with the first body bytes (or at finish), in one send."""
 from __future__ import absolute_import
 
 from ._message import (
-    RESPONSES, normalized_headers, get_header_single, get_header_list,
-    get_content_length, check_text, serialize_headers, to_bytes, latin1,
-    is_bodyless_status, Framing, LimitedFraming, ChunkedFraming, DroppedFraming,
+    RESPONSES, WriterError, WriterFinishError, normalized_headers, get_header_single,
+    get_header_list, get_content_length, check_text, serialize_headers, to_bytes, latin1,
+    is_bodyless_status, _PY2,
 )
 from .date import format_date
-from .httpversion import HTTP11
+from .httpversion import HTTP10, HTTP11
 
 from .. import idiokit
+from .._core import http_response_head
 
 _EMPTY = b""
 # What writes that send nothing give to yield: an Event that is already
@@ -43,22 +44,27 @@ def status_line(version, code, reason=None):
     return latin1("%s %d %s\r\n" % (version, code, reason))
 
 
+# A response's body framing, as src/http_head.c numbers it: until the close,
+# Content-Length, chunked, dropped (HEAD), and none allowed (1xx, 204, 304).
+CLOSE, LENGTH, CHUNKED, DROPPED, NO_BODY = range(5)
+
+
 class ServerResponse(object):
     """The response to one request.  Every method but the http_version
     property returns a stream to yield."""
 
     __slots__ = ("_conn", "_version", "_method", "_keep_alive", "_status",
-                 "_head", "_framing", "_sent", "_closing")
+                 "_head", "_kind", "_left", "_length", "_finished", "_sent", "_closing")
 
     def __init__(self, conn, version, method, keep_alive):
         self._conn = conn
         self._version = version
         self._method = method
         self._keep_alive = keep_alive   # what the request allows
-        self._status = None             # the status line, until sent
+        self._status = None             # (code, status line), until the headers
         self._head = None               # status + headers, until sent
-        self._framing = None
-        self._sent = False              # any byte of it on the wire
+        self._kind = None               # the body's framing, once the headers are set
+        self._sent = False              # any byte of it on the wire (or queued)
         self._closing = False           # the connection ends after it
 
     @property
@@ -80,25 +86,36 @@ class ServerResponse(object):
         self._status = (code, status_line(self._version, code, reason))
         return _DONE
 
-    def write_headers(self, header_dict):
-        """Set the headers (once), choosing the body's framing from them."""
-        self._set_headers(header_dict)
-        return _DONE
-
     def write(self, data):
         """Send body data (str bodies are UTF-8), with the head before it."""
         if type(data) is not bytes:
             data = to_bytes(data)
-        if self._framing is None:
+        kind = self._kind
+        if kind is None:
             self._set_headers({})
+            kind = self._kind
+        if self._finished:
+            raise WriterError("already finished")
+        if kind == LENGTH or kind == NO_BODY:
+            if len(data) > self._left:
+                raise WriterError("no response body allowed for %d status" % self._status[0]
+                                  if kind == NO_BODY else
+                                  "content length set to %d bytes" % self._length)
+            self._left -= len(data)
+        elif kind == CHUNKED:
+            if data:
+                data = chunk(data)
+        elif kind == DROPPED:
+            data = _EMPTY
         head = self._head
+        conn = self._conn
         if head is None:
             if not data:
                 return _DONE
-            return self._conn.send(self._framing.frame(data))
+            return conn.sendall(data, 0, conn.write_timeout)
         self._head = None
         self._sent = True
-        return self._conn.send(head + self._framing.frame(data))
+        return conn.sendall(head + data, 0, conn.write_timeout)
 
     def write_stream(self, buffer_size=16384):
         """A stream that writes every chunk sent into it, joining the chunks
@@ -113,31 +130,54 @@ class ServerResponse(object):
     # ---- used by the connection -------------------------------------------------
 
     def _finish_bytes(self):
-        if self._framing is None:
-            self._set_headers({"content-length": 0})
-        return self._take_head() + self._framing.end()
-
-    def _take_head(self):
+        """The bytes that end the response (its head if still held, the
+        last chunk); WriterFinishError if a Content-Length is not met."""
+        kind = self._kind
+        if kind is None:
+            self._set_headers(_NO_HEADERS)
+            kind = self._kind
+        if self._finished:
+            return _EMPTY
+        if kind == LENGTH and self._left:
+            raise WriterFinishError("did not write all %d bytes" % self._length)
+        self._finished = True
         head = self._head
         if head is None:
-            return _EMPTY
+            return _LAST_CHUNK if kind == CHUNKED else _EMPTY
         self._head = None
         self._sent = True
-        return head
+        return head + _LAST_CHUNK if kind == CHUNKED else head
 
     def _set_headers(self, header_dict):
-        if self._framing is not None:
+        """Set the headers (once), choosing the body's framing from them."""
+        if self._kind is not None:
             raise RuntimeError("headers already written")
-        if self._status is None:
-            self._status = (200, status_line(self._version, 200))
-        code, line = self._status
+        status = self._status
+        if status is None:
+            status = self._status = (200, _OK.get(self._version) or
+                                     status_line(self._version, 200))
+        code, line = status
+        # The common case in one C call (src/http_head.c); None: decide here.
+        fast = http_response_head(line, code, header_dict, self._version.minor,
+                                  self._method == "HEAD",
+                                  self._keep_alive and not self._conn.draining)
+        if fast is not None:
+            self._head, self._kind, self._left, self._closing = fast
+            self._length = self._left
+            self._finished = False
+            return _DONE
         headers = normalized_headers(header_dict)
-        framing = self._framing_for(code, headers)
-        self._connection_header(headers, framing)
+        kind, length = self._framing_for(code, headers)
+        self._connection_header(headers, kind)
         if "date" not in headers:
             headers["date"] = [format_date()]
         self._head = line + serialize_headers(headers) + b"\r\n"
-        self._framing = framing
+        self._kind, self._left, self._length, self._finished = kind, length, length, False
+        return _DONE
+
+    # write_headers(header_dict) is _set_headers itself (one frame less per
+    # response); it returns a stream that is already done.
+    write_headers = _set_headers
 
     def _framing_for(self, code, headers):
         length = get_content_length(headers)
@@ -147,26 +187,26 @@ class ServerResponse(object):
                 raise ValueError("no body allowed for status %d" % code)
             if code >= 200:
                 headers.pop("content-length", None)
-            return LimitedFraming(0, "no response body allowed for %d status" % code)
+            return NO_BODY, 0
         if self._method == "HEAD":
-            return DroppedFraming()
+            return DROPPED, 0
         if coding is not None:
             if coding.lower() != "chunked" or self._version < HTTP11:
                 raise ValueError("unsupported transfer-encoding %r" % coding)
             headers.pop("content-length", None)
-            return ChunkedFraming()
+            return CHUNKED, 0
         if length is not None:
-            return LimitedFraming(length)
+            return LENGTH, length
         if self._version >= HTTP11:
             headers["transfer-encoding"] = ["chunked"]
-            return ChunkedFraming()
-        return Framing()    # HTTP/1.0: the body ends at the close
+            return CHUNKED, 0
+        return CLOSE, 0     # HTTP/1.0: the body ends at the close
 
-    def _connection_header(self, headers, framing):
+    def _connection_header(self, headers, kind):
         value = get_header_single(headers, "connection")
         if value is not None and value.lower() not in ("close", "keep-alive"):
             raise ValueError("unknown connection value %r" % value)
-        keep = (self._keep_alive and framing.keeps_alive and not self._conn.draining
+        keep = (self._keep_alive and kind != CLOSE and not self._conn.draining
                 and (value is None or value.lower() == "keep-alive"))
         self._closing = not keep
         if self._version >= HTTP11:
@@ -181,10 +221,19 @@ class ServerResponse(object):
         """A whole error response if nothing of this one was sent, else None."""
         if self._sent:
             return None
-        self._status = None
-        self._framing = None
+        self._kind = None
         self._keep_alive = False
         self._status = (code, status_line(self._version, code))
         self._set_headers({"content-length": 0})
-        return self._take_head()
+        return self._finish_bytes()
 
+
+_NO_HEADERS = {"content-length": 0}
+_OK = dict((version, status_line(version, 200)) for version in (HTTP10, HTTP11))
+_LAST_CHUNK = b"0\r\n\r\n"
+
+
+def chunk(data):
+    """One chunk of a chunked body."""
+    return b"%x\r\n" % len(data) + data + b"\r\n" if not _PY2 else \
+        "%x\r\n%s\r\n" % (len(data), data)

@@ -1,9 +1,15 @@
 from .. import idiokit as idiokit
-from ._message import ChunkedFraming as ChunkedFraming, DroppedFraming as DroppedFraming, Framing as Framing, LimitedFraming as LimitedFraming, RESPONSES as RESPONSES, check_text as check_text, get_content_length as get_content_length, get_header_list as get_header_list, get_header_single as get_header_single, is_bodyless_status as is_bodyless_status, latin1 as latin1, normalized_headers as normalized_headers, serialize_headers as serialize_headers, to_bytes as to_bytes
+from ._message import RESPONSES as RESPONSES, WriterError as WriterError, WriterFinishError as WriterFinishError, check_text as check_text, get_content_length as get_content_length, get_header_list as get_header_list, get_header_single as get_header_single, is_bodyless_status as is_bodyless_status, latin1 as latin1, normalized_headers as normalized_headers, serialize_headers as serialize_headers, to_bytes as to_bytes
 from .date import format_date as format_date
-from .httpversion import HTTP11 as HTTP11, HTTPVersion
-from .._core import Stream
+from .httpversion import HTTP10 as HTTP10, HTTP11 as HTTP11, HTTPVersion
+from .._core import Stream, http_response_head as http_response_head
 from typing import Any, Mapping, Optional, Union
+
+CLOSE: int
+LENGTH: int
+CHUNKED: int
+DROPPED: int
+NO_BODY: int
 
 def status_line(version: HTTPVersion, code: int, reason: Optional[str] = ...) -> bytes: ...
 
@@ -17,3 +23,5 @@ class ServerResponse:
     def write(self, data: Union[bytes, str]) -> Stream: ...
     def write_stream(self, buffer_size: int = ...) -> Stream: ...
     def finish(self) -> Stream: ...
+
+def chunk(data: bytes) -> bytes: ...

@@ -137,6 +137,7 @@ class _Listener(object):
         TLS handshake) end now, busy ones after their current response."""
         self.draining = True
         for conn, stream in list(self.conns.items()):
+            conn.draining = True
             if conn.idle_wait and stream is not None:
                 stream.throw(Drain())
 
