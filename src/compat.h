@@ -49,10 +49,12 @@ static inline PyObject *idk_xnewref(PyObject *o) { Py_XINCREF(o); return o; }
 #if !IDK_PY3
 #define PyLong_FromLong PyInt_FromLong
 #define IDK_STR_FROM PyString_FromString
+#define IDK_INTERN PyString_InternFromString
 #define IDK_STR_FROM_FORMAT PyString_FromFormat
 #define IDK_TPFLAGS_DEFAULT (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_ITER)
 #else
 #define IDK_STR_FROM PyUnicode_FromString
+#define IDK_INTERN PyUnicode_InternFromString
 #define IDK_STR_FROM_FORMAT PyUnicode_FromFormat
 #define IDK_TPFLAGS_DEFAULT Py_TPFLAGS_DEFAULT
 #endif

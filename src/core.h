@@ -324,7 +324,7 @@ PyObject *idk_exc_from_throw_args(PyObject *args);
 
 extern PyTypeObject IdkTask_Type, IdkNext_Type, IdkEvent_Type, IdkSend_Type,
     IdkPipe_Type, IdkFork_Type, IdkProxy_Type, IdkSleep_Type, IdkDelivery_Type,
-    IdkMapIter_Type, IdkAwait_Type, IdkLoop_Type, IdkTimeout_Type, IdkAsyncoroDriver_Type;
+    IdkMapIter_Type, IdkAwait_Type, IdkLoop_Type, IdkTimeout_Type;
 
 PyObject *idk_task_new(PyObject *gen);
 /* A C iterator that a task steps directly (map's, the asyncoro driver's):
