@@ -14,11 +14,10 @@
  * is thrown into its caller.
  *
  * Invariants:
- *  - The outermost generator is held in cd_gen and the sub-generators in a
- *    list made on the first sub-generator call, so a Coro that calls none
+ *  - The outermost generator is held alone in cd_gens until the first
+ *    sub-generator call makes the stack a list, so a Coro that calls none
  *    costs no list.
- *  - While a generator steps, the loop's asyncoro state names the Coro
- *    (cur_coro()), and the previous one is restored after.
+ *  - At a yield point the value yielded is cd_last, which goes back in.
  *  - When the stack is empty, idk_coro_ended (coro.c) settles the Coro and
  *    gives the task's result: the outermost generator's return value if not
  *    None, else the last plain yield, as asyncoro reports it; or the
@@ -69,40 +68,77 @@ static PyObject *cd_stop_value(PyObject *exc)
 
 /* ---- the stack -------------------------------------------------------------------------- */
 
+/* cd_gens is the outermost generator alone, or a list of them once a
+ * sub-generator runs; the outermost stays out of the cyclic GC while it is
+ * held alone (coro.c hides it: a live coroutine is kept by its task), and is
+ * tracked again before anything else may hold or free it. */
 static Py_ssize_t cd_depth(IdkCoro *co)
 {
-    return (co->cd_gen != NULL) + (co->cd_stack != NULL ? PyList_GET_SIZE(co->cd_stack) : 0);
+    PyObject *g = co->cd_gens;
+    return g == NULL ? 0 : (PyList_CheckExact(g) ? PyList_GET_SIZE(g) : 1);
 }
 
 /* The innermost generator (borrowed); the depth is above 0. */
 static PyObject *cd_innermost(IdkCoro *co)
 {
-    Py_ssize_t n = co->cd_stack != NULL ? PyList_GET_SIZE(co->cd_stack) : 0;
-    return n > 0 ? PyList_GET_ITEM(co->cd_stack, n - 1) : co->cd_gen;
+    PyObject *g = co->cd_gens;
+    return PyList_CheckExact(g) ? PyList_GET_ITEM(g, PyList_GET_SIZE(g) - 1) : g;
+}
+
+static void cd_show_gen(IdkCoro *co)
+{
+    if (co->cd_gen_hidden) {
+        co->cd_gen_hidden = 0;
+        PyObject_GC_Track(co->cd_gens);
+    }
+}
+
+void idk_coro_clear_gens(IdkCoro *co)
+{
+    if (co->cd_gens != NULL && !PyList_CheckExact(co->cd_gens))
+        cd_show_gen(co);
+    Py_CLEAR(co->cd_gens);
 }
 
 /* Drop the innermost generator; -1 with an exception set on failure. */
 static int cd_drop_innermost(IdkCoro *co)
 {
-    Py_ssize_t n = co->cd_stack != NULL ? PyList_GET_SIZE(co->cd_stack) : 0;
-    if (n > 0)
-        return PyList_SetSlice(co->cd_stack, n - 1, n, NULL);
-    Py_CLEAR(co->cd_gen);
+    PyObject *g = co->cd_gens;
+    Py_ssize_t n = PyList_CheckExact(g) ? PyList_GET_SIZE(g) : 0;
+    if (n > 1)
+        return PyList_SetSlice(g, n - 1, n, NULL);
+    idk_coro_clear_gens(co);
     return 0;
+}
+
+/* Run gen (stolen) as a sub-generator; -1 with an exception set on failure. */
+static int cd_push(IdkCoro *co, PyObject *gen)
+{
+    int r;
+    if (!PyList_CheckExact(co->cd_gens)) {
+        PyObject *list = PyList_New(1);
+        if (list == NULL) {
+            Py_DECREF(gen);
+            return -1;
+        }
+        cd_show_gen(co);
+        PyList_SET_ITEM(list, 0, co->cd_gens);
+        co->cd_gens = list;
+    }
+    r = PyList_Append(co->cd_gens, gen);
+    Py_DECREF(gen);
+    return r;
 }
 
 /* Step the innermost generator with value or exc (both borrowed). */
 static int cd_step_top(IdkCoro *co, PyObject *value, PyObject *exc, PyObject **got)
 {
     PyObject *gen = idk_newref(cd_innermost(co));
-    PyObject *saved = co->co_state->current;
     int r;
-    co->co_state->current = (PyObject *)co;
     if (exc != NULL)
         r = idk_iter_throw(gen, exc, got);
     else
         r = idk_iter_send(gen, value, got);
-    co->co_state->current = saved;
     Py_DECREF(gen);
     return r;
 }
@@ -131,15 +167,7 @@ static int cd_yielded(IdkCoro *co, PyObject *got, PyObject **out, PyObject **val
         return 1;
     }
     if (PyGen_Check(got)) {
-        int r;
-        if (co->cd_stack == NULL && (co->cd_stack = PyList_New(0)) == NULL) {
-            Py_DECREF(got);
-            *exc = idk_exc_fetch();
-            return 0;
-        }
-        r = PyList_Append(co->cd_stack, got);
-        Py_DECREF(got);
-        if (r < 0)
+        if (cd_push(co, got) < 0)
             *exc = idk_exc_fetch();
         else
             *value = idk_newref(Py_None);
@@ -151,8 +179,8 @@ static int cd_yielded(IdkCoro *co, PyObject *got, PyObject **out, PyObject **val
         *exc = idk_exc_fetch();
         return 0;
     }
-    Py_XSETREF(co->cd_last, idk_newref(got));
-    co->cd_pending = got;
+    Py_XSETREF(co->cd_last, got);
+    co->cd_pending = 1;
     return 1;
 }
 
@@ -184,7 +212,7 @@ static int cd_run(IdkCoro *co, PyObject *value, PyObject *exc, PyObject **out)
         Py_XDECREF(exc);
         if (swapped == NULL)
             return r;
-        co->cd_gen = swapped;      /* a hot swap: the new generator goes on */
+        co->cd_gens = swapped;     /* a hot swap: the new generator goes on */
         value = idk_newref(Py_None);
         exc = NULL;
     }
@@ -194,18 +222,15 @@ static int cd_run(IdkCoro *co, PyObject *value, PyObject *exc, PyObject **out)
 int idk_coro_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out)
 {
     IdkCoro *co = (IdkCoro *)it;
-    PyObject *pending = co->cd_pending;
-    co->cd_pending = NULL;
+    int pending = co->cd_pending;
+    co->cd_pending = 0;
     if (cd_depth(co) == 0) {
-        Py_XDECREF(pending);
         PyErr_SetString(PyExc_RuntimeError, "the coroutine has ended");
         return IDK_SEND_ERROR;
     }
-    if (exc != NULL) {
-        Py_XDECREF(pending);
+    if (exc != NULL)
         return cd_run(co, NULL, cd_translated(co, exc), out);
-    }
-    return cd_run(co, pending != NULL ? pending : idk_newref(value), NULL, out);
+    return cd_run(co, idk_newref(pending ? co->cd_last : value), NULL, out);
 }
 
 int idk_coro_close_gens(IdkCoro *co)

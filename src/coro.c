@@ -25,8 +25,16 @@
  */
 #include "coro.h"
 
+static void state_release(IdkLoopClient *c)
+{
+    IdkCoroState *st = (IdkCoroState *)c;
+    Py_CLEAR(st->inj_type);
+    Py_CLEAR(st->inj_func);
+    Py_CLEAR(st->inj_kwnames);
+}
+
 static const IdkLoopClientKind coro_state_kind = {
-    "asyncoro", sizeof(IdkCoroState), NULL, NULL, NULL, NULL
+    "asyncoro", sizeof(IdkCoroState), NULL, NULL, NULL, state_release
 };
 
 /* Names looked up per Coro, interned once (constants, like the types). */
@@ -54,7 +62,8 @@ static PyObject *coro_tp_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     return (PyObject *)co;
 }
 
-/* Does target take the class's keyword?  1, 0, or -1 with an error set. */
+/* Does target take the class's keyword?  1, 0, or -1 with an error set.
+ * The class's _inject_cache (by code object) answers, else its _injects(). */
 static int coro_injects(IdkCoro *co, PyObject *target)
 {
     PyObject *cache, *known, *r;
@@ -77,30 +86,60 @@ static int coro_injects(IdkCoro *co, PyObject *target)
     return v;
 }
 
-/* The keywords to call target with, in *out (new reference, or NULL for
- * none): kw (borrowed, may be NULL) plus the Coro as the class's keyword
- * when target takes it.  0, or -1 with an error set. */
-static int coro_call_keywords(IdkCoro *co, PyObject *target, PyObject *kw, PyObject **out)
+/* The keyword to pass the Coro as, as a 1-tuple (name,) (new ref) in
+ * *kwnames, or NULL when target takes none; 0, or -1 with an error set.  The
+ * state remembers the last answer: spawning many Coros of one function asks
+ * once. */
+static int coro_keyword(IdkCoro *co, IdkCoroState *st, PyObject *target, PyObject **kwnames)
 {
-    PyObject *keyword;
-    int injects = coro_injects(co, target), has = 0;
-    *out = NULL;
-    if (injects <= 0) {
-        *out = idk_xnewref(kw);
-        return injects;
+    PyObject *type = (PyObject *)Py_TYPE(co), *keyword;
+    int injects;
+    *kwnames = NULL;
+    if (target == st->inj_func && type == st->inj_type) {
+        *kwnames = idk_xnewref(st->inj_kwnames);
+        return 0;
     }
-    keyword = PyObject_GetAttr((PyObject *)Py_TYPE(co), str_self_keyword);
-    if (keyword == NULL)
+    if ((injects = coro_injects(co, target)) < 0)
         return -1;
-    if (kw != NULL && (has = PyDict_Contains(kw, keyword)) != 0) {
-        *out = has > 0 ? idk_newref(kw) : NULL;
-    } else {
-        *out = kw != NULL ? PyDict_Copy(kw) : PyDict_New();
-        if (*out != NULL && PyDict_SetItem(*out, keyword, (PyObject *)co) < 0)
-            Py_CLEAR(*out);
+    if (injects) {
+        if ((keyword = PyObject_GetAttr(type, str_self_keyword)) == NULL)
+            return -1;
+        *kwnames = PyTuple_Pack(1, keyword);
+        Py_DECREF(keyword);
+        if (*kwnames == NULL)
+            return -1;
     }
-    Py_DECREF(keyword);
-    return *out != NULL ? 0 : -1;
+    if (PyFunction_Check(target)) {
+        Py_XSETREF(st->inj_type, idk_newref(type));
+        Py_XSETREF(st->inj_func, idk_newref(target));
+        Py_XSETREF(st->inj_kwnames, idk_xnewref(*kwnames));
+    }
+    return 0;
+}
+
+/* target(*argv[:argc], **kw) plus the Coro as the keyword of kwnames (a
+ * 1-tuple, or NULL for none) unless kw (a dict or NULL) has it. */
+static PyObject *coro_call_target(IdkCoro *co, PyObject *target, PyObject *const *argv,
+                                  Py_ssize_t argc, PyObject *kw, PyObject *kwnames)
+{
+    PyObject *args, *all = NULL, *r = NULL;
+    Py_ssize_t i;
+    int has = 1;
+    if (kw == NULL || PyDict_Size(kw) == 0)
+        return idk_call_plus_kw(target, argv, argc, kwnames, (PyObject *)co);
+    if ((args = PyTuple_New(argc)) == NULL)
+        return NULL;
+    for (i = 0; i < argc; i++)
+        PyTuple_SET_ITEM(args, i, idk_newref(argv[i]));
+    if (kwnames != NULL && (has = PyDict_Contains(kw, PyTuple_GET_ITEM(kwnames, 0))) == 0
+            && (all = PyDict_Copy(kw)) != NULL
+            && PyDict_SetItem(all, PyTuple_GET_ITEM(kwnames, 0), (PyObject *)co) < 0)
+        Py_CLEAR(all);
+    if (has > 0 || all != NULL)
+        r = PyObject_Call(target, args, all != NULL ? all : kw);
+    Py_XDECREF(all);
+    Py_DECREF(args);
+    return r;
 }
 
 /* Coro(target=f, args=(), kwargs={}): asyncoro's keyword form. */
@@ -125,20 +164,42 @@ static int coro_keyword_form(PyObject *kw, PyObject **target, PyObject **args, P
 
 int idk_coro_start(IdkCoro *co)
 {
-    IdkTask *t;
-    if (co->co_task != NULL || co->cd_gen == NULL)
+    if (co->co_task != NULL || co->cd_gens == NULL)
         return 0;
-    if ((t = (IdkTask *)idk_task_new_stepped(&co->base)) == NULL)
-        return -1;
-    co->co_task = (PyObject *)t;
-    /* The task keeps its stepper out of the GC while it runs; a Coro stays
-     * in it, so that the scheduler finds the live ones (terminate(), join's
-     * show_running) with gc.get_objects(), as it found the Python objects. */
-    if (t->t_gen_hidden) {
-        t->t_gen_hidden = 0;
-        PyObject_GC_Track(co);
-    }
-    return 0;
+    co->co_task = idk_task_new_stepped(&co->base);
+    return co->co_task != NULL ? 0 : -1;
+}
+
+/* The live list: the scheduler's terminate() and join(show_running) walk it
+ * (a live Coro and its generator are out of the cyclic GC, so
+ * gc.get_objects() would not find them). */
+static void coro_link_live(IdkCoro *co, IdkCoroState *st)
+{
+    co->co_prev = NULL;
+    co->co_next = st->live;
+    if (st->live != NULL)
+        st->live->co_prev = co;
+    st->live = co;
+}
+
+/* No longer alive: out of the live list and the counts. */
+static void coro_settle(IdkCoro *co, IdkCoroState *st)
+{
+    if (!co->co_alive)
+        return;
+    co->co_alive = 0;
+    if (st == NULL)
+        return;
+    st->ended++;
+    if (co->co_daemon)
+        st->daemons--;
+    if (co->co_prev != NULL)
+        co->co_prev->co_next = co->co_next;
+    else
+        st->live = co->co_next;
+    if (co->co_next != NULL)
+        co->co_next->co_prev = co->co_prev;
+    co->co_prev = co->co_next = NULL;
 }
 
 /* Start now on the loop's thread; from another thread, post _start to it. */
@@ -158,53 +219,56 @@ static int coro_start_or_post(IdkCoro *co)
 
 static int coro_init(IdkCoro *co, PyObject *args, PyObject *kw)
 {
-    PyObject *target, *cargs = NULL, *ckw = NULL, *kwargs = NULL, *gen = NULL, *r;
+    PyObject *target, *cargs = NULL, *kwargs = NULL, *kwnames = NULL, *gen = NULL, *r;
     IdkCoroState *st;
+    Py_ssize_t first = 0;
     int result = -1;
     if (co->co_name != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "a Coro is initialised once");
         return -1;
     }
+    if ((st = idk_coro_state()) == NULL)
+        return -1;
     if (PyTuple_GET_SIZE(args) > 0) {
         target = PyTuple_GET_ITEM(args, 0);
-        cargs = PyTuple_GetSlice(args, 1, PY_SSIZE_T_MAX);
+        cargs = idk_newref(args);      /* the arguments are the items after target */
         kwargs = idk_xnewref(kw);
-        if (cargs == NULL)
-            goto done;
+        first = 1;
     } else if (coro_keyword_form(kw, &target, &cargs, &kwargs) < 0) {
         goto done;
     }
-    if (coro_call_keywords(co, target, kwargs, &ckw) < 0)
+    if (coro_keyword(co, st, target, &kwnames) < 0)
         goto done;
     if ((co->co_name = PyObject_GetAttr(target, str_name)) == NULL)
         goto done;
-    if ((gen = PyObject_Call(target, cargs, ckw)) == NULL)
+    gen = coro_call_target(co, target, &PyTuple_GET_ITEM(cargs, first),
+                           PyTuple_GET_SIZE(cargs) - first, kwargs, kwnames);
+    if (gen == NULL)
         goto done;
     if (!PyGen_Check(gen)) {
         idk_err_repr(PyExc_TypeError, "a Coro needs a generator, got ", gen, "");
         goto done;
     }
-    if ((st = idk_coro_state()) == NULL)
-        goto done;
     if (!st->has_scheduler) {
         if ((r = PyObject_CallMethod((PyObject *)co, "_need_scheduler", NULL)) == NULL)
             goto done;
         Py_DECREF(r);
     }
-    co->co_state = st;
-    co->cd_gen = idk_newref(gen);
+    co->cd_gens = idk_newref(gen);
+    /* a live coroutine is kept by its task: its generator needs no GC visits */
+    co->cd_gen_hidden = (unsigned char)idk_gc_untrack_if_tracked(gen);
     co->co_alive = 1;
     st->started++;
+    coro_link_live(co, st);
     if (coro_start_or_post(co) < 0) {
-        st->started--;
-        co->co_alive = 0;
-        Py_CLEAR(co->cd_gen);
+        coro_settle(co, st);
+        idk_coro_clear_gens(co);
         goto done;
     }
     result = 0;
 done:
     Py_XDECREF(gen);
-    Py_XDECREF(ckw);
+    Py_XDECREF(kwnames);
     Py_XDECREF(kwargs);
     Py_XDECREF(cargs);
     return result;
@@ -231,7 +295,7 @@ static PyObject *coro_failed(IdkCoro *co, PyObject *exc)
 int idk_coro_ended(IdkCoro *co, PyObject *value, PyObject *exc, PyObject **out,
                    PyObject **swapped)
 {
-    IdkCoroState *st = co->co_state;
+    IdkCoroState *st = (IdkCoroState *)idk_loop_client(&coro_state_kind, 0);
     int r;
     if (exc != NULL) {
         if ((*swapped = coro_failed(co, exc)) != NULL) {
@@ -251,11 +315,8 @@ int idk_coro_ended(IdkCoro *co, PyObject *value, PyObject *exc, PyObject **out,
         *out = idk_newref(result);
         r = IDK_SEND_RETURN;
     }
-    co->co_alive = 0;
-    st->ended++;
-    if (co->co_daemon)
-        st->daemons--;
-    if (co->co_more != NULL || state_live(st) <= 0) {
+    coro_settle(co, st);
+    if (co->co_more != NULL || (st != NULL && state_live(st) <= 0)) {
         PyObject *res = PyObject_CallMethod((PyObject *)co, "_ended_rare", NULL);
         if (res == NULL)
             idk_loop_report_current();
@@ -305,8 +366,11 @@ static int coro_set_daemon(IdkCoro *co, PyObject *value, void *closure)
     (void)closure;
     if (flag < 0)
         return -1;
-    if (co->co_alive && co->co_state != NULL && flag != co->co_daemon)
-        co->co_state->daemons += flag ? 1 : -1;
+    if (co->co_alive && flag != co->co_daemon) {
+        IdkCoroState *st = (IdkCoroState *)idk_loop_client(&coro_state_kind, 0);
+        if (st != NULL)
+            st->daemons += flag ? 1 : -1;
+    }
     co->co_daemon = (unsigned char)flag;
     return 0;
 }
@@ -329,7 +393,7 @@ static PyObject *coro_get_exc(IdkCoro *co, void *closure)
     return idk_newref(idk_exc_value(co->cd_last));
 }
 
-/* A settable slot (_more, _receiver, _suspender) at offset `closure`. */
+/* A settable slot (_more, _wait) at offset `closure`. */
 static PyObject *coro_get_slot(IdkCoro *co, void *closure)
 {
     PyObject *v = *(PyObject **)((char *)co + (size_t)closure);
@@ -355,8 +419,7 @@ static PyGetSetDef coro_getset[] = {
     {"_value", (getter)coro_get_value, NULL, NULL, NULL},
     {"_exc", (getter)coro_get_exc, NULL, NULL, NULL},
     {"_more", (getter)coro_get_slot, (setter)coro_set_slot, NULL, IDK_SLOT(co_more)},
-    {"_receiver", (getter)coro_get_slot, (setter)coro_set_slot, NULL, IDK_SLOT(co_receiver)},
-    {"_suspender", (getter)coro_get_slot, (setter)coro_set_slot, NULL, IDK_SLOT(co_suspender)},
+    {"_wait", (getter)coro_get_slot, (setter)coro_set_slot, NULL, IDK_SLOT(co_wait)},
     {NULL, NULL, NULL, NULL, NULL}
 };
 
@@ -398,30 +461,26 @@ static PyMethodDef coro_methods[] = {
 
 static int coro_traverse(IdkCoro *co, visitproc visit, void *arg)
 {
-    Py_VISIT(co->cd_gen);
-    Py_VISIT(co->cd_stack);
+    Py_VISIT(co->cd_gens);
     Py_VISIT(co->cd_last);
-    Py_VISIT(co->cd_pending);
     Py_VISIT(co->co_task);
     Py_VISIT(co->co_name);
     Py_VISIT(co->co_msgs);
-    Py_VISIT(co->co_receiver);
-    Py_VISIT(co->co_suspender);
+    Py_VISIT(co->co_wait);
     Py_VISIT(co->co_more);
     return 0;
 }
 
 static int coro_clear(IdkCoro *co)
 {
-    Py_CLEAR(co->cd_gen);
-    Py_CLEAR(co->cd_stack);
+    /* a Coro freed alive (never started: its posted start never ran) */
+    coro_settle(co, (IdkCoroState *)idk_loop_client(&coro_state_kind, 0));
+    idk_coro_clear_gens(co);
     Py_CLEAR(co->cd_last);
-    Py_CLEAR(co->cd_pending);
     Py_CLEAR(co->co_task);
     Py_CLEAR(co->co_name);
     Py_CLEAR(co->co_msgs);
-    Py_CLEAR(co->co_receiver);
-    Py_CLEAR(co->co_suspender);
+    Py_CLEAR(co->co_wait);
     Py_CLEAR(co->co_more);
     return 0;
 }
@@ -440,15 +499,32 @@ PyTypeObject IdkCoro_Type = {
 
 /* ---- module functions -------------------------------------------------------------------------- */
 
-/* _core.coro_current(): the Coro whose generator is stepping, or None. */
+/* _core.coro_current(): the Coro whose generator is stepping (the task the
+ * loop steps is a Coro's), or None. */
 PyObject *idk_coro_current_func(PyObject *self, PyObject *unused)
 {
-    IdkCoroState *st = (IdkCoroState *)idk_loop_client(&coro_state_kind, 0);
+    IdkTask *t = idk_loop != NULL ? idk_loop->l_task : NULL;
     (void)self;
     (void)unused;
-    if (st != NULL && st->current != NULL)
-        return idk_newref(st->current);
+    if (t != NULL && t->t_gen_kind == IDK_GEN_STEPPER && t->t_gen != NULL
+            && PyObject_TypeCheck(t->t_gen, &IdkCoro_Type))
+        return idk_newref(t->t_gen);
     Py_RETURN_NONE;
+}
+
+/* _core.coro_all_live(): a list of the Coros alive. */
+PyObject *idk_coro_all_live_func(PyObject *self, PyObject *unused)
+{
+    IdkCoroState *st = (IdkCoroState *)idk_loop_client(&coro_state_kind, 0);
+    PyObject *list = PyList_New(0);
+    IdkCoro *co;
+    (void)self;
+    (void)unused;
+    for (co = st != NULL ? st->live : NULL; co != NULL && list != NULL; co = co->co_next) {
+        if (PyList_Append(list, (PyObject *)co) < 0)
+            Py_CLEAR(list);
+    }
+    return list;
 }
 
 /* _core.coro_live(): how many Coros that are not daemons have not ended. */

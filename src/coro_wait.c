@@ -4,8 +4,9 @@
  * A wait is a core leaf whenever it can be: an Event with no timeout, a Sleep
  * (a core timer) with a timeout and no alarm value; only a timeout with an
  * alarm value asks the Python class for a _Waiter (_make_waiter).  receive()
- * and suspend() keep their wait in co_receiver / co_suspender, which send() /
- * resume() complete with the value.
+ * and suspend() keep their wait in co_wait (one at a time: a coroutine waits
+ * on one thing), which send() (a receive's) or resume() (a suspend's)
+ * completes with the value.
  *
  * Invariants:
  *  - The mailbox and the waits are touched on the loop's thread only: send()
@@ -93,15 +94,15 @@ static PyObject *make_wait(IdkCoro *co, PyObject *timeout, PyObject *alarm, PyOb
     return w;
 }
 
-/* Wake the wait in *slot with value and empty the slot: 1 if it was
- * waiting, 0 if there was none or it was over, -1 with an error set. */
-static int wake(PyObject **slot, PyObject *value)
+/* Wake the wait of `kind` with value and forget it: 1 if it was waiting,
+ * 0 if there was none or it was over, -1 with an error set. */
+static int wake(IdkCoro *co, int kind, PyObject *value)
 {
-    PyObject *w = *slot, *r;
+    PyObject *w = co->co_wait, *r;
     int woke = 0;
-    if (w == NULL)
+    if (w == NULL || co->co_wait_kind != kind)
         return 0;
-    *slot = NULL;
+    co->co_wait = NULL;
     if (PyObject_TypeCheck(w, &IdkEvent_Type)) {
         if (((IdkStream *)w)->r_state == IDK_PENDING) {
             PyObject *args = PyTuple_Pack(1, value);
@@ -151,7 +152,7 @@ static PyObject *coro_send(IdkCoro *co, PyObject *message)
     int r;
     if (!idk_loop_on_thread())
         return post_to_loop(co, "send", message);
-    r = wake(&co->co_receiver, message);
+    r = wake(co, IDK_CORO_WAIT_RECEIVE, message);
     if (r < 0 || (r == 0 && mailbox_append(co, message) < 0))
         return NULL;
     return PyLong_FromLong(0);
@@ -173,7 +174,8 @@ static PyObject *coro_receive_impl(IdkCoro *co, PyObject *const *args, Py_ssize_
     }
     if ((w = make_wait(co, timeout, alarm, &yielded)) == NULL)
         return NULL;
-    Py_XSETREF(co->co_receiver, w);
+    Py_XSETREF(co->co_wait, w);
+    co->co_wait_kind = IDK_CORO_WAIT_RECEIVE;
     return yielded;
 }
 IDK_FAST_METHOD(coro_receive, coro_receive_impl, IdkCoro)
@@ -188,7 +190,8 @@ static PyObject *coro_suspend_impl(IdkCoro *co, PyObject *const *args, Py_ssize_
         return NULL;
     if ((w = make_wait(co, timeout, alarm, &yielded)) == NULL)
         return NULL;
-    Py_XSETREF(co->co_suspender, w);
+    Py_XSETREF(co->co_wait, w);
+    co->co_wait_kind = IDK_CORO_WAIT_SUSPEND;
     return yielded;
 }
 IDK_FAST_METHOD(coro_suspend, coro_suspend_impl, IdkCoro)
@@ -200,7 +203,7 @@ static PyObject *coro_resume(IdkCoro *co, PyObject *args)
         return NULL;
     if (!idk_loop_on_thread())
         return post_to_loop(co, "resume", update);
-    if (wake(&co->co_suspender, update) < 0)
+    if (wake(co, IDK_CORO_WAIT_SUSPEND, update) < 0)
         return NULL;
     return PyLong_FromLong(0);
 }
@@ -228,7 +231,7 @@ static PyObject *coro_finish_impl(IdkCoro *co, PyObject *const *args, Py_ssize_t
     if (co->co_task == NULL && idk_loop_on_thread() && idk_coro_start(co) < 0)
         return NULL;
     if (co->co_task == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, co->cd_gen == NULL
+        PyErr_SetString(PyExc_RuntimeError, co->cd_gens == NULL
                         ? "the Coro was never started"
                         : "finish() is yielded in a coroutine; a thread calls value()");
         return NULL;

@@ -23,6 +23,7 @@ int idk_mapiter_type_ready(void);
 int idk_coro_type_ready(void);
 PyObject *idk_coro_current_func(PyObject *self, PyObject *unused);
 PyObject *idk_coro_live_func(PyObject *self, PyObject *unused);
+PyObject *idk_coro_all_live_func(PyObject *self, PyObject *unused);
 PyObject *idk_coro_scheduler_func(PyObject *self, PyObject *flag);
 extern PyTypeObject IdkCoro_Type;
 int idk_loop_type_ready(void);
@@ -178,6 +179,8 @@ static PyMethodDef module_methods[] = {
      "The asyncoro Coro whose generator is running, or None."},
     {"coro_live", idk_coro_live_func, METH_NOARGS,
      "How many asyncoro Coros that are not daemons have not ended."},
+    {"coro_all_live", idk_coro_all_live_func, METH_NOARGS,
+     "A list of the asyncoro Coros alive."},
     {"coro_scheduler", idk_coro_scheduler_func, METH_O,
      "coro_scheduler(flag): whether an asyncoro scheduler thread runs the loop."},
     {"reraise", mod_reraise, METH_O, "Raise a stored exception."},
