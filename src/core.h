@@ -246,12 +246,14 @@ int idk_timer_start(IdkTimer *tm, double delay);
 void idk_timer_stop(IdkTimer *tm);
 
 extern PyTypeObject IdkStream_Type;
-/* Our own kinds derive from Stream directly (Sleep from Event): check that
- * first, the full subtype walk only for Python subclasses. */
+/* Our own kinds derive from Stream directly or through one more (Event from
+ * next; Sleep from Event): check those first, the full subtype walk only for
+ * the rest. */
 static inline int IdkStream_Check(PyObject *o)
 {
     PyTypeObject *t = Py_TYPE(o);
     return t == &IdkStream_Type || t->tp_base == &IdkStream_Type
+        || (t->tp_base != NULL && t->tp_base->tp_base == &IdkStream_Type)
         || PyObject_TypeCheck(o, &IdkStream_Type);
 }
 extern const IdkKind idk_proxy_kind;
