@@ -246,15 +246,18 @@ int idk_timer_start(IdkTimer *tm, double delay);
 void idk_timer_stop(IdkTimer *tm);
 
 extern PyTypeObject IdkStream_Type;
-/* Our own kinds derive from Stream directly or through one more (Event from
- * next; Sleep from Event): check those first, the full subtype walk only for
+/* Our own kinds derive from Stream within three steps (Sleep from Event from
+ * next): walk that far up the bases first, the full subtype check only for
  * the rest. */
 static inline int IdkStream_Check(PyObject *o)
 {
     PyTypeObject *t = Py_TYPE(o);
-    return t == &IdkStream_Type || t->tp_base == &IdkStream_Type
-        || (t->tp_base != NULL && t->tp_base->tp_base == &IdkStream_Type)
-        || PyObject_TypeCheck(o, &IdkStream_Type);
+    int up;
+    for (up = 0; up < 4 && t != NULL; up++, t = t->tp_base) {
+        if (t == &IdkStream_Type)
+            return 1;
+    }
+    return PyObject_TypeCheck(o, &IdkStream_Type);
 }
 extern const IdkKind idk_proxy_kind;
 

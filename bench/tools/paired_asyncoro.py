@@ -12,7 +12,7 @@ case: the median of each framework's figure, and the median of the per-round rat
 idiokit_asyncoro against uvloop and pycos ("times better": above 1, idiokit.asyncoro is
 better).  pycos runs spawn_join and the 100k sleeps at N=10,000 as the workloads'
 workload.json say (its scheduler round is O(ready tasks)): not like for like, and in
-pycos's favour.  The machine may be shared: the rounds are paired so that a burst of load
+pycos's favour; the 10k cases run every framework at N=10,000.  The machine may be shared: the rounds are paired so that a burst of load
 hits every side of a ratio alike.
 """
 from __future__ import print_function
@@ -32,6 +32,8 @@ CASES = [
      {"pycos": ["--n", "10000"]}),
     ("sleeps 100k U(0,100ms)", "sleeps", ["--n", "100000"], "overhead", "lower",
      {"pycos": ["--n", "10000"]}),
+    ("sleeps 10k U(0,100ms)", "sleeps", ["--n", "10000"], "overhead", "lower", {}),
+    ("spawn_join 10k", "spawn_join", ["--n", "10000"], "rate", "higher", {}),
     ("sleeps 10k of 0.5s", "sleeps", ["--n", "10000", "--low", "0.5", "--high", "0.5"],
      "overhead", "lower", {}),
     ("pipe 2-stage", "pipe", ["--n", "100000", "--stages", "2"], "rate", "higher", {}),
