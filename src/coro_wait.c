@@ -158,10 +158,21 @@ static PyObject *coro_send(IdkCoro *co, PyObject *message)
     return PyLong_FromLong(0);
 }
 
+/* Leave the wait of `kind` in co_wait; what to yield (new ref). */
+static PyObject *park(IdkCoro *co, int kind, PyObject *timeout, PyObject *alarm)
+{
+    PyObject *yielded = NULL, *w = make_wait(co, timeout, alarm, &yielded);
+    if (w == NULL)
+        return NULL;
+    Py_XSETREF(co->co_wait, w);
+    co->co_wait_kind = (unsigned char)kind;
+    return yielded;
+}
+
 static PyObject *coro_receive_impl(IdkCoro *co, PyObject *const *args, Py_ssize_t nargs,
                                    IdkKw kw)
 {
-    PyObject *timeout, *alarm, *w, *yielded = NULL;
+    PyObject *timeout, *alarm;
     if (wait_args("receive", args, nargs, kw, 2, &timeout, &alarm) < 0)
         return NULL;
     if (co->co_msgs != NULL && PyObject_Size(co->co_msgs) > 0) {
@@ -172,11 +183,7 @@ static PyObject *coro_receive_impl(IdkCoro *co, PyObject *const *args, Py_ssize_
         Py_DECREF(m);
         return done;
     }
-    if ((w = make_wait(co, timeout, alarm, &yielded)) == NULL)
-        return NULL;
-    Py_XSETREF(co->co_wait, w);
-    co->co_wait_kind = IDK_CORO_WAIT_RECEIVE;
-    return yielded;
+    return park(co, IDK_CORO_WAIT_RECEIVE, timeout, alarm);
 }
 IDK_FAST_METHOD(coro_receive, coro_receive_impl, IdkCoro)
 
@@ -185,14 +192,10 @@ IDK_FAST_METHOD(coro_receive, coro_receive_impl, IdkCoro)
 static PyObject *coro_suspend_impl(IdkCoro *co, PyObject *const *args, Py_ssize_t nargs,
                                    IdkKw kw)
 {
-    PyObject *timeout, *alarm, *w, *yielded = NULL;
+    PyObject *timeout, *alarm;
     if (wait_args("suspend", args, nargs, kw, 2, &timeout, &alarm) < 0)
         return NULL;
-    if ((w = make_wait(co, timeout, alarm, &yielded)) == NULL)
-        return NULL;
-    Py_XSETREF(co->co_wait, w);
-    co->co_wait_kind = IDK_CORO_WAIT_SUSPEND;
-    return yielded;
+    return park(co, IDK_CORO_WAIT_SUSPEND, timeout, alarm);
 }
 IDK_FAST_METHOD(coro_suspend, coro_suspend_impl, IdkCoro)
 
