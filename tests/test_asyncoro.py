@@ -682,3 +682,35 @@ print(len(sched._live_coros()))
 sched.terminate()
 print(len(ended), sorted(ended) == list(range(200)), len(sched._live_coros()))
 """, "False 200 200 True 0")
+
+
+@pytest.mark.xfail(strict=True, reason="asyncoro.Event.wait() (no timeout) gives every waiter one "
+                   "shared core Event, which a throw() into any one waiter fails for all of them; "
+                   "fixing it cheaply needs a per-waiter wait without channels of its own (the core's "
+                   "leaves carry three)")
+def test_terminating_one_waiter_of_an_event_leaves_the_others_waiting():
+    check("""
+got = []
+def waiter(ev, i, coro=None):
+    try:
+        got.append((i, (yield ev.wait())))
+    except GeneratorExit:
+        got.append((i, "exit"))
+        raise
+
+def main(coro=None):
+    ev = asyncoro.Event()
+    ws = [Coro(waiter, ev, i) for i in range(3)]
+    yield coro.sleep(0.05)
+    ws[1].terminate()
+    yield coro.sleep(0.05)
+    ev.set()
+    for w in ws:
+        try:
+            yield w.finish()
+        except GeneratorExit:
+            pass
+    print(sorted(got))
+
+Coro(main).value()
+""", "[(0, True), (1, 'exit'), (2, True)]")
