@@ -49,10 +49,12 @@ static inline PyObject *idk_xnewref(PyObject *o) { Py_XINCREF(o); return o; }
 #if !IDK_PY3
 #define PyLong_FromLong PyInt_FromLong
 #define IDK_STR_FROM PyString_FromString
+#define IDK_INTERN PyString_InternFromString
 #define IDK_STR_FROM_FORMAT PyString_FromFormat
 #define IDK_TPFLAGS_DEFAULT (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_ITER)
 #else
 #define IDK_STR_FROM PyUnicode_FromString
+#define IDK_INTERN PyUnicode_InternFromString
 #define IDK_STR_FROM_FORMAT PyUnicode_FromFormat
 #define IDK_TPFLAGS_DEFAULT Py_TPFLAGS_DEFAULT
 #endif
@@ -353,6 +355,39 @@ static inline int idk_gc_untrack_if_tracked(PyObject *o)
     (void)o;
 #endif
     return 0;
+}
+
+/* ---- calls --------------------------------------------------------------------- */
+
+/* func(*args[:nargs], name=value), where kwnames is the 1-tuple (name,), or
+ * func(*args[:nargs]) when kwnames is NULL; new reference.  3.9+ makes no
+ * argument tuple or keyword dict (vectorcall) for up to 8 positional ones. */
+static inline PyObject *idk_call_plus_kw(PyObject *func, PyObject *const *args, Py_ssize_t nargs,
+                                         PyObject *kwnames, PyObject *value)
+{
+    PyObject *tuple, *dict = NULL, *r = NULL;
+    Py_ssize_t i;
+#if PY_VERSION_HEX >= 0x03090000
+    PyObject *stack[9];
+    if (nargs <= 8) {
+        for (i = 0; i < nargs; i++)
+            stack[i] = args[i];
+        stack[nargs] = value;
+        return PyObject_Vectorcall(func, stack, (size_t)nargs, kwnames);
+    }
+#endif
+    if ((tuple = PyTuple_New(nargs)) == NULL)
+        return NULL;
+    for (i = 0; i < nargs; i++)
+        PyTuple_SET_ITEM(tuple, i, idk_newref(args[i]));
+    if (kwnames != NULL && (dict = PyDict_New()) != NULL
+            && PyDict_SetItem(dict, PyTuple_GET_ITEM(kwnames, 0), value) < 0)
+        Py_CLEAR(dict);
+    if (kwnames == NULL || dict != NULL)
+        r = PyObject_Call(func, tuple, dict);
+    Py_XDECREF(dict);
+    Py_DECREF(tuple);
+    return r;
 }
 
 /* ---- modules ------------------------------------------------------------------ */

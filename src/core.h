@@ -246,13 +246,18 @@ int idk_timer_start(IdkTimer *tm, double delay);
 void idk_timer_stop(IdkTimer *tm);
 
 extern PyTypeObject IdkStream_Type;
-/* Our own kinds derive from Stream directly (Sleep from Event): check that
- * first, the full subtype walk only for Python subclasses. */
+/* Our own kinds derive from Stream within three steps (Sleep from Event from
+ * next): walk that far up the bases first, the full subtype check only for
+ * the rest. */
 static inline int IdkStream_Check(PyObject *o)
 {
     PyTypeObject *t = Py_TYPE(o);
-    return t == &IdkStream_Type || t->tp_base == &IdkStream_Type
-        || PyObject_TypeCheck(o, &IdkStream_Type);
+    int up;
+    for (up = 0; up < 4 && t != NULL; up++, t = t->tp_base) {
+        if (t == &IdkStream_Type)
+            return 1;
+    }
+    return PyObject_TypeCheck(o, &IdkStream_Type);
 }
 extern const IdkKind idk_proxy_kind;
 
@@ -324,7 +329,7 @@ PyObject *idk_exc_from_throw_args(PyObject *args);
 
 extern PyTypeObject IdkTask_Type, IdkNext_Type, IdkEvent_Type, IdkSend_Type,
     IdkPipe_Type, IdkFork_Type, IdkProxy_Type, IdkSleep_Type, IdkDelivery_Type,
-    IdkMapIter_Type, IdkAwait_Type, IdkLoop_Type, IdkTimeout_Type, IdkAsyncoroDriver_Type;
+    IdkMapIter_Type, IdkAwait_Type, IdkLoop_Type, IdkTimeout_Type;
 
 PyObject *idk_task_new(PyObject *gen);
 /* A C iterator that a task steps directly (map's, the asyncoro driver's):

@@ -1,6 +1,7 @@
 /* event.c: Event, the one-shot stream completed by succeed(*args) or
  * fail(*exc) (first wins, thread-safe: from another thread the completion is
- * posted to the loop's thread).  Sleep (timer.c) derives from it.
+ * posted to the loop's thread).  It derives from next (the original's
+ * Event is a Next), and Sleep (timer.c) derives from it.
  *
  * Invariants:
  *  - An Event takes no messages: it finishes early only with a signal or
@@ -108,7 +109,10 @@ int idk_event_type_ready(void)
 {
     IdkEvent_Type.tp_new = event_tp_new;
     IdkEvent_Type.tp_methods = event_methods;
-    if (idk_leaf_type_ready(&IdkEvent_Type, &IdkStream_Type, (destructor)idk_leaf_dealloc,
+    /* a subclass of next, as in the original (2.8.2's Event derives from Next):
+     * isinstance(Event(), idiokit.next), and so for sleep(), timeout() and
+     * thread(), which make Events */
+    if (idk_leaf_type_ready(&IdkEvent_Type, &IdkNext_Type, (destructor)idk_leaf_dealloc,
                             (traverseproc)idk_leaf_traverse, (inquiry)idk_leaf_clear,
                             "A one-shot event: succeed(*args) or fail(*exc), first wins.") < 0)
         return -1;

@@ -20,9 +20,12 @@ int idk_await_type_ready(void);
 int idk_pipe_types_ready(void);
 int idk_timer_types_ready(void);
 int idk_mapiter_type_ready(void);
-int idk_asyncoro_driver_type_ready(void);
-PyObject *idk_asyncoro_driver_func(PyObject *self, PyObject *args);
+int idk_coro_type_ready(void);
 PyObject *idk_coro_current_func(PyObject *self, PyObject *unused);
+PyObject *idk_coro_live_func(PyObject *self, PyObject *unused);
+PyObject *idk_coro_all_live_func(PyObject *self, PyObject *unused);
+PyObject *idk_coro_scheduler_func(PyObject *self, PyObject *flag);
+extern PyTypeObject IdkCoro_Type;
 int idk_loop_type_ready(void);
 int idk_stream_function_type_ready(void);
 PyObject *idk_stream_function(PyObject *self, PyObject *func);
@@ -179,10 +182,14 @@ static PyMethodDef module_methods[] = {
     {"timeout", idk_timeout_arm, METH_VARARGS, "timeout(delay, stream, exc) -> stream"},
     {"map", (PyCFunction)(void (*)(void))idk_map_func, METH_VARARGS | METH_KEYWORDS,
      "map(func, *args, **kw): a flat-map stream; func None consumes."},
-    {"coro_drive", idk_asyncoro_driver_func, METH_VARARGS,
-     "coro_drive(coro, gen, ended, translate): the stream running an asyncoro Coro."},
     {"coro_current", idk_coro_current_func, METH_NOARGS,
      "The asyncoro Coro whose generator is running, or None."},
+    {"coro_live", idk_coro_live_func, METH_NOARGS,
+     "How many asyncoro Coros that are not daemons have not ended."},
+    {"coro_all_live", idk_coro_all_live_func, METH_NOARGS,
+     "A list of the asyncoro Coros alive."},
+    {"coro_scheduler", idk_coro_scheduler_func, METH_O,
+     "coro_scheduler(flag): whether an asyncoro scheduler thread runs the loop."},
     {"reraise", mod_reraise, METH_O, "Raise a stored exception."},
     {"set_logger", mod_set_logger, METH_O, "The logger for unobserved failures."},
     {"_debug_stats", idk_debug_stats, METH_NOARGS, "Live object counters."},
@@ -196,7 +203,7 @@ static int module_add_types(PyObject *m)
             || idk_delivery_type_ready() < 0 || idk_await_type_ready() < 0
             || idk_pipe_types_ready() < 0
             || idk_timer_types_ready() < 0 || idk_mapiter_type_ready() < 0
-            || idk_asyncoro_driver_type_ready() < 0
+            || idk_coro_type_ready() < 0
             || idk_loop_type_ready() < 0 || idk_stream_function_type_ready() < 0)
         return -1;
     Py_INCREF(&IdkStream_Type);
@@ -204,11 +211,13 @@ static int module_add_types(PyObject *m)
     Py_INCREF(&IdkEvent_Type);
     Py_INCREF(&IdkProxy_Type);
     Py_INCREF(&IdkTask_Type);
+    Py_INCREF(&IdkCoro_Type);
     if (PyModule_AddObject(m, "Stream", (PyObject *)&IdkStream_Type) < 0
             || PyModule_AddObject(m, "Next", (PyObject *)&IdkNext_Type) < 0
             || PyModule_AddObject(m, "Event", (PyObject *)&IdkEvent_Type) < 0
             || PyModule_AddObject(m, "Proxy", (PyObject *)&IdkProxy_Type) < 0
-            || PyModule_AddObject(m, "Task", (PyObject *)&IdkTask_Type) < 0)
+            || PyModule_AddObject(m, "Task", (PyObject *)&IdkTask_Type) < 0
+            || PyModule_AddObject(m, "Coro", (PyObject *)&IdkCoro_Type) < 0)
         return -1;
     return 0;
 }

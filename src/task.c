@@ -158,7 +158,12 @@ static void task_finish(IdkTask *t, int state, PyObject *value)
         idk_chan_clear(&t->base.in[k]);
     if (t->t_out != NULL)
         idk_output_clear(t->t_out);
-    task_unlink_live(t);   /* t_gen (finished) stays for repr() */
+    task_unlink_live(t);
+    /* A generator (finished) stays for repr(); a C stepper is let go: the
+     * asyncoro Coro holds its task (coro.stream), and keeping the Coro would
+     * leave the pair to the cyclic GC. */
+    if (t->t_gen_kind == IDK_GEN_STEPPER)
+        Py_CLEAR(t->t_gen);
     idk_stream_finish(&t->base.base, state, value);
     Py_DECREF(t);
 }

@@ -25,7 +25,6 @@ subprocesses).  docs/asyncoro.rst lists every name with its status.
 from __future__ import absolute_import
 
 import atexit
-import collections
 import inspect
 import logging
 import pickle
@@ -46,7 +45,7 @@ from . import _blocking
 from ._logger import Logger, logger
 from ._categorize import CategorizeMessages
 from ._dbcursor import AsyncDBCursor
-from ._waiting import _Waiter, _done, _CoreEvent, _core_sleep
+from ._waiting import _Waiter, _done
 from ._channel import Channel
 from ._sync import Lock, RLock, Event, Condition, Semaphore, AsyncThreadPool
 
@@ -82,21 +81,15 @@ class AsynCoro(object):
 
     def _start(self):
         self._forever = _IdkEvent()
-        # The non-daemon Coros alive: started - ended - daemons.  Each counter
-        # has one kind of writer, so no lock is taken per Coro: the loop
-        # thread counts the Coros it starts, every end and every daemon;
-        # other threads count theirs under _foreign_lock.
-        self._started = 0            # by the loop thread
-        self._started_foreign = 0    # by other threads, under _foreign_lock
-        self._ended = 0              # by the loop thread
-        self._daemons = 0            # alive daemons, by the loop thread
-        self._foreign_lock = threading.Lock()
+        # join() waits on _cond until _core.coro_live() (the Coros alive that
+        # are not daemons, counted in C) is 0; the last Coro to end notifies it.
         self._cond = threading.Condition(threading.Lock())
         self._thread = threading.Thread(target=self._run, name="asyncoro")
         self._thread.daemon = True
         self._thread.start()
         self._ident = self._thread.ident
         Coro._sched = self
+        _core.coro_scheduler(True)
         atexit.register(self.finish)
 
     @classmethod
@@ -133,19 +126,17 @@ class AsynCoro(object):
 
     @property
     def _live(self):
-        """How many non-daemon Coros are alive (exact on the loop thread)."""
-        return self._started + self._started_foreign - self._ended - self._daemons
+        """How many non-daemon Coros are alive."""
+        return _core.coro_live()
 
     def _set_daemon(self, coro, daemon):
         if not self.on_loop():
             _core.post(lambda _: self._set_daemon(coro, daemon), None)
             return
-        if daemon != coro._daemon and coro._alive:
-            self._daemons += 1 if daemon else -1
-            if self._live <= 0:
-                with self._cond:
-                    self._cond.notify_all()
-        coro._daemon = daemon
+        coro._daemon = daemon      # counted in C while the Coro is alive
+        if _core.coro_live() <= 0:
+            with self._cond:
+                self._cond.notify_all()
 
     def _ended_event(self, coro):
         """A threading.Event set when coro ends, or None if it has: stored
@@ -196,11 +187,9 @@ class AsynCoro(object):
         self._stop()
 
     def _live_coros(self):
-        """Every live Coro of this scheduler.  Found through the garbage
-        collector (only terminate() and join(show_running) ask), so that no
-        registry costs memory and time per Coro."""
-        import gc
-        return [obj for obj in gc.get_objects() if isinstance(obj, Coro) and obj._alive]
+        """Every live Coro of this scheduler (the C type keeps a list: a live
+        Coro is out of the cyclic GC)."""
+        return _core.coro_all_live()
 
     def _stop(self):
         self._forever.succeed()
@@ -209,6 +198,7 @@ class AsynCoro(object):
         with AsynCoro._lock:
             if AsynCoro._instance is self:
                 AsynCoro._instance = None    # a later Coro starts a new scheduler
+                _core.coro_scheduler(False)
 
     def atexit(self, priority, func, *args, **kwargs):
         """Run func(*args, **kwargs) at interpreter exit, after the
@@ -258,111 +248,85 @@ def _for_coro(exc):
     return exc
 
 
-class Coro(object):
-    """Coro(genfunc, *args, **kwargs): create and schedule a coroutine.
+class Coro(_core.Coro):
+    """Coro(genfunc, *args, **kwargs) (or Coro(target=genfunc, args=(),
+    kwargs={})): create and schedule a coroutine.
 
-    Attributes: name (genfunc's __name__) and stream (the idiokit stream
-    running it; None until a Coro made off the scheduler thread starts)."""
+    The per-coroutine and per-message parts are _core.Coro's, in C
+    (src/coro.c, src/coro_wait.c, src/asyncoro_driver.c): creating it,
+    stepping its generators, send/receive, suspend/sleep/resume, finish and
+    is_alive, the name and the stream.  This class adds the rest (monitors,
+    hot swap, value() from threads, throw, deliver) and the hooks the C
+    type calls on rare paths (the methods named _need_scheduler, _injects,
+    _translate, _make_waiter, _ended_by and _ended_rare)."""
 
+    __slots__ = ()
     _self_keyword = "coro"     # the keyword that receives the Coro (pycos: "task")
     _inject_cache = {}         # code object -> does it take _self_keyword?
-
-    # Slots, and the mailbox and waiter lists made only when used: an idle
-    # Coro is the object, its generator and its C task.
-    __slots__ = ("name", "_msgs", "_receiver", "_suspender", "_daemon", "_value",
-                 "_exc", "_alive", "stream", "_more")
     # The scheduler of every Coro: one at a time (AsynCoro._start sets it),
-    # so a class attribute rather than a slot per Coro.
+    # so a class attribute rather than a field per Coro.
     _sched = None
-
-    def __init__(self, *args, **kwargs):
-        if args:
-            target, args = args[0], args[1:]
-        else:
-            target = kwargs.pop("target")
-            args = tuple(kwargs.pop("args", ()))
-            kwargs = dict(kwargs.pop("kwargs", {}))
-        keyword = self._self_keyword
-        injects = self._inject_cache.get(getattr(target, "__code__", None))
-        if injects is None:
-            injects = _injects(target, keyword, self._inject_cache)
-        if injects and keyword not in kwargs:
-            kwargs[keyword] = self
-        self.name = target.__name__
-        gen = target(*args, **kwargs)
-        self._msgs = self._receiver = self._suspender = None
-        self._value = self._exc = self._more = None
-        self._daemon = False
-        self._alive = True
-        sched = AsynCoro._instance or AsynCoro()
-        if _get_ident() == sched._ident:
-            sched._started += 1
-            # the C driver (src/asyncoro_driver.c) steps the generators: no Python
-            # per yield; the Coro itself is its end callback (__call__), so
-            # no bound method is kept per Coro
-            self.stream = _core.coro_drive(self, gen, self, _for_coro)
-        else:
-            self.stream = None
-            with sched._foreign_lock:
-                sched._started_foreign += 1
-            _core.post(self._start, gen)
 
     def __repr__(self):
         return "<%s %s>" % (type(self).__name__, self.name)
 
     def _rare(self):
-        """The fields few Coros use (finish, monitor, value, hot swap)."""
+        """The fields few Coros use (monitor, value from a thread, hot swap)."""
         more = self._more
         if more is None:
             more = self._more = _Rare()
         return more
 
-    def _start(self, gen):
-        self.stream = _core.coro_drive(self, gen, self, _for_coro)
+    # -- the C type's hooks --
 
-    # -- the life of the coroutine --
+    @staticmethod
+    def _need_scheduler():
+        """A Coro is made and no scheduler runs: start one."""
+        _scheduler()
 
-    def __call__(self, value, exc, tb=None):
-        """Internal: the C driver's report that the coroutine ended."""
-        if exc is not None:
-            if isinstance(exc, HotSwapException) and self._swapped(exc):
-                return
-            self._exc = exc
-            if _PY2:
-                self._rare().exc_tb = tb            # 3.x: exc.__traceback__
-            if not isinstance(exc, GeneratorExit):
-                _log.error("coroutine %s failed: %r", self.name, exc,
-                           exc_info=(type(exc), exc, getattr(exc, "__traceback__", None)))
-        self._value = value
+    def _injects(self, target):
+        return _injects(target, self._self_keyword, self._inject_cache)
+
+    @staticmethod
+    def _translate(exc):
+        return _for_coro(exc)
+
+    @staticmethod
+    def _make_waiter(timeout, alarm_value):
+        return _Waiter(timeout, alarm_value)
+
+    def _ended_by(self, exc, tb):
+        """The generators ended with exc: the new generator of an accepted
+        hot swap, else None after logging the failure."""
+        if isinstance(exc, HotSwapException):
+            gen = self._accept_swap(exc)
+            if gen is not None:
+                return gen
+        if not isinstance(exc, GeneratorExit):
+            _log.error("coroutine %s failed: %r", self.name, exc, exc_info=(type(exc), exc, tb))
+        return None
+
+    def _ended_rare(self):
+        """The coroutine ended and has monitors, a waiting thread, or was the
+        last one alive that is not a daemon."""
         more = self._more
         if more is not None:
-            finishers, more.finishers = more.finishers, ()
-            for event in finishers:
-                _end_event(self, event)
             monitors, more.monitors = more.monitors, ()
             for monitor in monitors:
                 monitor.send(MonitorException(self, self._exit_info()))
-        # no longer alive (inline: this runs once per Coro)
-        self._alive = False
         sched = self._sched
-        sched._ended += 1
-        if self._daemon:
-            sched._daemons -= 1
-        elif sched._started + sched._started_foreign - sched._ended - sched._daemons <= 0:
+        if sched is not None and _core.coro_live() <= 0:
             with sched._cond:
                 sched._cond.notify_all()
         more = self._more     # again: value() may have made it meanwhile
         if more is not None and more.ended is not None:
             more.ended.set()
 
-    def is_alive(self):
-        """True until the coroutine has ended."""
-        return self._alive
-
     def _exit_info(self):
-        if self._exc is None:
+        exc = self._exc
+        if exc is None:
             return (StopIteration, self._value)
-        return (type(self._exc), self._exc)
+        return (type(exc), exc)
 
     # -- monitoring --
 
@@ -408,74 +372,7 @@ class Coro(object):
             ended.wait(timeout)
         return self._value
 
-    def finish(self, timeout=None):
-        """`yield coro.finish(timeout=None)` inside a coroutine: wait for the
-        end; the value, or the exception it ended with (the value so far if
-        `timeout` seconds pass first)."""
-        if not self._alive:
-            event = _CoreEvent()
-            if self._exc is None:
-                event.succeed(self._value)
-            else:
-                _end_event(self, event)
-            return event
-        event = _core.Event() if timeout is None else _core.sleep(timeout)
-        more = self._rare()
-        if not more.finishers:
-            more.finishers = []
-        more.finishers.append(event)
-        return event
-
-    # -- suspend/resume, sleep --
-
-    def suspend(self, timeout=None, alarm_value=None):
-        """`v = yield coro.suspend(timeout, alarm_value)` (or sleep): until
-        resume(v), or alarm_value after `timeout` seconds."""
-        if alarm_value is None and timeout is not None:    # sleep(t): a core timer
-            self._suspender = waiter = _core_sleep(timeout if timeout > 0 else 0.0)
-            return waiter
-        self._suspender = waiter = _waiter(timeout, alarm_value)
-        return waiter if type(waiter) is not _Waiter else waiter.event
-
-    sleep = suspend
-
-    def resume(self, update=None):
-        """Wake the coroutine suspended in suspend()/sleep() with `update`."""
-        if _get_ident() == self._sched._ident:
-            self._resume_now(update)
-        else:
-            _core.post(self._resume_now, update)
-        return 0
-
-    def _resume_now(self, update):
-        waiter, self._suspender = self._suspender, None
-        if waiter is not None:
-            _wake(waiter, update)
-
-    wakeup = resume
-
     # -- messages --
-
-    def send(self, message):
-        """Put message in the coroutine's mailbox (it never blocks); 0."""
-        if _get_ident() != self._sched._ident:
-            _core.post(self._send_now, message)
-            return 0
-        waiter = self._receiver
-        if waiter is not None:
-            self._receiver = None
-            if type(waiter) is _CoreEvent:    # only a send completes it: no check
-                waiter.succeed(message)
-                return 0
-            if _wake(waiter, message):
-                return 0
-        if self._msgs is None:
-            self._msgs = collections.deque()
-        self._msgs.append(message)
-        return 0
-
-    def _send_now(self, message):
-        self.send(message)
 
     def deliver(self, message, timeout=None):
         """`n = yield coro.deliver(msg, timeout)`: on one machine this is send(): 1 once the
@@ -484,19 +381,6 @@ class Coro(object):
             return _done(-1)
         self.send(message)
         return _done(1)
-
-    def receive(self, timeout=None, alarm_value=None):
-        """`msg = yield coro.receive(timeout, alarm_value)` (or recv): the
-        oldest message, or alarm_value after `timeout` seconds."""
-        if self._msgs:
-            return _done(self._msgs.popleft())
-        if timeout is None:
-            self._receiver = waiter = _CoreEvent()
-            return waiter
-        self._receiver = waiter = _waiter(timeout, alarm_value)
-        return waiter if type(waiter) is not _Waiter else waiter.event
-
-    recv = receive
 
     # -- exceptions --
 
@@ -510,10 +394,10 @@ class Coro(object):
 
     def _throw_now(self, *exc):
         if self.stream is not None and self._alive:
-            for waiter in (self._receiver, self._suspender):
-                if type(waiter) is _Waiter:
-                    waiter.abandon()
-            self._receiver = self._suspender = None
+            waiter = self._wait
+            if type(waiter) is _Waiter:
+                waiter.abandon()
+            self._wait = None
             self.stream.throw(*exc)
 
     def terminate(self):
@@ -555,35 +439,24 @@ class Coro(object):
         gen, more.swap = more.swap, None
         self._throw_now(HotSwapException(gen))
 
-    def _swapped(self, exc):
-        """An accepted swap: go on with the new generator, same Coro."""
+    def _accept_swap(self, exc):
+        """An accepted swap: the new generator goes on in the same Coro."""
         gen = exc.args[0] if exc.args else None
         if not inspect.isgenerator(gen):
-            return False
+            return None
         self._rare().swappable = False
         self.name = getattr(gen, "__name__", self.name)
-        self._start(gen)
-        return True
+        return gen
 
 
 class _Rare(object):
     """A Coro's rarely used fields."""
-    __slots__ = ("finishers", "monitors", "ended", "swap", "swappable", "exc_tb")
+    __slots__ = ("monitors", "ended", "swap", "swappable")
 
     def __init__(self):
-        self.finishers = self.monitors = ()
-        self.ended = self.swap = self.exc_tb = None
+        self.monitors = ()
+        self.ended = self.swap = None
         self.swappable = False
-
-
-def _end_event(coro, event):
-    """Complete a finish() event with the ended coro's value or exception
-    (with the traceback it was raised with; 2.7 exceptions carry none)."""
-    exc = coro._exc
-    if exc is None:
-        event.succeed(coro._value)
-    else:
-        event.fail(type(exc), exc, coro._more.exc_tb if _PY2 else exc.__traceback__)
 
 
 def _injects(target, keyword, cache):
@@ -596,27 +469,6 @@ def _injects(target, keyword, cache):
     if type(target) is _FunctionType:
         cache[target.__code__] = known
     return known
-
-
-def _waiter(timeout, alarm_value):
-    """What receive()/suspend() wait on: a bare Event (no timeout), a Sleep
-    (a timeout with no alarm value: a timer that succeeds with None, and
-    that a message or resume ends early), else a _Waiter."""
-    if timeout is None:
-        return _core.Event()
-    if alarm_value is None:
-        return _core.sleep(max(timeout, 0.0))
-    return _Waiter(timeout, alarm_value)
-
-
-def _wake(waiter, value):
-    """Wake a waiter made by _waiter() with value: False if it is done."""
-    if type(waiter) is _Waiter:
-        return waiter.wake(value)
-    if waiter._outcome()[0] != 0:
-        return False
-    waiter.succeed(value)
-    return True
 
 
 class HotSwapException(Exception):

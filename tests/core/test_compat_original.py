@@ -6,8 +6,10 @@ from __future__ import absolute_import
 
 import socket
 
+import pytest
+
 import idiokit
-from idiokit import dns, threadpool
+from idiokit import dns, threadpool, timer
 from idiokit.select import select
 
 from support.util import run
@@ -39,6 +41,16 @@ def test_threadpool_idle_time_is_the_first_positional_argument():
 def test_next_is_the_class_of_what_it_makes():
     assert isinstance(idiokit.next, type)
     assert isinstance(idiokit.next(), idiokit.next)
+    # 2.8.2's Event is a Next, and so are the Events sleep, thread and timeout make
+    assert isinstance(idiokit.Event(), idiokit.next)
+    assert isinstance(idiokit.sleep(0), idiokit.next)
+    event = threadpool.thread(int)
+    assert isinstance(event, idiokit.next) and run(event) == 0
+    bare = timer.timeout(0)
+    assert isinstance(bare, idiokit.next)
+    with pytest.raises(timer.Timeout):
+        run(bare)
+    assert not isinstance(idiokit.send(1), idiokit.next)
 
     @idiokit.stream
     def echo_one():
