@@ -142,7 +142,9 @@ class Event(object):
         if timeout is None:
             if self._shared is None:
                 self._shared = _core.Event()
-            return self._shared
+            # A fork per waiter: a throw into one waiter (terminate) ends
+            # that wait only, never the Event the others wait on.
+            return self._shared.fork()
         waiter = _Waiter(timeout, False)
         self._waiters.append(waiter)
         return waiter.event

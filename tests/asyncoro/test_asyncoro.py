@@ -682,10 +682,6 @@ print(len(ended), sorted(ended) == list(range(200)), len(sched._live_coros()))
 """, "False 200 200 True 0")
 
 
-@pytest.mark.xfail(strict=True, reason="asyncoro.Event.wait() (no timeout) gives every waiter one "
-                   "shared core Event, which a throw() into any one waiter fails for all of them; "
-                   "fixing it cheaply needs a per-waiter wait without channels of its own (the core's "
-                   "leaves carry three)")
 def test_terminating_one_waiter_of_an_event_leaves_the_others_waiting():
     check("""
 got = []
