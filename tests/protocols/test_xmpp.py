@@ -462,3 +462,49 @@ def test_reader_parses_held_data_after_a_quiet_moment():
         yield theirs.close()
         idiokit.stop([(x.name, len(x.get_attr("big"))) for x in elements])
     assert run(main()) == [("message", 30000)]
+
+
+# ---- the example of docs/protocols.rst ------------------------------------------------
+
+def load_example(name):
+    """examples/NAME.py as a module (the file the docs show)."""
+    import os
+    import sys
+    from support.procs import ROOT_DIR
+    path = os.path.join(ROOT_DIR, "examples", name + ".py")
+    if sys.version_info[0] == 2:
+        import imp
+        return imp.load_source("example_" + name, path)
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("example_" + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_docs_bot_says_hello_and_prints_what_is_said(server, capsys):
+    example = load_example("xmpp_bot")
+    printed = []
+
+    @idiokit.stream
+    def wait_printed(text, limit=15.0):
+        for _ in range(int(limit / 0.05)):
+            printed.append(capsys.readouterr().out)
+            if text in "".join(printed):
+                return
+            yield idiokit.sleep(0.05)
+        raise AssertionError("the bot did not print %r: %r" % (text, "".join(printed)))
+
+    @idiokit.stream
+    def main():
+        alice = yield connect(server, "alice@localhost", "secret")
+        room = yield alice.muc.join("botroom", "alice")
+        hello = first(room, lambda e: e.name == "message" and body_of(e) == "hello")
+        conn = yield connect(server, "bob@localhost", "b0b pw")
+        bot = example.bot(conn, "botroom")
+        said = yield hello
+        assert said.get_attr("from") == "botroom@conference.localhost/bot"
+        yield room.send(Element("body", "hi bot"))
+        yield wait_printed("botroom@conference.localhost/alice hi bot")
+        yield finish(bot, conn, room, alice)
+    run(main())
