@@ -19,6 +19,9 @@ restates them for writers):
   asyncoro, pycos, the original idiokit).  Each such block runs alone, in its
   own interpreter WITHOUT this checkout on the path, and only when every
   module it imports imports there; otherwise it is skipped with the reason.
+  A peer block that imports idiokit is the original idiokit's (Python 2)
+  code: on Python 2.7 it runs WITH this checkout, unchanged, as the porting
+  guide promises (test_doc_examples.py).
 - A failure names the page, the line of the block and the interpreter's
   output; tracebacks point at lines of the .rst file itself.
 """
