@@ -43,8 +43,7 @@ if sys.version_info[0] < 3:
     ]
 
 DEFAULT_TIMEOUT = 60.0
-# Slow runners (make test-valgrind) scale every per-test timeout.
-TIMEOUT_FACTOR = float(os.environ.get("IDIOKIT_TIMEOUT_FACTOR") or 1.0)
+from support.util import TIMEOUT_FACTOR  # noqa: E402 (slow runners scale every timeout)
 
 try:
     import pytest_timeout  # noqa: F401

@@ -12,7 +12,7 @@ import pytest
 import idiokit.dns as dns
 
 from support.fakedns import FakeDNS
-from support.util import run
+from support.util import patient, run
 
 TIMEOUT, TRIES = 0.2, 2
 UPPER_BOUND = 15.0      # seconds: generous; a hang is what this catches
@@ -195,7 +195,7 @@ def test_cut_answers_fail_only_their_own_query(fake, bad):
     # the fix, c-ares moved such a query to its TCP connection to the server,
     # and a failing TCP connection failed every query in flight to that
     # server with "Could not contact DNS servers" (102 of 120 here).
-    resolver = dns.Resolver([fake.server], timeout=2, tries=3, search=())
+    resolver = dns.Resolver([fake.server], timeout=patient(2), tries=3, search=())
     results = storm(resolver, bad)
     assert len(results) == 140
     for kind, result, message in results:

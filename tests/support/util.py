@@ -4,6 +4,16 @@ from __future__ import absolute_import
 import os
 import idiokit
 
+# Slow runners (make test-valgrind) scale every per-test timeout, and the
+# timeouts a test gives the code under test where only a slow machine would
+# reach them (patient()).
+TIMEOUT_FACTOR = float(os.environ.get("IDIOKIT_TIMEOUT_FACTOR") or 1.0)
+
+
+def patient(seconds):
+    """seconds, scaled by IDIOKIT_TIMEOUT_FACTOR."""
+    return seconds * TIMEOUT_FACTOR
+
 
 def run(stream):
     """Run `stream` to completion on the loop and return its peeled result
