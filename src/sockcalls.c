@@ -7,13 +7,15 @@
  *    which direction to wait for; a would-block (EAGAIN, EWOULDBLOCK, EINTR,
  *    ENOBUFS) leaves the op unfinished with nothing consumed, except the
  *    bytes a sendall has sent (op->done).
- *  - A recv lands first in a buffer on the C stack (RECV_STACK bytes) and
- *    is copied into a bytes object of the size it got: one syscall and a
- *    copy of at most 16 KiB.  A read that fills it goes on straight into a
- *    bytes object of the size the socket holds (FIONREAD), at most the size
- *    asked for.  Never a bytes object of the size asked for: recv(262144)
- *    of 10 KiB would allocate 256 KiB, which glibc maps, shrinks and unmaps,
- *    page faults and all, on every read.  Nothing is guessed or learnt.
+ *  - A recv retried after readiness (data is there) of more than
+ *    RECV_STACK bytes reads straight into a bytes object of the size the
+ *    socket holds (FIONREAD), at most the size asked for: no copy.  A recv
+ *    tried at the call (which may well find nothing) lands first in a
+ *    buffer on the C stack (RECV_STACK bytes), copied into a bytes object
+ *    of the size it got; one that fills it goes on as after readiness.
+ *    Never a bytes object of the size asked for: recv(262144) of 10 KiB
+ *    would allocate 256 KiB, which glibc maps, shrinks and unmaps, page
+ *    faults and all, on every read.  Nothing is guessed or learnt.
  *  - Arguments are checked before an op is made: bad input is an exception
  *    at the call, never a failed stream.
  */
@@ -79,27 +81,38 @@ static int failed(IdkIoOp *op, int err, int dir)
 
 #define RECV_STACK (16 * 1024)
 
-/* A read that filled the stack buffer (`first`): what else the socket holds
- * (FIONREAD), up to the size asked for, goes straight into a bytes object
- * of that size after a copy of `first`. */
-static int recv_rest(IdkIoOp *op, const char *first)
+/* Read into a bytes object of the size the socket holds (FIONREAD), at
+ * most the size asked for, after the `have` bytes already read into
+ * `first`: no copy but of those, no resize but after a short read.
+ * NOT_TAKEN when the socket says it holds nothing and nothing was read. */
+#define NOT_TAKEN (-2)
+
+static int recv_sized(IdkIoOp *op, const char *first, Py_ssize_t have)
 {
     int avail = 0;
-    Py_ssize_t want = op->size - RECV_STACK;
+    Py_ssize_t want;
     PyObject *bytes;
     ssize_t n = 0;
-    if (ioctl(op->sock->fd, FIONREAD, &avail) < 0 || avail < 0)
+    if (ioctl(op->sock->fd, FIONREAD, &avail) < 0 || avail <= 0) {
+        if (have == 0)
+            return NOT_TAKEN;
         avail = 0;
-    want = RECV_STACK + (avail < want ? avail : want);
+    }
+    want = have + (avail < op->size - have ? avail : op->size - have);
     if ((bytes = PyBytes_FromStringAndSize(NULL, want)) == NULL) {
         idk_op_return1(op, NULL);
         return TRY_DONE;
     }
-    memcpy(PyBytes_AS_STRING(bytes), first, RECV_STACK);
-    if (want > RECV_STACK)   /* an error comes again at the next read */
-        n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes) + RECV_STACK, want - RECV_STACK,
-                       op->flags);
-    n = RECV_STACK + (n > 0 ? n : 0);
+    if (have > 0)
+        memcpy(PyBytes_AS_STRING(bytes), first, have);
+    if (want > have)
+        n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes) + have, want - have, op->flags);
+    if (n < 0 && have == 0) {
+        int err = errno;
+        Py_DECREF(bytes);
+        return failed(op, err, IO_READ);
+    }
+    n = have + (n > 0 ? n : 0);     /* after bytes read, an error comes again next time */
     if (n < want && idk_bytes_shrink(&bytes, n) < 0)
         bytes = NULL;
     idk_op_return1(op, bytes);
@@ -109,12 +122,15 @@ static int recv_rest(IdkIoOp *op, const char *first)
 static int try_recv(IdkIoOp *op)
 {
     char first[RECV_STACK];
-    ssize_t n = recv_retry(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK,
-                           op->flags);
+    ssize_t n;
+    int r;
+    if (op->woken && op->size > RECV_STACK && (r = recv_sized(op, NULL, 0)) != NOT_TAKEN)
+        return r;
+    n = recv_retry(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK, op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
     if (n == RECV_STACK && op->size > RECV_STACK)
-        return recv_rest(op, first);
+        return recv_sized(op, first, n);
     idk_op_return1(op, PyBytes_FromStringAndSize(first, n));
     return TRY_DONE;
 }
