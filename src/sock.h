@@ -85,7 +85,6 @@ PyObject *idk_op_start(IdkIoOp *op, double timeout);   /* steals op; the stream 
 void idk_op_on_ready(IdkIoSock *s, int dir);
 void idk_op_raise(IdkIoOp *op, PyObject *exc);          /* steals exc */
 void idk_op_return1(IdkIoOp *op, PyObject *value);      /* steals; NULL: the error set */
-void idk_op_fail_all(IdkIoSock *s);                  /* close(): EBADF to every waiter */
 /* Fail every op waiting in `dir` with SocketError(err, text or strerror). */
 void idk_op_fail_dir(IdkIoSock *s, int dir, int err, const char *text);
 int idk_op_type_init(void);

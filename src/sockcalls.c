@@ -7,15 +7,15 @@
  *    which direction to wait for; a would-block (EAGAIN, EWOULDBLOCK, EINTR,
  *    ENOBUFS) leaves the op unfinished with nothing consumed, except the
  *    bytes a sendall has sent (op->done).
- *  - A recv tried at the call (which may well find nothing) lands first in
- *    a buffer on the C stack (RECV_STACK bytes): a read that does not fill
- *    it is copied into a bytes object of the size it got; one that fills it
- *    goes on straight into a bytes object of the size asked for.  A retry
- *    after readiness (data is there) of more than RECV_STACK bytes reads
- *    straight into a bytes object of the size asked for.  Either is shrunk
- *    to the size got if that is less (compat.h's idk_bytes_shrink, as the
- *    stdlib's socket.recv: no copy where the allocator shrinks in place).
- *    Nothing is guessed or learnt.
+ *  - A recv retried after readiness (data is there) of more than
+ *    RECV_STACK bytes reads straight into a bytes object of the size the
+ *    socket holds (FIONREAD), at most the size asked for: no copy.  A recv
+ *    tried at the call (which may well find nothing) lands first in a
+ *    buffer on the C stack (RECV_STACK bytes), copied into a bytes object
+ *    of the size it got; one that fills it goes on as after readiness.
+ *    Never a bytes object of the size asked for: recv(262144) of 10 KiB
+ *    would allocate 256 KiB, which glibc maps, shrinks and unmaps, page
+ *    faults and all, on every read.  Nothing is guessed or learnt.
  *  - Arguments are checked before an op is made: bad input is an exception
  *    at the call, never a failed stream.
  */
@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -80,52 +81,56 @@ static int failed(IdkIoOp *op, int err, int dir)
 
 #define RECV_STACK (16 * 1024)
 
-/* Finish op with `bytes` (of op->size bytes, stolen) of which n were read,
- * shrunk to n bytes where the read was short (no copy where the allocator
- * shrinks in place). */
-static int return_read(IdkIoOp *op, PyObject *bytes, Py_ssize_t n)
-{
-    if (n < op->size && idk_bytes_shrink(&bytes, n) < 0)
-        bytes = NULL;
-    idk_op_return1(op, bytes);
-    return TRY_DONE;
-}
+/* Read into a bytes object of the size the socket holds (FIONREAD), at
+ * most the size asked for, after the `have` bytes already read into
+ * `first`: no copy but of those, no resize but after a short read.
+ * NOT_TAKEN when the socket says it holds nothing and nothing was read. */
+#define NOT_TAKEN (-2)
 
-/* Straight into a bytes object of the size asked for, after `first`
- * (RECV_STACK bytes, or NULL) read into the stack buffer. */
-static int recv_direct(IdkIoOp *op, const char *first)
+static int recv_sized(IdkIoOp *op, const char *first, Py_ssize_t have)
 {
-    PyObject *bytes = PyBytes_FromStringAndSize(NULL, op->size);
-    Py_ssize_t have = first != NULL ? RECV_STACK : 0;
-    ssize_t n;
-    if (bytes == NULL) {
+    int avail = 0;
+    Py_ssize_t want;
+    PyObject *bytes;
+    ssize_t n = 0;
+    if (ioctl(op->sock->fd, FIONREAD, &avail) < 0 || avail <= 0) {
+        if (have == 0)
+            return NOT_TAKEN;
+        avail = 0;
+    }
+    want = have + (avail < op->size - have ? avail : op->size - have);
+    if ((bytes = PyBytes_FromStringAndSize(NULL, want)) == NULL) {
         idk_op_return1(op, NULL);
         return TRY_DONE;
     }
-    if (first != NULL)
-        memcpy(PyBytes_AS_STRING(bytes), first, RECV_STACK);
-    n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes) + have, op->size - have, op->flags);
+    if (have > 0)
+        memcpy(PyBytes_AS_STRING(bytes), first, have);
+    if (want > have)
+        n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes) + have, want - have, op->flags);
     if (n < 0 && have == 0) {
         int err = errno;
         Py_DECREF(bytes);
         return failed(op, err, IO_READ);
     }
-    /* after the stack part, an error comes again at the next read */
-    return return_read(op, bytes, have + (n > 0 ? n : 0));
+    n = have + (n > 0 ? n : 0);     /* after bytes read, an error comes again next time */
+    if (n < want && idk_bytes_shrink(&bytes, n) < 0)
+        bytes = NULL;
+    idk_op_return1(op, bytes);
+    return TRY_DONE;
 }
 
 static int try_recv(IdkIoOp *op)
 {
     char first[RECV_STACK];
-    Py_ssize_t want = op->size < RECV_STACK ? op->size : RECV_STACK;
     ssize_t n;
-    if (op->woken && op->size > RECV_STACK)
-        return recv_direct(op, NULL);
-    n = recv_retry(op->sock->fd, first, want, op->flags);
+    int r;
+    if (op->woken && op->size > RECV_STACK && (r = recv_sized(op, NULL, 0)) != NOT_TAKEN)
+        return r;
+    n = recv_retry(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK, op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
     if (n == RECV_STACK && op->size > RECV_STACK)
-        return recv_direct(op, first);
+        return recv_sized(op, first, n);
     idk_op_return1(op, PyBytes_FromStringAndSize(first, n));
     return TRY_DONE;
 }

@@ -260,20 +260,15 @@ static PyMethodDef ssl_errors_def = {
     "_ssl_errors(): (SSLError, SSLCertificateError), idiokit.ssl's classes, made on first use."
 };
 
-static PyObject *std_class(PyObject *mod, const char *name)
-{
-    return PyObject_GetAttrString(mod, name);
-}
-
 int idk_sock_errors_init(PyObject *m)
 {
     PyObject *std = PyImport_ImportModule("_socket"), *f;
     if (std == NULL)
         return -1;
-    std_error = std_class(std, "error");
-    std_gaierror = std_class(std, "gaierror");
-    std_herror = std_class(std, "herror");
-    std_timeout = std_class(std, "timeout");
+    std_error = PyObject_GetAttrString(std, "error");
+    std_gaierror = PyObject_GetAttrString(std, "gaierror");
+    std_herror = PyObject_GetAttrString(std, "herror");
+    std_timeout = PyObject_GetAttrString(std, "timeout");
     Py_DECREF(std);
     if (std_error == NULL || std_gaierror == NULL || std_herror == NULL || std_timeout == NULL)
         return -1;

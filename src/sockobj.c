@@ -60,14 +60,16 @@ static void sock_on_ready(struct ev_loop *ev, ev_io *w, int revents)
 static PyObject *iosock_close(IdkIoSock *s, PyObject *unused)
 {
     PyObject *owner, *r;
+    int d;
     (void)unused;
     if (s->closed)
         Py_RETURN_NONE;
     s->closed = 1;
     Py_INCREF(s);
-    idk_op_fail_all(s);
-    idk_sock_watch(s, IO_READ, 0);
-    idk_sock_watch(s, IO_WRITE, 0);
+    for (d = 0; d < 2; d++) {
+        idk_op_fail_dir(s, d, EBADF, "socket is closed");
+        idk_sock_watch(s, d, 0);
+    }
     s->fd = -1;
     owner = s->owner;
     s->owner = NULL;

@@ -316,7 +316,7 @@ PyObject *idk_op_start(IdkIoOp *op, double timeout)
     return (PyObject *)op;
 }
 
-/* close(): every waiter fails with EBADF. */
+/* Every op waiting in `dir` fails (close(): EBADF). */
 void idk_op_fail_dir(IdkIoSock *s, int dir, int err, const char *text)
 {
     while (s->head[dir] != NULL) {
@@ -326,12 +326,6 @@ void idk_op_fail_dir(IdkIoSock *s, int dir, int err, const char *text)
         op_dequeue(op);
         Py_DECREF(op);
     }
-}
-
-void idk_op_fail_all(IdkIoSock *s)
-{
-    idk_op_fail_dir(s, IO_READ, EBADF, "socket is closed");
-    idk_op_fail_dir(s, IO_WRITE, EBADF, "socket is closed");
 }
 
 /* ---- the SocketOp type ------------------------------------------------------------------ */
