@@ -131,6 +131,16 @@ class ClientResponse(object):
         else:
             _close_now(conn.sock)
 
+    def close(self):
+        """Done with this response: a body read to its end has handed its
+        connection back to the pool already; otherwise the connection is
+        closed now (never pooled half read).  Further reads give ""."""
+        if not self._done:
+            self._keep_alive = False
+            self._done = True
+            self._pending = b""
+        self._release()
+
     @idiokit.stream
     def read(self, amount):
         """Up to `amount` bytes of the body; "" at its end, and after."""

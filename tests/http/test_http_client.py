@@ -290,3 +290,53 @@ def test_a_server_closing_mid_body_raises_connection_lost():
     finally:
         thread.join()
         listener.close()
+
+
+def test_closing_a_response_half_read_closes_its_connection_and_not_the_pool():
+    big = b"y" * (16 << 20)     # more than the socket buffers hold
+    outcome = []
+
+    @idiokit.stream
+    def handler(addr, request, response):
+        yield response.write_headers({"content-length": len(big)})
+        try:
+            yield response.write(big)
+        except Exception as error:
+            outcome.append(type(error).__name__)
+            raise
+        outcome.append("written")
+
+    @idiokit.stream
+    def body(client, base, connections):
+        request = yield client.request("GET", base + "/big")
+        first = yield request.finish()
+        part = yield first.read(10)
+        first.close()
+        after = yield first.read(10)
+        first.close()                                   # twice is harmless
+        for _ in range(200):                            # the server sees the close
+            if outcome:
+                break
+            yield idiokit.sleep(0.01)
+        idiokit.stop(part, after, list(outcome), list(connections))
+
+    part, after, seen, connections = with_idiokit_server(handler, body)
+    assert part == b"y" * 10 and after == b""
+    # The server's write failed when the client closed (it would block for
+    # as long as the half-read response lived), and the client opened
+    # nothing else.
+    assert seen and seen[0] != "written", seen
+    assert len(connections) == 1
+
+
+def test_closing_a_response_read_to_its_end_keeps_the_connection_pooled():
+    @idiokit.stream
+    def body(client, base, connections):
+        response, data = yield fetch(client, "GET", base + "/a")
+        response.close()
+        yield fetch(client, "GET", base + "/b")
+        idiokit.stop(data, list(connections))
+
+    data, connections = with_idiokit_server(echo, body)
+    assert data == b""
+    assert len(connections) == 1
