@@ -147,21 +147,6 @@ static inline PyObject *idk_exc_from_value(PyObject *value)
 #endif
 }
 
-/* Shrink a bytes object made by this code (a reference count of 1, not yet
- * given out) to n bytes, in place where the allocator can: what the stdlib's
- * socket.recv does after a short read.  _PyBytes_Resize (_PyString_Resize on
- * 2.7) is documented in the C-API reference (Bytes Objects) for exactly this;
- * tools/check_private_capi.sh allows it by name.  On failure *b is NULL, the
- * object freed and an exception set: -1. */
-static inline int idk_bytes_shrink(PyObject **b, Py_ssize_t n)
-{
-#if IDK_PY3
-    return _PyBytes_Resize(b, n);
-#else
-    return _PyString_Resize(b, n);
-#endif
-}
-
 /* A method object for a C function put in a class's dict, so that it
  * binds to the instance as a Python function would. */
 static inline PyObject *idk_instance_method(PyObject *func)
@@ -390,21 +375,6 @@ static inline PyObject *idk_call_plus_kw(PyObject *func, PyObject *const *args, 
     return r;
 }
 
-/* ---- modules ------------------------------------------------------------------ */
-
-#if IDK_PY3
-#define IDK_MODULE_DEF(var, name, doc, methods) \
-    static struct PyModuleDef var = {PyModuleDef_HEAD_INIT, name, doc, -1, methods, \
-                                     NULL, NULL, NULL, NULL}
-#define IDK_MODULE_CREATE(var, name, doc, methods) PyModule_Create(&(var))
-#define IDK_MODULE_DISCARD(m) Py_DECREF(m)
-#else
-#define IDK_MODULE_DEF(var, name, doc, methods) static int var
-#define IDK_MODULE_CREATE(var, name, doc, methods) \
-    ((void)(var), Py_InitModule3(name, methods, doc))
-#define IDK_MODULE_DISCARD(m) ((void)(m))
-#endif
-
 /* ---- stepping generators and coroutines -------------------------------- */
 
 /* it.name(arg), with arg passed as one argument even when it is a tuple
@@ -507,9 +477,18 @@ static inline int idk_is_coroutine(PyObject *it)
 #if IDK_PY3
 #define IDK_MOD_INIT(name) IDK_EXPORT PyMODINIT_FUNC PyInit_##name(void)
 #define IDK_MOD_RETURN(m) return (m)
+#define IDK_MODULE_DEF(var, name, doc, methods) \
+    static struct PyModuleDef var = {PyModuleDef_HEAD_INIT, name, doc, -1, methods, \
+                                     NULL, NULL, NULL, NULL}
+#define IDK_MODULE_CREATE(var, name, doc, methods) PyModule_Create(&(var))
+#define IDK_MODULE_DISCARD(m) Py_DECREF(m)
 #else
 #define IDK_MOD_INIT(name) IDK_EXPORT PyMODINIT_FUNC init##name(void)
 #define IDK_MOD_RETURN(m) do { (void)(m); return; } while (0)
+#define IDK_MODULE_DEF(var, name, doc, methods) static int var
+#define IDK_MODULE_CREATE(var, name, doc, methods) \
+    ((void)(var), Py_InitModule3(name, methods, doc))
+#define IDK_MODULE_DISCARD(m) ((void)(m))
 #endif
 
 static inline int idk_is_finalizing(void)

@@ -83,7 +83,7 @@ static int failed(IdkIoOp *op, int err, int dir)
 
 /* Read into a bytes object of the size the socket holds (FIONREAD), at
  * most the size asked for, after the `have` bytes already read into
- * `first`: no copy but of those, no resize but after a short read.
+ * `first`: no copy but of those (and of all, after a short read).
  * NOT_TAKEN when the socket says it holds nothing and nothing was read. */
 #define NOT_TAKEN (-2)
 
@@ -113,8 +113,11 @@ static int recv_sized(IdkIoOp *op, const char *first, Py_ssize_t have)
         return failed(op, err, IO_READ);
     }
     n = have + (n > 0 ? n : 0);     /* after bytes read, an error comes again next time */
-    if (n < want && idk_bytes_shrink(&bytes, n) < 0)
-        bytes = NULL;
+    if (n < want) {                 /* rare: the socket held less than FIONREAD said */
+        PyObject *exact = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
+        Py_DECREF(bytes);
+        bytes = exact;
+    }
     idk_op_return1(op, bytes);
     return TRY_DONE;
 }

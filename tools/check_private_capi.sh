@@ -43,11 +43,6 @@ _PyObject_NewVar            all
 _PyObject_GC_New            all
 _PyObject_GC_NewVar         all
 _PyObject_GC_Resize         all
-# Called by name (compat.h's idk_bytes_shrink), the one exception to the rule:
-# documented in the C-API reference (Bytes Objects) for shrinking a new bytes
-# object, as the stdlib's socket.recv does after a short read.
-_PyBytes_Resize             3.8 3.9 3.10 3.11 3.12 3.13
-_PyString_Resize            2.7
 # PyErr_BadInternalCall() is a macro that passes __FILE__ and __LINE__.
 _PyErr_BadInternalCall      all
 # Py_ISSPACE, Py_ISDIGIT, ... and Py_TOLOWER / Py_TOUPPER (pyctype.h) index these tables.
