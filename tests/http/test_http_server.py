@@ -10,7 +10,10 @@ from __future__ import absolute_import
 import re
 import signal
 import subprocess
+import sys
 import time
+
+import pytest
 
 
 import idiokit
@@ -384,3 +387,52 @@ def test_graceful_stop_does_not_wait_for_silent_connections():
         partial.close()
         idiokit.stop(elapsed)
     assert idiokit.main_loop(main(), catch_signals=()) < 2.0
+
+
+# --- the response head: src/http_head.c's common case against the Python path ---------
+
+HEAD_CASES = [{}, {"content-length": 5}, {"x-a": "1", "X-B": ["2", "3"]},
+              {"content-type": "text/plain", "x-n": 7}, {"x-empty": ""}]
+HEAD_REQUESTS = [
+    b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+    b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+]
+
+
+def _normalized(raw):
+    """raw with each date line the same, and (on 2.7, whose dicts have no
+    order) each head's lines sorted."""
+    raw = re.sub(b"date: [^\r]*\r\n", b"date: D\r\n", raw)
+    if sys.version_info[0] < 3:
+        heads = raw.split(b"\r\n\r\n")
+        raw = b"\r\n\r\n".join(b"\r\n".join(sorted(h.split(b"\r\n"))) for h in heads)
+    return raw
+
+
+@pytest.mark.parametrize("headers", HEAD_CASES, ids=[str(sorted(h)) for h in HEAD_CASES])
+def test_the_c_response_head_is_byte_for_byte_the_python_one(headers, monkeypatch):
+    from idiokit.http import _response
+
+    @idiokit.stream
+    def handler(addr, request, response):
+        yield response.write_headers(dict(headers))
+        yield response.write(b"hello")
+
+    def answers():
+        return [run_server(handler, lambda port: exchange(port, data)) for data in HEAD_REQUESTS]
+
+    taken = []
+    c_head = _response.http_response_head
+
+    def counted(*args):
+        result = c_head(*args)
+        taken.append(result is not None)
+        return result
+    monkeypatch.setattr(_response, "http_response_head", counted)
+    fast = answers()
+    assert taken and all(taken)                 # every one of these is the C path's
+    monkeypatch.setattr(_response, "http_response_head", lambda *args: None)
+    slow = answers()
+    assert [_normalized(a) for a in fast] == [_normalized(a) for a in slow]
+    assert all(a.startswith(b"HTTP/1.") for a in fast)
