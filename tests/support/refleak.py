@@ -95,25 +95,28 @@ def collect():
             break
 
 
-def settle_threads(count, seconds=10.0):
-    """Wait (bounded) until no more threads run than before the test: an
-    idle pool worker holds its pool until it retires, which is not a leak."""
+def wait_until(done, seconds=10.0):
+    """Poll done() until it is true or `seconds` have passed."""
     deadline = time.time() + seconds
-    while threading.active_count() > count and time.time() < deadline:
+    while not done() and time.time() < deadline:
         time.sleep(0.01)
 
 
-def retire_pool_workers(seconds=10.0):
+def settle_threads(count):
+    """Wait (bounded) until no more threads run than before the test: an
+    idle pool worker holds its pool until it retires, which is not a leak."""
+    wait_until(lambda: threading.active_count() <= count)
+
+
+def retire_pool_workers():
     """Wait (bounded) until the idle workers of idiokit's thread pools have
     retired (their idle_time).  The baseline is taken without them: a worker
     left idle by the previous test would otherwise take a job in one run and
     retire in another, and the per-thread bookkeeping of _ThreadStarts would
     count a start in a different run than the thread's end (seen in CI as
     [1, 1, 1] on a loaded machine)."""
-    deadline = time.time() + seconds
-    while time.time() < deadline and any(
-            thread.name == "idiokit-worker" for thread in threading.enumerate()):
-        time.sleep(0.01)
+    wait_until(lambda: not any(
+        thread.name == "idiokit-worker" for thread in threading.enumerate()))
 
 
 def deltas(samples):
