@@ -49,7 +49,6 @@ struct IdkIoOp {
     unsigned char queued;
     unsigned char kind;             /* OP_* */
     unsigned char dir;              /* the direction it waits on (call: may change) */
-    unsigned char woken;            /* readiness was reported since it queued */
     int flags;
     IdkTimer timer;
     PyObject *obj;                  /* send data / buffer owner / callable */

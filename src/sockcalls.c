@@ -7,17 +7,17 @@
  *    which direction to wait for; a would-block (EAGAIN, EWOULDBLOCK, EINTR,
  *    ENOBUFS) leaves the op unfinished with nothing consumed, except the
  *    bytes a sendall has sent (op->done).
- *  - A recv retried after readiness (data is there) of more than
- *    RECV_STACK bytes reads straight into a bytes object of the size the
- *    socket holds (FIONREAD), at most the size asked for: no copy.  A recv
- *    tried at the call (which may well find nothing) lands first in a
- *    buffer on the C stack (RECV_STACK bytes), copied into a bytes object
- *    of the size it got; one that fills it goes on as after readiness.
+ *  - A recv reads first into a buffer on the C stack (RECV_STACK bytes)
+ *    and copies what it got into a bytes object of that size; only a read
+ *    that fills the buffer asks the socket how much more it holds
+ *    (FIONREAD) and reads that, at most the size asked for, into one bytes
+ *    object.  One rule for every read, at the call or after readiness.
  *    Never a bytes object of the size asked for: recv(262144) of 10 KiB
  *    would allocate 256 KiB, which glibc maps, shrinks and unmaps, page
  *    faults and all, on every read.  Nothing is guessed or learnt.
- *  - Arguments are checked before an op is made: bad input is an exception
- *    at the call, never a failed stream.
+ *  - Each kind of op is one row of kinds[]: its method's arguments, what
+ *    it takes from them and its syscall.  Bad input is an exception at the
+ *    call, never a failed stream.
  */
 #include "sock.h"
 #include <limits.h>
@@ -81,60 +81,40 @@ static int failed(IdkIoOp *op, int err, int dir)
 
 #define RECV_STACK (16 * 1024)
 
-/* Read into a bytes object of the size the socket holds (FIONREAD), at
- * most the size asked for, after the `have` bytes already read into
- * `first`: no copy but of those (and of all, after a short read).
- * NOT_TAKEN when the socket says it holds nothing and nothing was read. */
-#define NOT_TAKEN (-2)
-
-static int recv_sized(IdkIoOp *op, const char *first, Py_ssize_t have)
+/* The rest of a read that filled the stack buffer: the `have` bytes in
+ * `first` and what else the socket holds (FIONREAD), at most the size asked
+ * for, in one bytes object; a new reference or NULL. */
+static PyObject *recv_rest(IdkIoOp *op, const char *first, Py_ssize_t have)
 {
     int avail = 0;
     Py_ssize_t want;
-    PyObject *bytes;
+    PyObject *bytes, *exact;
     ssize_t n = 0;
-    if (ioctl(op->sock->fd, FIONREAD, &avail) < 0 || avail <= 0) {
-        if (have == 0)
-            return NOT_TAKEN;
+    if (ioctl(op->sock->fd, FIONREAD, &avail) < 0 || avail < 0)
         avail = 0;
-    }
     want = have + (avail < op->size - have ? avail : op->size - have);
-    if ((bytes = PyBytes_FromStringAndSize(NULL, want)) == NULL) {
-        idk_op_return1(op, NULL);
-        return TRY_DONE;
-    }
-    if (have > 0)
-        memcpy(PyBytes_AS_STRING(bytes), first, have);
+    if ((bytes = PyBytes_FromStringAndSize(NULL, want)) == NULL)
+        return NULL;
+    memcpy(PyBytes_AS_STRING(bytes), first, have);
     if (want > have)
         n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes) + have, want - have, op->flags);
-    if (n < 0 && have == 0) {
-        int err = errno;
-        Py_DECREF(bytes);
-        return failed(op, err, IO_READ);
-    }
-    n = have + (n > 0 ? n : 0);     /* after bytes read, an error comes again next time */
-    if (n < want) {                 /* rare: the socket held less than FIONREAD said */
-        PyObject *exact = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);
-        Py_DECREF(bytes);
-        bytes = exact;
-    }
-    idk_op_return1(op, bytes);
-    return TRY_DONE;
+    n = have + (n > 0 ? n : 0);     /* an error after bytes read comes again next time */
+    if (n == want)
+        return bytes;
+    exact = PyBytes_FromStringAndSize(PyBytes_AS_STRING(bytes), n);  /* held less than it said */
+    Py_DECREF(bytes);
+    return exact;
 }
 
 static int try_recv(IdkIoOp *op)
 {
     char first[RECV_STACK];
-    ssize_t n;
-    int r;
-    if (op->woken && op->size > RECV_STACK && (r = recv_sized(op, NULL, 0)) != NOT_TAKEN)
-        return r;
-    n = recv_retry(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK, op->flags);
+    ssize_t n = recv_retry(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK,
+                           op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
-    if (n == RECV_STACK && op->size > RECV_STACK)
-        return recv_sized(op, first, n);
-    idk_op_return1(op, PyBytes_FromStringAndSize(first, n));
+    idk_op_return1(op, n == RECV_STACK && op->size > RECV_STACK ? recv_rest(op, first, n)
+                                                              : PyBytes_FromStringAndSize(first, n));
     return TRY_DONE;
 }
 
@@ -261,61 +241,59 @@ static int try_call(IdkIoOp *op)
     return TRY_DONE;
 }
 
-int idk_op_try(IdkIoOp *op)
-{
-    switch (op->kind) {
-    case OP_RECV: return try_recv(op);
-    case OP_RECV_INTO: return try_recv_into(op);
-    case OP_SEND:
-    case OP_SENDALL: return try_send(op);
-    case OP_ACCEPT: return try_accept(op);
-    case OP_CONNECT: return try_connect(op);
-    default: return try_call(op);
-    }
-}
-
 /* ---- arguments ----------------------------------------------------------------------- */
 
-/* Arguments of the per-call methods, positional or by keyword, into out[] as
- * borrowed references (NULL when left out).  No tuple, no dict and no format
- * string on the way: PyArg_ParseTuple* showed up in the echo profile. */
-static int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const char *fname,
-                        const char *const *names, int nnames, int nrequired, PyObject **out)
+/* What each method takes: its arguments, positionally or by keyword, in the
+ * order of `names`; the first `required` are required.  `flags` is the
+ * index of the flags (0: none), `timeout` that of the timeout. */
+typedef struct {
+    const char *name;
+    unsigned char dir, required, nnames, flags, timeout;
+    const char *names[6];
+} Signature;
+
+/* Into out[] as borrowed references (NULL when left out).  No tuple, no
+ * dict and no format string on the way: PyArg_ParseTuple* showed up in the
+ * echo profile. */
+static int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const Signature *sig,
+                        PyObject **out)
 {
     PyObject *key, *value;
     Py_ssize_t pos = 0;
     int i;
-    if (nargs > nnames) {
+    if (nargs > sig->nnames) {
         PyErr_Format(PyExc_TypeError, "%s() takes at most %d arguments (%d given)",
-                     fname, nnames, (int)nargs);
+                     sig->name, sig->nnames, (int)nargs);
         return -1;
     }
-    for (i = 0; i < nnames; i++)
+    for (i = 0; i < sig->nnames; i++)
         out[i] = i < nargs ? args[i] : NULL;
     while (idk_kw_next(kw, args, nargs, &pos, &key, &value)) {
-        for (i = 0; i < nnames && !idk_name_is(key, names[i]); i++)
+        for (i = 0; i < sig->nnames && !idk_name_is(key, sig->names[i]); i++)
             ;
-        if (i == nnames) {
+        if (i == sig->nnames) {
             PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%.100s'",
-                         fname, idk_name_text(key));
+                         sig->name, idk_name_text(key));
             return -1;
         }
         if (out[i] != NULL) {
             PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'",
-                         fname, names[i]);
+                         sig->name, sig->names[i]);
             return -1;
         }
         out[i] = value;
     }
-    for (i = 0; i < nrequired; i++) {
+    for (i = 0; i < sig->required; i++) {
         if (out[i] == NULL) {
-            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname, names[i]);
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", sig->name,
+                         sig->names[i]);
             return -1;
         }
     }
     return 0;
 }
 
+/* An index (left out: *out unchanged). */
 static int arg_ssize(PyObject *o, Py_ssize_t *out)
 {
     if (o == NULL)
@@ -330,183 +308,28 @@ static int arg_int(PyObject *o, int *out)
     if (o == NULL || arg_ssize(o, &v) < 0)
         return o == NULL ? 0 : -1;
     if (v < INT_MIN || v > INT_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "flags out of range");
+        PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int");
         return -1;
     }
     *out = (int)v;
     return 0;
 }
 
-/* A timeout left out is the socket's default; None is none. */
-static int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout)
+/* A buffer size: not negative. */
+static int arg_size(PyObject *o, const char *fname, Py_ssize_t *out)
 {
-    if (to == NULL) {
-        *timeout = s->timeout;
-        return 0;
-    }
-    return idk_parse_timeout(to, timeout);
-}
-
-static int arg_size(Py_ssize_t size, const char *fname)
-{
-    if (size >= 0)
+    if (arg_ssize(o, out) < 0)
+        return -1;
+    if (*out >= 0)
         return 0;
     PyErr_Format(PyExc_ValueError, "negative buffersize in %s", fname);
     return -1;
-}
-
-/* ---- the methods ------------------------------------------------------------------------ */
-
-/* recv(bufsize, flags=0, timeout=<default>) */
-static PyObject *iosock_recv_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs, IdkKw kw)
-{
-    static const char *const names[] = {"bufsize", "flags", "timeout"};
-    PyObject *a[3];
-    Py_ssize_t size = 0;
-    int flags = 0;
-    double timeout;
-    IdkIoOp *op;
-    if (args_by_name(args, nargs, kw, "recv", names, 3, 1, a) < 0 || arg_ssize(a[0], &size) < 0
-            || arg_size(size, "recv") < 0 || arg_int(a[1], &flags) < 0
-            || arg_timeout(s, a[2], &timeout) < 0 || (op = idk_op_new(s, OP_RECV, IO_READ)) == NULL)
-        return NULL;
-    op->size = size;
-    op->flags = flags;
-    if (size == 0) {     /* as the original: b"" at once */
-        idk_op_return1(op, PyBytes_FromStringAndSize("", 0));
-        return (PyObject *)op;
-    }
-    return idk_op_start(op, timeout);
-}
-
-/* A new op holding a buffer view of `obj` (writable for reads).  Data to
- * send in a bytes object is only referenced: its memory stays put while the
- * op holds it. */
-static IdkIoOp *op_new_with_buffer(IdkIoSock *s, int kind, int dir, PyObject *obj, int flags)
-{
-    IdkIoOp *op = idk_op_new(s, kind, dir);
-    if (op == NULL)
-        return NULL;
-    if (!(flags & PyBUF_WRITABLE) && PyBytes_CheckExact(obj)) {
-        op->obj = idk_newref(obj);
-        op->view.buf = PyBytes_AS_STRING(obj);
-        op->view.len = PyBytes_GET_SIZE(obj);
-        return op;
-    }
-    if (PyObject_GetBuffer(obj, &op->view, flags) < 0) {
-        Py_DECREF(op);
-        if ((flags & PyBUF_WRITABLE) && PyErr_ExceptionMatches(PyExc_BufferError)) {
-            PyErr_Clear();     /* as the stdlib says it */
-            PyErr_Format(PyExc_TypeError, "recv_into() argument 'buffer' must be read-write "
-                         "bytes-like object, not %.100s", Py_TYPE(obj)->tp_name);
-        }
-        return NULL;
-    }
-    op->has_view = 1;
-    return op;
-}
-
-/* recv_into(buffer, nbytes=0, flags=0, timeout=<default>) */
-static PyObject *iosock_recv_into_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs,
-                                       IdkKw kw)
-{
-    static const char *const names[] = {"buffer", "nbytes", "flags", "timeout"};
-    PyObject *a[4];
-    Py_ssize_t nbytes = 0;
-    int flags = 0;
-    double timeout;
-    IdkIoOp *op;
-    if (args_by_name(args, nargs, kw, "recv_into", names, 4, 1, a) < 0
-            || arg_ssize(a[1], &nbytes) < 0 || arg_size(nbytes, "recv_into") < 0
-            || arg_int(a[2], &flags) < 0 || arg_timeout(s, a[3], &timeout) < 0)
-        return NULL;
-    if ((op = op_new_with_buffer(s, OP_RECV_INTO, IO_READ, a[0], PyBUF_WRITABLE)) == NULL)
-        return NULL;
-    if (nbytes > op->view.len) {
-        Py_DECREF(op);
-        PyErr_SetString(PyExc_ValueError, "buffer too small for requested bytes");
-        return NULL;
-    }
-    op->size = nbytes == 0 ? op->view.len : nbytes;
-    op->flags = flags;
-    if (op->size == 0) {
-        idk_op_return1(op, PyLong_FromLong(0));
-        return (PyObject *)op;
-    }
-    return idk_op_start(op, timeout);
-}
-
-/* send/sendall(data, flags=0, timeout=<default>) */
-static PyObject *iosock_send_common(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs,
-                                    IdkKw kw, int kind)
-{
-    static const char *const names[] = {"data", "flags", "timeout"};
-    PyObject *a[3];
-    int flags = 0;
-    double timeout;
-    IdkIoOp *op;
-    if (args_by_name(args, nargs, kw, kind == OP_SEND ? "send" : "sendall", names, 3, 1, a) < 0
-            || arg_int(a[1], &flags) < 0 || arg_timeout(s, a[2], &timeout) < 0)
-        return NULL;
-    if (PyUnicode_Check(a[0])) {
-        PyErr_SetString(PyExc_TypeError, "data must be bytes or a buffer, not text");
-        return NULL;
-    }
-    if ((op = op_new_with_buffer(s, kind, IO_WRITE, a[0], PyBUF_SIMPLE)) == NULL)
-        return NULL;
-    op->flags = flags;
-    return idk_op_start(op, timeout);
-}
-
-static PyObject *iosock_send_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs, IdkKw kw)
-{
-    return iosock_send_common(s, args, nargs, kw, OP_SEND);
-}
-
-static PyObject *iosock_sendall_impl(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs,
-                                     IdkKw kw)
-{
-    return iosock_send_common(s, args, nargs, kw, OP_SENDALL);
-}
-
-IDK_FAST_METHOD(iosock_recv, iosock_recv_impl, IdkIoSock)
-IDK_FAST_METHOD(iosock_recv_into, iosock_recv_into_impl, IdkIoSock)
-IDK_FAST_METHOD(iosock_send, iosock_send_impl, IdkIoSock)
-IDK_FAST_METHOD(iosock_sendall, iosock_sendall_impl, IdkIoSock)
-
-/* accept(wrap[, timeout]): the result is wrap(fd, address). */
-static PyObject *iosock_accept(IdkIoSock *s, PyObject *args)
-{
-    PyObject *wrap, *to = NULL;
-    double timeout;
-    IdkIoOp *op;
-    if (!PyArg_ParseTuple(args, "O|O:accept", &wrap, &to) || idk_parse_timeout(to, &timeout) < 0
-            || (op = idk_op_new(s, OP_ACCEPT, IO_READ)) == NULL)
-        return NULL;
-    op->args = idk_newref(wrap);
-    return idk_op_start(op, timeout);
-}
-
-/* connect(connect_ex, args[, timeout]) */
-static PyObject *iosock_connect(IdkIoSock *s, PyObject *args)
-{
-    PyObject *func, *cargs, *to = NULL;
-    double timeout;
-    IdkIoOp *op;
-    if (!PyArg_ParseTuple(args, "OO!|O:connect", &func, &PyTuple_Type, &cargs, &to)
-            || idk_parse_timeout(to, &timeout) < 0
-            || (op = idk_op_new(s, OP_CONNECT, IO_WRITE)) == NULL)
-        return NULL;
-    op->obj = idk_newref(func);
-    op->args = idk_newref(cargs);
-    return idk_op_start(op, timeout);
 }
 
 /* want_read/want_write: None, an exception class or a tuple of them. */
 static int arg_want(PyObject *o, PyObject **out)
 {
     Py_ssize_t i;
-    *out = NULL;
     if (o == NULL || o == Py_None)
         return 0;
     if (PyTuple_Check(o)) {
@@ -525,49 +348,190 @@ bad:
     return -1;
 }
 
-/* call(write, func, args, timeout=None, want_read=None, want_write=None) */
-static PyObject *iosock_call(IdkIoSock *s, PyObject *args, PyObject *kw)
+/* ---- what each op takes ----------------------------------------------------------------- */
+
+/* recv(bufsize, flags=0, timeout): b"" at once for 0, as the original. */
+static int take_recv(IdkIoOp *op, PyObject **a)
 {
-    static char *kwlist[] = {"write", "func", "args", "timeout", "want_read", "want_write", NULL};
-    PyObject *func, *cargs, *to = NULL, *wr = NULL, *ww = NULL, *want[2];
-    int write;
-    double timeout;
+    if (arg_size(a[0], "recv", &op->size) < 0)
+        return -1;
+    if (op->size == 0)
+        idk_op_return1(op, PyBytes_FromStringAndSize("", 0));
+    return 0;
+}
+
+/* A view of the buffer `obj` (writable for reads).  Data to send in a bytes
+ * object is only referenced: its memory stays put while the op holds it. */
+static int take_buffer(IdkIoOp *op, PyObject *obj, int flags)
+{
+    if (!(flags & PyBUF_WRITABLE) && PyBytes_CheckExact(obj)) {
+        op->obj = idk_newref(obj);
+        op->view.buf = PyBytes_AS_STRING(obj);
+        op->view.len = PyBytes_GET_SIZE(obj);
+        return 0;
+    }
+    if (PyObject_GetBuffer(obj, &op->view, flags) < 0) {
+        if ((flags & PyBUF_WRITABLE) && PyErr_ExceptionMatches(PyExc_BufferError)) {
+            PyErr_Clear();     /* as the stdlib says it */
+            PyErr_Format(PyExc_TypeError, "recv_into() argument 'buffer' must be read-write "
+                         "bytes-like object, not %.100s", Py_TYPE(obj)->tp_name);
+        }
+        return -1;
+    }
+    op->has_view = 1;
+    return 0;
+}
+
+/* recv_into(buffer, nbytes=0, flags=0, timeout): 0 at once for an empty one. */
+static int take_recv_into(IdkIoOp *op, PyObject **a)
+{
+    Py_ssize_t nbytes = 0;
+    if (arg_size(a[1], "recv_into", &nbytes) < 0 || take_buffer(op, a[0], PyBUF_WRITABLE) < 0)
+        return -1;
+    if (nbytes > op->view.len) {
+        PyErr_SetString(PyExc_ValueError, "buffer too small for requested bytes");
+        return -1;
+    }
+    op->size = nbytes == 0 ? op->view.len : nbytes;
+    if (op->size == 0)
+        idk_op_return1(op, PyLong_FromLong(0));
+    return 0;
+}
+
+/* send/sendall(data, flags=0, timeout) */
+static int take_send(IdkIoOp *op, PyObject **a)
+{
+    if (PyUnicode_Check(a[0])) {
+        PyErr_SetString(PyExc_TypeError, "data must be bytes or a buffer, not text");
+        return -1;
+    }
+    return take_buffer(op, a[0], PyBUF_SIMPLE);
+}
+
+/* accept(wrap, timeout): the result is wrap(fd, address). */
+static int take_accept(IdkIoOp *op, PyObject **a)
+{
+    op->args = idk_newref(a[0]);
+    return 0;
+}
+
+/* func and its args tuple (connect's connect_ex, call's func). */
+static int take_func(IdkIoOp *op, PyObject *func, PyObject *args)
+{
+    if (!PyTuple_Check(args)) {
+        PyErr_Format(PyExc_TypeError, "%s() argument 'args' must be a tuple, not %.100s",
+                     op->kind == OP_CALL ? "call" : "connect", Py_TYPE(args)->tp_name);
+        return -1;
+    }
+    op->obj = idk_newref(func);
+    op->args = idk_newref(args);
+    return 0;
+}
+
+/* connect(connect_ex, args, timeout) */
+static int take_connect(IdkIoOp *op, PyObject **a)
+{
+    return take_func(op, a[0], a[1]);
+}
+
+/* call(write, func, args, timeout, want_read=None, want_write=None) */
+static int take_call(IdkIoOp *op, PyObject **a)
+{
+    int write = 0;
+    if (arg_int(a[0], &write) < 0 || take_func(op, a[1], a[2]) < 0
+            || arg_want(a[4], &op->want[IO_READ]) < 0 || arg_want(a[5], &op->want[IO_WRITE]) < 0)
+        return -1;
+    op->dir = op->flags = write ? IO_WRITE : IO_READ;
+    return 0;
+}
+
+/* ---- the ops ------------------------------------------------------------------------------ */
+
+/* One row per OP_* kind: the method's signature, what it takes, its syscall. */
+static const struct {
+    Signature sig;
+    int (*take)(IdkIoOp *op, PyObject **args);
+    int (*try_)(IdkIoOp *op);
+} kinds[] = {
+    [OP_RECV] = {{"recv", IO_READ, 1, 3, 1, 2, {"bufsize", "flags", "timeout"}},
+                 take_recv, try_recv},
+    [OP_RECV_INTO] = {{"recv_into", IO_READ, 1, 4, 2, 3, {"buffer", "nbytes", "flags", "timeout"}},
+                      take_recv_into, try_recv_into},
+    [OP_SEND] = {{"send", IO_WRITE, 1, 3, 1, 2, {"data", "flags", "timeout"}}, take_send, try_send},
+    [OP_SENDALL] = {{"sendall", IO_WRITE, 1, 3, 1, 2, {"data", "flags", "timeout"}},
+                    take_send, try_send},
+    [OP_ACCEPT] = {{"accept", IO_READ, 1, 2, 0, 1, {"wrap", "timeout"}}, take_accept, try_accept},
+    [OP_CONNECT] = {{"connect", IO_WRITE, 2, 3, 0, 2, {"connect_ex", "args", "timeout"}},
+                    take_connect, try_connect},
+    [OP_CALL] = {{"call", IO_READ, 3, 6, 0, 3,
+                  {"write", "func", "args", "timeout", "want_read", "want_write"}},
+                 take_call, try_call},
+};
+
+int idk_op_try(IdkIoOp *op)
+{
+    return kinds[op->kind].try_(op);
+}
+
+/* A method: check the arguments, make the op, start it (sockop.c).  Bad
+ * input is an exception at the call, never a failed stream.  A timeout
+ * left out is the socket's default. */
+static PyObject *op_method(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs, IdkKw kw,
+                           int kind)
+{
+    const Signature *sig = &kinds[kind].sig;
+    PyObject *a[6];
+    int flags = 0;
+    double timeout = s->timeout;
     IdkIoOp *op;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "iOO!|OOO:call", kwlist, &write, &func,
-                                     &PyTuple_Type, &cargs, &to, &wr, &ww)
-            || idk_parse_timeout(to, &timeout) < 0 || arg_want(wr, &want[IO_READ]) < 0)
+    if (args_by_name(args, nargs, kw, sig, a) < 0
+            || (sig->flags != 0 && arg_int(a[sig->flags], &flags) < 0)
+            || (a[sig->timeout] != NULL && idk_parse_timeout(a[sig->timeout], &timeout) < 0)
+            || (op = idk_op_new(s, kind, sig->dir)) == NULL)
         return NULL;
-    if (arg_want(ww, &want[IO_WRITE]) < 0
-            || (op = idk_op_new(s, OP_CALL, write ? IO_WRITE : IO_READ)) == NULL) {
-        Py_XDECREF(want[IO_READ]);
-        Py_XDECREF(want[IO_WRITE]);
+    op->flags = flags;
+    if (kinds[kind].take(op, a) < 0) {
+        Py_DECREF(op);
         return NULL;
     }
-    op->flags = write ? IO_WRITE : IO_READ;
-    op->obj = idk_newref(func);
-    op->args = idk_newref(cargs);
-    op->want[IO_READ] = want[IO_READ];
-    op->want[IO_WRITE] = want[IO_WRITE];
+    if (op->base.base.r_state != IDK_PENDING)   /* answered at once (size 0) */
+        return (PyObject *)op;
     return idk_op_start(op, timeout);
 }
 
+#define OP_METHOD(name, kind)                                                               \
+    static PyObject *iosock_##name##_impl(IdkIoSock *s, PyObject *const *args,               \
+                                          Py_ssize_t nargs, IdkKw kw)                       \
+    {                                                                                       \
+        return op_method(s, args, nargs, kw, kind);                                         \
+    }                                                                                       \
+    IDK_FAST_METHOD(iosock_##name, iosock_##name##_impl, IdkIoSock)
+
+OP_METHOD(recv, OP_RECV)
+OP_METHOD(recv_into, OP_RECV_INTO)
+OP_METHOD(send, OP_SEND)
+OP_METHOD(sendall, OP_SENDALL)
+OP_METHOD(accept, OP_ACCEPT)
+OP_METHOD(connect, OP_CONNECT)
+OP_METHOD(call, OP_CALL)
+
+#define OP_DEF(name, doc) {#name, (PyCFunction)(void (*)(void))iosock_##name, IDK_FAST_FLAGS, doc}
+
+/* A timeout left out is the socket's default (None: forever). */
 PyMethodDef idk_sock_methods[] = {
-    {"recv", (PyCFunction)(void (*)(void))iosock_recv, IDK_FAST_FLAGS,
-     "recv(bufsize, flags=0[, timeout]) -> stream giving the bytes read (b'' at end of "
-     "input); timeout left out: the socket's default"},
-    {"recv_into", (PyCFunction)(void (*)(void))iosock_recv_into, IDK_FAST_FLAGS,
-     "recv_into(buffer, nbytes=0, flags=0[, timeout]) -> stream giving the byte count"},
-    {"send", (PyCFunction)(void (*)(void))iosock_send, IDK_FAST_FLAGS,
-     "send(data, flags=0[, timeout]) -> stream giving the byte count sent"},
-    {"sendall", (PyCFunction)(void (*)(void))iosock_sendall, IDK_FAST_FLAGS,
-     "sendall(data, flags=0[, timeout]) -> stream; on failure op.sent counts what went out"},
-    {"accept", (PyCFunction)iosock_accept, METH_VARARGS, "accept(wrap[, timeout]) -> stream"},
-    {"connect", (PyCFunction)iosock_connect, METH_VARARGS,
-     "connect(connect_ex, args[, timeout]) -> stream"},
-    {"call", (PyCFunction)(void (*)(void))iosock_call, METH_VARARGS | METH_KEYWORDS,
-     "call(write, func, args, timeout=None, want_read=None, want_write=None) -> stream "
-     "retrying func(*args) on readiness: when it raises an instance of want_read (want_write) "
-     "once the socket is readable (writable); a would-block errno waits for the own "
-     "direction (write true: writable)"},
+    OP_DEF(recv, "recv(bufsize, flags=0[, timeout]) -> stream giving the bytes read (b'' at "
+           "end of input)"),
+    OP_DEF(recv_into, "recv_into(buffer, nbytes=0, flags=0[, timeout]) -> stream giving the "
+           "byte count"),
+    OP_DEF(send, "send(data, flags=0[, timeout]) -> stream giving the byte count sent"),
+    OP_DEF(sendall, "sendall(data, flags=0[, timeout]) -> stream; on failure op.sent counts "
+           "what went out"),
+    OP_DEF(accept, "accept(wrap[, timeout]) -> stream giving wrap(fd, address)"),
+    OP_DEF(connect, "connect(connect_ex, args[, timeout]) -> stream retrying connect_ex(*args) "
+           "until it connects"),
+    OP_DEF(call, "call(write, func, args[, timeout], want_read=None, want_write=None) -> stream "
+           "retrying func(*args) on readiness: when it raises an instance of want_read "
+           "(want_write) once the socket is readable (writable); a would-block errno waits for "
+           "the own direction (write true: writable)"),
     {NULL, NULL, 0, NULL}
 };

@@ -191,7 +191,6 @@ void idk_op_on_ready(IdkIoSock *s, int dir)
     while (s->head[dir] != NULL) {
         IdkIoOp *op = s->head[dir];
         int done;
-        op->woken = 1;
         if (op->l_host != NULL) {
             if (idk_task_wake(op->l_host, op_on_turn) == 0)
                 break;
@@ -283,7 +282,6 @@ IdkIoOp *idk_op_new(IdkIoSock *s, int kind, int dir)
     op->queued = 0;
     op->kind = (unsigned char)kind;
     op->dir = (unsigned char)dir;
-    op->woken = 0;
     op->flags = 0;
     op->obj = op->args = NULL;
     op->want[IO_READ] = op->want[IO_WRITE] = NULL;

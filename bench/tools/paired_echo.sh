@@ -11,6 +11,7 @@
 # 100 KiB x 10 and 100 connections with glibc's defaults, and the 100 KiB cells again with
 # GLIBC_TUNABLES as docs/socket.rst (Large messages) suggests, for every server. Prints one
 # line per run: cell, round, server, then the load generator's JSON with "cpu_us" added.
+# CELLS="1024 10;102400 100 T" runs only those cells; WHO="base new" only those servers.
 set -u
 BASE=${1:?base tree}; NEW=${2:?new tree}; R=${3:-5}
 BENCH=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,10 +34,12 @@ one() {   # one TREE FRAMEWORK SIZE CONNS: a server, a 1 s warm-up, 2 s measured
     "$PY" -c "import json, sys; d = json.loads(sys.argv[1]); d['cpu_us'] = round(($c1 - $c0) * 1e6 / $(getconf CLK_TCK) / d['requests'], 2); print(json.dumps(d))" "$load"
 }
 
-for cell in "1024 10" "1024 100" "10240 10" "10240 100" "102400 10" "102400 100" "102400 10 T" "102400 100 T"; do
+CELLS=${CELLS:-"1024 10;1024 100;10240 10;10240 100;102400 10;102400 100;102400 10 T;102400 100 T"}
+IFS=';' read -r -a CELL_LIST <<< "$CELLS"
+for cell in "${CELL_LIST[@]}"; do
     set -- $cell
     for r in $(seq "$R"); do
-        for who in base new uvloop c_libev; do
+        for who in ${WHO:-base new uvloop c_libev}; do
             case $who in base) tree=$BASE fw=idiokit ;; new) tree=$NEW fw=idiokit ;; *) tree=$NEW fw=$who ;; esac
             if [ "${3:-}" = T ]; then line=$(GLIBC_TUNABLES=$TUNABLES one "$tree" "$fw" "$1" "$2")
             else line=$(one "$tree" "$fw" "$1" "$2"); fi
