@@ -6,7 +6,8 @@
  *  - idk_op_try makes one attempt: it finishes the op (TRY_DONE) or says
  *    which direction to wait for; a would-block (EAGAIN, EWOULDBLOCK, EINTR,
  *    ENOBUFS) leaves the op unfinished with nothing consumed, except the
- *    bytes a sendall has sent (op->done).
+ *    bytes a sendall has sent (op->done).  An interrupted syscall (EINTR)
+ *    is a would-block too: it is retried on readiness, which is there.
  *  - A recv reads first into a buffer on the C stack (RECV_STACK bytes)
  *    and copies what it got into a bytes object of that size; only a read
  *    that fills the buffer asks the socket how much more it holds
@@ -61,15 +62,6 @@ static PyObject *addr_to_py(struct sockaddr *sa, socklen_t len)
     }
 }
 
-static ssize_t recv_retry(int fd, char *buf, Py_ssize_t size, int flags)
-{
-    ssize_t n;
-    do
-        n = recv(fd, buf, size, flags);
-    while (n < 0 && errno == EINTR);
-    return n;
-}
-
 /* A failed syscall of op: wait for `dir` if it would block, else fail. */
 static int failed(IdkIoOp *op, int err, int dir)
 {
@@ -97,7 +89,7 @@ static PyObject *recv_rest(IdkIoOp *op, const char *first, Py_ssize_t have)
         return NULL;
     memcpy(PyBytes_AS_STRING(bytes), first, have);
     if (want > have)
-        n = recv_retry(op->sock->fd, PyBytes_AS_STRING(bytes) + have, want - have, op->flags);
+        n = recv(op->sock->fd, PyBytes_AS_STRING(bytes) + have, want - have, op->flags);
     n = have + (n > 0 ? n : 0);     /* an error after bytes read comes again next time */
     if (n == want)
         return bytes;
@@ -109,7 +101,7 @@ static PyObject *recv_rest(IdkIoOp *op, const char *first, Py_ssize_t have)
 static int try_recv(IdkIoOp *op)
 {
     char first[RECV_STACK];
-    ssize_t n = recv_retry(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK,
+    ssize_t n = recv(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK,
                            op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
@@ -120,7 +112,7 @@ static int try_recv(IdkIoOp *op)
 
 static int try_recv_into(IdkIoOp *op)
 {
-    ssize_t n = recv_retry(op->sock->fd, op->view.buf, op->size, op->flags);
+    ssize_t n = recv(op->sock->fd, op->view.buf, op->size, op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
     idk_op_return1(op, PyLong_FromSsize_t(n));
@@ -132,11 +124,8 @@ static int try_send(IdkIoOp *op)
     for (;;) {
         ssize_t n = send(op->sock->fd, (char *)op->view.buf + op->done,
                          op->view.len - op->done, op->flags | MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        if (n < 0)
             return failed(op, errno, IO_WRITE);
-        }
         op->done += n;
         if (op->kind == OP_SEND) {
             idk_op_return1(op, PyLong_FromSsize_t(n));
@@ -149,21 +138,16 @@ static int try_send(IdkIoOp *op)
     }
 }
 
-/* op->args is the wrapper: the result is wrap(fd, address). */
+/* op->args is the wrapper: the result is wrap(fd, address).  A connection
+ * that was aborted before it was accepted is waited past, as a would-block. */
 static int try_accept(IdkIoOp *op)
 {
     struct sockaddr_storage ss;
-    socklen_t len;
-    int fd;
+    socklen_t len = sizeof(ss);
+    int fd = accept4(op->sock->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     PyObject *addr, *r;
-    for (;;) {
-        len = sizeof(ss);
-        fd = accept4(op->sock->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0)
-            break;
-        if (errno != EINTR && errno != ECONNABORTED)
-            return failed(op, errno, IO_READ);
-    }
+    if (fd < 0)
+        return failed(op, errno == ECONNABORTED ? EAGAIN : errno, IO_READ);
     addr = addr_to_py((struct sockaddr *)&ss, len);
     r = addr != NULL ? PyObject_CallFunction(op->args, "iO", fd, addr) : NULL;
     Py_XDECREF(addr);

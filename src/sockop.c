@@ -84,26 +84,11 @@ static int value_is_atomic(PyObject *v)
     return PyBytes_CheckExact(v) || PyLong_CheckExact(v) || v == Py_None;
 }
 
-static int args_are_atomic(PyObject *args)
-{
-    Py_ssize_t i;
-    if (!PyTuple_CheckExact(args))
-        return 0;
-    for (i = 0; i < PyTuple_GET_SIZE(args); i++) {
-        if (!value_is_atomic(PyTuple_GET_ITEM(args, i)))
-            return 0;
-    }
-    return 1;
-}
-
-/* How an op finishes: raised (value: the exc), returned args (value: the
- * tuple) or returned one value (value: itself, no tuple; see core.h). */
-enum { OP_RAISED, OP_RETURNED_ARGS, OP_RETURNED_ONE };
-
-static void op_finish(IdkIoOp *op, int how, PyObject *value)
+/* Finish with value: the exc (IDK_RAISED), the args (IDK_RETURNED: only
+ * ever no args) or, single, the one value returned (see core.h). */
+static void op_finish(IdkIoOp *op, int state, PyObject *value, int single)
 {
     IdkStream *s = &op->base.base;
-    int atomic;
     if (s->r_state != IDK_PENDING)
         return;
     Py_INCREF(op);
@@ -111,23 +96,21 @@ static void op_finish(IdkIoOp *op, int how, PyObject *value)
     op_dequeue(op);
     idk_timer_stop(&op->timer);
     op_release(op);
-    atomic = how == OP_RETURNED_ONE ? value_is_atomic(value)
-             : how == OP_RETURNED_ARGS && args_are_atomic(value);
-    if (s->r_untracked && !atomic) {
+    if (s->r_untracked && (state == IDK_RAISED || (single && !value_is_atomic(value)))) {
         s->r_untracked = 0;     /* an exception, a socket: may lead back to the op */
         PyObject_GC_Track(op);
     }
     idk_in_clear(&op->base);
-    if (how == OP_RETURNED_ONE)
+    if (single)
         idk_stream_finish1(s, value);
     else
-        idk_stream_finish(s, how == OP_RAISED ? IDK_RAISED : IDK_RETURNED, value);
+        idk_stream_finish(s, state, value);
     Py_DECREF(op);
 }
 
 void idk_op_raise(IdkIoOp *op, PyObject *exc)
 {
-    op_finish(op, OP_RAISED, exc);
+    op_finish(op, IDK_RAISED, exc, 0);
     Py_DECREF(exc);
 }
 
@@ -138,11 +121,11 @@ void idk_op_return1(IdkIoOp *op, PyObject *value)
     if (value == NULL)
         idk_op_raise(op, idk_sock_exc_fetch());
     else if (value != Py_None)
-        op_finish(op, OP_RETURNED_ONE, value);
+        op_finish(op, IDK_RETURNED, value, 1);
     else if ((args = PyTuple_New(0)) == NULL)
         idk_op_raise(op, idk_exc_fetch());
     else {
-        op_finish(op, OP_RETURNED_ARGS, args);
+        op_finish(op, IDK_RETURNED, args, 0);
         Py_DECREF(args);
     }
     Py_XDECREF(value);
@@ -227,7 +210,7 @@ static void op_on_input(IdkStream *s, int which)
     Py_INCREF(s);
     op_dequeue(op);
     idk_msg_consume(m);
-    op_finish(op, OP_RAISED, m->m_payload);
+    op_finish(op, IDK_RAISED, m->m_payload, 0);
     idk_msg_decref(m);
     Py_DECREF(s);
 }
