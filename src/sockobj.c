@@ -107,11 +107,12 @@ static PyObject *iosock_get_waiting(IdkIoSock *s, void *unused)
 
 /* _attach(owner, fd): start managing fd, once.  IoSocket(owner, fd) does it
  * at creation; a subclass is created closed and calls it from __init__. */
-static PyObject *iosock_attach(IdkIoSock *s, PyObject *args)
+static PyObject *iosock_attach(IdkIoSock *s, PyObject *args, PyObject *kw)
 {
+    static char *kwlist[] = {"owner", "fd", NULL};
     PyObject *owner;
     int fd, d;
-    if (!PyArg_ParseTuple(args, "Oi:_attach", &owner, &fd))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Oi:IoSocket", kwlist, &owner, &fd))
         return NULL;
     if (fd < 0) {
         PyErr_SetString(PyExc_ValueError, "negative file descriptor");
@@ -135,14 +136,8 @@ static PyObject *iosock_attach(IdkIoSock *s, PyObject *args)
 
 static PyObject *iosock_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"owner", "fd", NULL};
-    IdkIoSock *s;
-    PyObject *owner, *r;
-    int fd;
-    if (type == &IdkIoSock_Type
-            && !PyArg_ParseTupleAndKeywords(args, kw, "Oi:IoSocket", kwlist, &owner, &fd))
-        return NULL;
-    s = (IdkIoSock *)type->tp_alloc(type, 0);
+    IdkIoSock *s = (IdkIoSock *)type->tp_alloc(type, 0);
+    PyObject *r;
     if (s == NULL)
         return NULL;
     s->fd = -1;
@@ -150,8 +145,7 @@ static PyObject *iosock_new(PyTypeObject *type, PyObject *args, PyObject *kw)
     s->timeout = -1.0;
     if (type != &IdkIoSock_Type)
         return (PyObject *)s;
-    r = iosock_attach(s, args);
-    if (r == NULL) {
+    if ((r = iosock_attach(s, args, kw)) == NULL) {
         Py_DECREF(s);
         return NULL;
     }
@@ -234,7 +228,8 @@ static PyObject *iosock_init_subclass(PyObject *cls, PyObject *args, PyObject *k
 }
 
 static PyMethodDef iosock_own_methods[] = {
-    {"_attach", (PyCFunction)iosock_attach, METH_VARARGS, "_attach(owner, fd): manage fd (once)"},
+    {"_attach", (PyCFunction)(void (*)(void))iosock_attach, METH_VARARGS | METH_KEYWORDS,
+     "_attach(owner, fd): manage fd (once)"},
     {"close", (PyCFunction)iosock_close, METH_NOARGS,
      "Wake every waiter with an error, stop watching, close the owner."},
     {"fileno", (PyCFunction)iosock_fileno, METH_NOARGS, "The socket's fd; -1 once closed."},
