@@ -101,8 +101,7 @@ static PyObject *recv_rest(IdkIoOp *op, const char *first, Py_ssize_t have)
 static int try_recv(IdkIoOp *op)
 {
     char first[RECV_STACK];
-    ssize_t n = recv(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK,
-                           op->flags);
+    ssize_t n = recv(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK, op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
     idk_op_return1(op, n == RECV_STACK && op->size > RECV_STACK ? recv_rest(op, first, n)
@@ -127,12 +126,8 @@ static int try_send(IdkIoOp *op)
         if (n < 0)
             return failed(op, errno, IO_WRITE);
         op->done += n;
-        if (op->kind == OP_SEND) {
-            idk_op_return1(op, PyLong_FromSsize_t(n));
-            return TRY_DONE;
-        }
-        if (op->done >= op->view.len) {
-            idk_op_return1(op, idk_newref(Py_None));
+        if (op->kind == OP_SEND || op->done >= op->view.len) {
+            idk_op_return1(op, op->kind == OP_SEND ? PyLong_FromSsize_t(n) : idk_newref(Py_None));
             return TRY_DONE;
         }
     }
