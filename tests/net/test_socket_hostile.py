@@ -101,3 +101,41 @@ def test_a_sendall_failed_by_a_reset_lets_go_of_its_payload_at_once():
             run(sock.close())
     finally:
         gc.enable()
+
+
+# IoSocket's operation methods share one argument parser (sockcalls.c's
+# kinds[]): each takes its arguments positionally or by keyword, names
+# itself in its errors, and consumes nothing when it refuses a call.
+@pytest.mark.parametrize("name, args, kwargs, error", [
+    ("recv", (), {}, "recv() missing required argument 'bufsize'"),
+    ("recv", (4, 0, None, 1), {}, "recv() takes at most 3 arguments (4 given)"),
+    ("recv", (4,), {"bufsize": 4}, "recv() got multiple values for argument 'bufsize'"),
+    ("recv_into", (bytearray(4),), {"size": 4}, "recv_into() got an unexpected keyword"),
+    ("sendall", (), {"flags": 0}, "sendall() missing required argument 'data'"),
+    ("accept", (), {"timeout": 1}, "accept() missing required argument 'wrap'"),
+    ("connect", (len, [("127.0.0.1", 1)]), {}, "connect() argument 'args' must be a tuple"),
+    ("call", (0, len, []), {}, "call() argument 'args' must be a tuple"),
+])
+def test_op_methods_refuse_bad_arguments_by_name(name, args, kwargs, error):
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        with pytest.raises(TypeError) as info:
+            getattr(socket._core.IoSocket, name)(sock, *args, **kwargs)
+        assert error in str(info.value)
+        assert sock.waiting == 0
+        raw.sendall(b"kept")
+        assert run(sock.recv(4, timeout=10)) == b"kept"
+    finally:
+        run(sock.close())
+        raw.close()
+
+
+def test_call_takes_its_arguments_by_keyword():
+    sock, raw = idiokit_and_raw_pair()
+    try:
+        raw.sendall(b"by name")
+        got = run(sock.call(write=0, func=sock._sock.recv, args=(7,), timeout=10))
+        assert got == b"by name"
+    finally:
+        run(sock.close())
+        raw.close()
