@@ -62,7 +62,6 @@ struct IdkIoOp {
 extern PyTypeObject IdkIoSock_Type, IdkIoOp_Type;
 
 /* sockerr.c: new exceptions (stored form, idk_exc_*), never NULL. */
-extern PyObject *idk_sock_error_cls, *idk_sock_timeout_cls;
 PyObject *idk_sock_exc_errno(int err, const char *text);
 PyObject *idk_sock_exc_timeout(void);
 /* The error that is set, fetched and turned into our classes. */
@@ -76,7 +75,6 @@ static inline int idk_errno_would_block(int e)
 
 /* sockobj.c */
 void idk_sock_watch(IdkIoSock *s, int dir, int on);
-int idk_sock_types_init(PyObject *m);
 
 /* sockop.c */
 IdkIoOp *idk_op_new(IdkIoSock *s, int kind, int dir);

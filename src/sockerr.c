@@ -23,7 +23,7 @@
 #include "sock.h"
 #include <string.h>
 
-PyObject *idk_sock_error_cls = NULL, *idk_sock_timeout_cls = NULL;
+static PyObject *error_cls = NULL, *timeout_cls = NULL;
 static PyObject *gai_error_cls = NULL, *h_error_cls = NULL;
 /* The stdlib's: _socket.error (OSError on Python 3), gaierror, herror, timeout. */
 static PyObject *std_error, *std_gaierror, *std_herror, *std_timeout;
@@ -41,13 +41,13 @@ static PyObject *exc_of(PyObject *cls, PyObject *args)
 
 PyObject *idk_sock_exc_errno(int err, const char *text)
 {
-    return exc_of(idk_sock_error_cls,
+    return exc_of(error_cls,
                   Py_BuildValue("(is)", err, text != NULL ? text : strerror(err)));
 }
 
 PyObject *idk_sock_exc_timeout(void)
 {
-    return exc_of(idk_sock_timeout_cls, Py_BuildValue("(s)", "timed out"));
+    return exc_of(timeout_cls, Py_BuildValue("(s)", "timed out"));
 }
 
 /* The TLS classes and the stdlib's, once _ssl_errors() has made them. */
@@ -87,7 +87,7 @@ static PyObject *ssl_class_for(PyObject *value)
 static PyObject *class_for(PyObject *value)
 {
     PyObject *cls;
-    if (PyObject_TypeCheck(value, (PyTypeObject *)idk_sock_error_cls))
+    if (PyObject_TypeCheck(value, (PyTypeObject *)error_cls))
         return NULL;
     if ((cls = ssl_class_for(value)) != NULL)
         return cls;
@@ -96,9 +96,9 @@ static PyObject *class_for(PyObject *value)
     if (PyErr_GivenExceptionMatches(value, std_herror))
         return h_error_cls;
     if (PyErr_GivenExceptionMatches(value, std_timeout))
-        return idk_sock_timeout_cls;
+        return timeout_cls;
     if (PyErr_GivenExceptionMatches(value, std_error))
-        return idk_sock_error_cls;
+        return error_cls;
     return NULL;
 }
 
@@ -241,7 +241,7 @@ static PyObject *mod_ssl_errors(PyObject *m, PyObject *unused)
     cert_reason = Py_BuildValue("s", "CERTIFICATE_VERIFY_FAILED");
     if (std_cert_error == NULL || cert_reason == NULL)
         return NULL;
-    ssl_error_cls = new_ssl_class(m, "SSLError", idk_sock_error_cls, std_ssl_error,
+    ssl_error_cls = new_ssl_class(m, "SSLError", error_cls, std_ssl_error,
                                   "A TLS failure: a SocketError that is also an ssl.SSLError.");
     if (ssl_error_cls == NULL)
         return NULL;
@@ -272,17 +272,17 @@ int idk_sock_errors_init(PyObject *m)
     Py_DECREF(std);
     if (std_error == NULL || std_gaierror == NULL || std_herror == NULL || std_timeout == NULL)
         return -1;
-    idk_sock_error_cls = new_class(m, "SocketError", PyExc_IOError,
+    error_cls = new_class(m, "SocketError", PyExc_IOError,
                                    "A socket operation failed: args are (errno, strerror).");
-    if (idk_sock_error_cls == NULL)
+    if (error_cls == NULL)
         return -1;
-    idk_sock_timeout_cls = new_class(m, "SocketTimeout", idk_sock_error_cls,
+    timeout_cls = new_class(m, "SocketTimeout", error_cls,
                                      "A socket operation timed out.");
-    gai_error_cls = new_class(m, "SocketGAIError", idk_sock_error_cls,
+    gai_error_cls = new_class(m, "SocketGAIError", error_cls,
                               "Address lookup failed (the stdlib's gaierror).");
-    h_error_cls = new_class(m, "SocketHError", idk_sock_error_cls,
+    h_error_cls = new_class(m, "SocketHError", error_cls,
                             "Host lookup failed (the stdlib's herror).");
-    if (idk_sock_timeout_cls == NULL || gai_error_cls == NULL || h_error_cls == NULL)
+    if (timeout_cls == NULL || gai_error_cls == NULL || h_error_cls == NULL)
         return -1;
     f = PyCFunction_New(&socket_error_def, NULL);
     if (f == NULL || PyModule_AddObject(m, socket_error_def.ml_name, f) < 0)
