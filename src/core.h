@@ -212,6 +212,8 @@ struct IdkStream {
     unsigned char r_observed;  /* someone waits on or read the result */
     unsigned char r_untracked; /* a GC type kept out of the GC while pending */
     unsigned char r_single;    /* RETURNED one value: r_value is it, not (it,) */
+    unsigned char r_shared;    /* an Event its waiters never fail: a waiter thrown
+                                  into leaves it (task.c; asyncoro's Event) */
     PyObject *r_value;     /* args tuple (RETURNED) or exc (RAISED); see r_single */
     int r_nlisteners, r_caplisteners;
     IdkListener *r_listeners;
@@ -347,6 +349,8 @@ PyObject *idk_fork_new(IdkStream *target);
 PyObject *idk_next_new(void);
 PyObject *idk_send_new(PyObject *args);        /* send(*args): args is the message */
 PyObject *idk_event_new(void);
+/* shared_event(): an Event that a waiter's signal never fails (task.c). */
+PyObject *idk_shared_event_func(PyObject *self, PyObject *noargs);
 PyObject *idk_delivery_new(IdkStream *target, int which, int is_throw,
                            PyObject *payload);
 int idk_event_complete(IdkStream *ev, int state, PyObject *value);
