@@ -290,7 +290,8 @@ int idk_socket_module_init(PyObject *m)
             || idk_sock_errors_init(m) < 0 || idk_timeout_module_init(m) < 0)
         return -1;
     Py_INCREF(&IdkIoSock_Type);
-    if (PyModule_AddObject(m, "IoSocket", (PyObject *)&IdkIoSock_Type) < 0)
+    if (PyModule_AddObject(m, "IoSocket", (PyObject *)&IdkIoSock_Type) < 0
+            || idk_tls_type_init(m) < 0)
         return -1;
     return idk_select_module_init(m);
 }
