@@ -151,8 +151,14 @@ static PyObject *tls_recv_into_impl(IdkTlsSock *s, PyObject *const *args, Py_ssi
             || arg_int(a[2], &flags) < 0 || tls_ready(s, flags) < 0
             || arg_timeout(&s->base, a[3], &timeout) < 0)
         return NULL;
-    if (PyObject_GetBuffer(a[0], &view, PyBUF_WRITABLE) < 0)
+    if (PyObject_GetBuffer(a[0], &view, PyBUF_WRITABLE) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+            PyErr_Clear();      /* as the stdlib (and the plain socket) say it */
+            PyErr_Format(PyExc_TypeError, "recv_into() argument 'buffer' must be read-write "
+                         "bytes-like object, not %.100s", Py_TYPE(a[0])->tp_name);
+        }
         return NULL;
+    }
     if (nbytes == 0 || nbytes > view.len)
         nbytes = view.len;
     PyBuffer_Release(&view);
