@@ -79,6 +79,8 @@ static inline int idk_errno_would_block(int e)
 
 /* sockobj.c */
 void idk_sock_watch(IdkIoSock *s, int dir, int on);
+/* Descriptors of cls's own for the C methods of defs it inherits (socktls.c too). */
+int idk_sock_own_descriptors(PyObject *cls, PyMethodDef *defs);
 int idk_sock_types_init(PyObject *m);
 
 /* sockop.c */

@@ -252,27 +252,11 @@ static PyMethodDef tls_io_methods[] = {
 /* ---- the type ---------------------------------------------------------------------------- */
 
 #if IDK_PY3
-/* The first class of cls's MRO that defines name holds a C method
- * descriptor (a Python override is left alone). */
-static int tls_inherits_c_method(PyTypeObject *cls, const char *name)
-{
-    PyObject *mro = cls->tp_mro;
-    Py_ssize_t i;
-    for (i = 0; mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
-        PyObject *dict = ((PyTypeObject *)PyTuple_GET_ITEM(mro, i))->tp_dict;
-        PyObject *v = dict != NULL ? PyDict_GetItemString(dict, name) : NULL;
-        if (v != NULL)
-            return Py_TYPE(v) == &PyMethodDescr_Type;
-    }
-    return 0;
-}
-
 /* __init_subclass__: IoSocket's, then descriptors of the subclass's own for
  * the TLS methods it inherits (IoSocket's hook gives it the plain ones). */
 static PyObject *tls_init_subclass(PyObject *cls, PyObject *args, PyObject *kw)
 {
     PyObject *hook = PyDict_GetItemString(IdkIoSock_Type.tp_dict, "__init_subclass__"), *bound, *r;
-    PyMethodDef *def;
     if (hook == NULL || Py_TYPE(hook)->tp_descr_get == NULL) {
         PyErr_SetString(PyExc_SystemError, "IoSocket.__init_subclass__ missing");
         return NULL;
@@ -284,18 +268,8 @@ static PyObject *tls_init_subclass(PyObject *cls, PyObject *args, PyObject *kw)
     if (r == NULL)
         return NULL;
     Py_DECREF(r);
-    for (def = tls_io_methods; def->ml_name != NULL; def++) {
-        PyObject *descr;
-        int rc;
-        if (!tls_inherits_c_method((PyTypeObject *)cls, def->ml_name))
-            continue;
-        if ((descr = PyDescr_NewMethod((PyTypeObject *)cls, def)) == NULL)
-            return NULL;
-        rc = PyObject_SetAttrString(cls, def->ml_name, descr);
-        Py_DECREF(descr);
-        if (rc < 0)
-            return NULL;
-    }
+    if (idk_sock_own_descriptors(cls, tls_io_methods) < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 #endif
