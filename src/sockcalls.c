@@ -279,7 +279,7 @@ int idk_op_try(IdkIoOp *op)
 /* Arguments of the per-call methods, positional or by keyword, into out[] as
  * borrowed references (NULL when left out).  No tuple, no dict and no format
  * string on the way: PyArg_ParseTuple* showed up in the echo profile. */
-static int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const char *fname,
+int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const char *fname,
                         const char *const *names, int nnames, int nrequired, PyObject **out)
 {
     PyObject *key, *value;
@@ -316,7 +316,7 @@ static int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const
     return 0;
 }
 
-static int arg_ssize(PyObject *o, Py_ssize_t *out)
+int arg_ssize(PyObject *o, Py_ssize_t *out)
 {
     if (o == NULL)
         return 0;
@@ -324,7 +324,7 @@ static int arg_ssize(PyObject *o, Py_ssize_t *out)
     return *out == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
-static int arg_int(PyObject *o, int *out)
+int arg_int(PyObject *o, int *out)
 {
     Py_ssize_t v = 0;
     if (o == NULL || arg_ssize(o, &v) < 0)
@@ -338,7 +338,7 @@ static int arg_int(PyObject *o, int *out)
 }
 
 /* A timeout left out is the socket's default; None is none. */
-static int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout)
+int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout)
 {
     if (to == NULL) {
         *timeout = s->timeout;
@@ -347,7 +347,7 @@ static int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout)
     return idk_parse_timeout(to, timeout);
 }
 
-static int arg_size(Py_ssize_t size, const char *fname)
+int arg_size(Py_ssize_t size, const char *fname)
 {
     if (size >= 0)
         return 0;
