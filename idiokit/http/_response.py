@@ -136,7 +136,8 @@ class ServerResponse(object):
             self._held = head + data
             post(_flush_held, (self, _HOLD_POLLS))
             return _DONE
-        return self._send(head + data)
+        conn = self._conn       # no held chunk before the head: send at once
+        return conn.sendall(head + data, 0, conn.write_timeout)
 
     def write_stream(self, buffer_size=16384):
         """A stream that writes every chunk sent into it, joining the chunks
