@@ -61,7 +61,9 @@ def _entries():
 def lookup(name, family=None):
     """[(family, ip)] for `name` in the hosts file (only `family` if given),
     or [] when it is not there."""
-    found = _entries().get(name.lower().rstrip("."), ())
+    found = _entries().get(name.lower().rstrip("."))
+    if not found:
+        return []
     return [pair for pair in found if family is None or pair[0] == family]
 
 

@@ -134,7 +134,7 @@ class ServerResponse(object):
         self._sent = True
         if kind == CHUNKED:
             self._held = head + data
-            post(_flush_held, (self, _HOLD_POLLS))
+            _hold(self)
             return _DONE
         conn = self._conn       # no held chunk before the head: send at once
         return conn.sendall(head + data, 0, conn.write_timeout)
@@ -267,19 +267,49 @@ class ServerResponse(object):
         return self._finish_bytes()
 
 
-def _flush_held(args):
-    """Posted when a first chunk is held (runs at the loop's next poll):
-    send it if the handler has neither written again nor returned by the
-    last of `polls` polls.  Never raises (the loop would fail)."""
-    response, polls = args
-    if response._held is None:
-        return
+# The responses holding a first chunk, by the polls they have waited (the
+# newest first), and whether _at_poll is posted: one posted call per poll
+# for all of them, not one per response.
+_waiting = [[] for _ in range(_HOLD_POLLS)]
+_posted = [False]
+
+
+def _hold(response):
+    """Count `response` (just made to hold) among the waiting ones."""
+    _waiting[0].append(response)
+    if not _posted[0]:
+        _posted[0] = True
+        try:
+            post(_at_poll, None)
+        except Exception:
+            _posted[0] = False
+            raise
+
+
+def _at_poll(_):
+    """Posted while responses hold a first chunk (runs at the loop's next
+    poll): those that have waited _HOLD_POLLS polls are sent, the others
+    age by one.  Never raises (the loop would fail)."""
+    _posted[0] = False
+    oldest = _waiting.pop()
+    _waiting.insert(0, [])
+    for response in oldest:
+        if response._held is not None:
+            _flush(response)
+    for index in range(1, _HOLD_POLLS):
+        _waiting[index] = [r for r in _waiting[index] if r._held is not None]
+    if any(_waiting):
+        _posted[0] = True
+        try:
+            post(_at_poll, None)
+        except Exception:   # no memory: the handlers' next writes send them
+            _posted[0] = False
+
+
+def _flush(response):
+    held, response._held = response._held, None
+    conn = response._conn
     try:
-        if polls > 1:
-            post(_flush_held, (response, polls - 1))
-            return
-        held, response._held = response._held, None
-        conn = response._conn
         response._flushing = conn.sendall(held, 0, conn.write_timeout)
     except Exception:   # a closed socket: the next send says so
         response._flushing = None
