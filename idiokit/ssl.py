@@ -68,11 +68,9 @@ _SAFE_OPTIONS = (_ssl.OP_NO_SSLv2 | _ssl.OP_NO_SSLv3 | getattr(_ssl, "OP_NO_COMP
 # Python 3.7+ has OpenSSL check the host name during the handshake.
 _OPENSSL_CHECKS_HOSTNAME = sys.version_info >= (3, 7)
 
-_WANT = {"want_read": _ssl.SSLWantReadError, "want_write": _ssl.SSLWantWriteError}
-_SEND_CHUNK = 16 * 1024      # send() writes at most one TLS record's worth
-# A read gives at most one record's plaintext (16 KiB): asking for more only
-# makes the stdlib allocate (and shrink) a larger bytes object.
-_READ_MAX = 32 * 1024
+# call()'s want_read, want_write: OpenSSL wants the fd readable / writable
+_WANTS = (_ssl.SSLWantReadError, _ssl.SSLWantWriteError)
+_RECORD = 16 * 1024     # a TLS record's plaintext at most
 _call = _IO.call
 
 # A handshake that no timeout= and no socket timeout bounds gets this one, so
@@ -219,7 +217,9 @@ def _is_ragged_eof(error):
 
 class _TLSMethods(object):
     """TLS operations on an IoSocket (self.call) holding `_tls`, OpenSSL's
-    connection object; shared by SSLSocket and asyncoro's TLS sockets."""
+    connection object; shared by SSLSocket and asyncoro's TLS sockets.
+    recv, recv_into, send and sendall are `_tls_set`'s: SSLSocket's are C
+    (_core.TlsSocket), asyncoro's those of _TLSCalls."""
 
     def _tls_setup(self, context, raw, server_side, hostname, strict=True):
         tls = _sslobj(context, raw, server_side, hostname, strict)
@@ -230,12 +230,8 @@ class _TLSMethods(object):
         # Python 2.7 leaves the host name check to us (ours: when verifying)
         self._tls_check_host = hostname is not None and not _OPENSSL_CHECKS_HOSTNAME and (
             context.check_hostname or not strict and context.verify_mode != _ssl.CERT_NONE)
-        self._tls_read = tls.read if _reads_eof_cleanly(context) else _eof_tolerant(tls.read)
-        self._tls_write = write = tls.write
-
-        def write_all(data):    # (all of it: the stdlib does not enable partial writes)
-            write(data)
-        self._tls_write_all = write_all
+        read = tls.read if _reads_eof_cleanly(context) else _eof_tolerant(tls.read)
+        self._tls_set(read, tls.write, _WANTS[0], _WANTS[1])
 
     def _tls_t(self, timeout):
         return self.timeout if timeout is _DEFAULT else _check_timeout(timeout)
@@ -243,7 +239,7 @@ class _TLSMethods(object):
     @stream
     def _tls_handshake(self, timeout):
         yield self.call(0 if self._tls_server_side else 1, self._tls.do_handshake, (),
-                        timeout, **_WANT)
+                        timeout, *_WANTS)
         if self._tls_check_host:
             match_hostname(self._tls_peercert(False), self._tls_hostname)
 
@@ -252,54 +248,6 @@ class _TLSMethods(object):
             if _PY2:
                 return self._tls.peer_certificate(binary_form)
             return self._tls.getpeercert(binary_form)
-
-    def recv(self, bufsize, flags=0, timeout=_DEFAULT):
-        """A stream giving up to bufsize bytes of plaintext; b"" at the end
-        (close_notify, or a close without it)."""
-        if flags != 0:
-            raise ValueError("flags not supported by SSL sockets")
-        if bufsize <= 0:
-            return _IO.recv(self, 0)
-        if bufsize > _READ_MAX:
-            bufsize = _READ_MAX
-        if timeout is _DEFAULT:
-            timeout = self.timeout
-        else:
-            timeout = _check_timeout(timeout)
-        return _call(self, 0, self._tls_read, (bufsize,), timeout, **_WANT)
-
-    def recv_into(self, buffer, nbytes=0, flags=0, timeout=_DEFAULT):
-        """A stream giving the count of plaintext bytes read into buffer."""
-        if flags != 0:
-            raise ValueError("flags not supported by SSL sockets")
-        if nbytes < 0:
-            raise ValueError("negative buffersize in recv_into")
-        size = len(memoryview(buffer))
-        nbytes = min(nbytes, size) if nbytes else size
-        if nbytes == 0:
-            return _IO.recv(self, 0)
-        return self.call(0, self._tls_read, (nbytes, buffer), self._tls_t(timeout), **_WANT)
-
-    def send(self, data, flags=0, timeout=_DEFAULT):
-        """A stream writing up to 16 KiB of data; gives the count written."""
-        data = _check_data(data)
-        if flags != 0:
-            raise ValueError("flags not supported by SSL sockets")
-        if len(data) > _SEND_CHUNK:
-            data = memoryview(data)[:_SEND_CHUNK]
-        return self.call(1, self._tls_write, (data,), self._tls_t(timeout), **_WANT)
-
-    def sendall(self, data, flags=0, timeout=_DEFAULT):
-        """A stream writing all of data; the timeout covers all of it."""
-        if type(data) is not bytes:
-            data = _check_data(data)
-        if flags != 0:
-            raise ValueError("flags not supported by SSL sockets")
-        if timeout is _DEFAULT:
-            timeout = self.timeout
-        else:
-            timeout = _check_timeout(timeout)
-        return _call(self, 1, self._tls_write_all, (data,), timeout, **_WANT)
 
     @stream
     def getpeercert(self, binary_form=False):
@@ -328,7 +276,69 @@ class _TLSMethods(object):
 
     def _tls_unwrap(self, timeout):
         """A stream: both close_notify alerts exchanged."""
-        return self.call(1, self._tls.shutdown, (), self._tls_t(timeout), **_WANT)
+        return self.call(1, self._tls.shutdown, (), self._tls_t(timeout), *_WANTS)
+
+
+class _TLSCalls(_TLSMethods):
+    """recv, recv_into, send and sendall in Python, as IoSocket `call`s of
+    the ssl object's read and write: for asyncoro's TLS sockets, whose base
+    classes are plain IoSockets (SSLSocket has them in C: _core.TlsSocket)."""
+
+    def _tls_set(self, read, write, want_read, want_write):
+        self._tls_read = read
+        self._tls_write = write
+
+        def write_all(data):    # (all of it: the stdlib does not enable partial writes)
+            write(data)
+        self._tls_write_all = write_all
+
+    def recv(self, bufsize, flags=0, timeout=_DEFAULT):
+        """A stream giving up to bufsize bytes of plaintext; b"" at the end
+        (close_notify, or a close without it)."""
+        if flags != 0:
+            raise ValueError("flags not supported by SSL sockets")
+        if bufsize <= 0:
+            return _IO.recv(self, 0)
+        if bufsize > _RECORD:
+            bufsize = _RECORD
+        if timeout is _DEFAULT:
+            timeout = self.timeout
+        else:
+            timeout = _check_timeout(timeout)
+        return _call(self, 0, self._tls_read, (bufsize,), timeout, *_WANTS)
+
+    def recv_into(self, buffer, nbytes=0, flags=0, timeout=_DEFAULT):
+        """A stream giving the count of plaintext bytes read into buffer."""
+        if flags != 0:
+            raise ValueError("flags not supported by SSL sockets")
+        if nbytes < 0:
+            raise ValueError("negative buffersize in recv_into")
+        size = len(memoryview(buffer))
+        nbytes = min(nbytes, size) if nbytes else size
+        if nbytes == 0:
+            return _IO.recv(self, 0)
+        return self.call(0, self._tls_read, (nbytes, buffer), self._tls_t(timeout), *_WANTS)
+
+    def send(self, data, flags=0, timeout=_DEFAULT):
+        """A stream writing up to 16 KiB of data; gives the count written."""
+        data = _check_data(data)
+        if flags != 0:
+            raise ValueError("flags not supported by SSL sockets")
+        if len(data) > _RECORD:
+            data = memoryview(data)[:_RECORD]
+        return self.call(1, self._tls_write, (data,), self._tls_t(timeout), *_WANTS)
+
+    def sendall(self, data, flags=0, timeout=_DEFAULT):
+        """A stream writing all of data; the timeout covers all of it."""
+        if type(data) is not bytes:
+            data = _check_data(data)
+        if flags != 0:
+            raise ValueError("flags not supported by SSL sockets")
+        if timeout is _DEFAULT:
+            timeout = self.timeout
+        else:
+            timeout = _check_timeout(timeout)
+        return _call(self, 1, self._tls_write_all, (data,), timeout, *_WANTS)
 
 
 def _take_raw(sock):
@@ -344,7 +354,7 @@ def _take_raw(sock):
     return new
 
 
-class SSLSocket(_TLSMethods, _IO):
+class SSLSocket(_TLSMethods, _core.TlsSocket):
     """A TLS connection on an idiokit socket, made by wrap_socket.  recv,
     recv_into, send, sendall, getpeercert, shutdown, close and unwrap are
     streams; recv/recv_into/send/sendall take timeout= (default: the
@@ -566,7 +576,7 @@ def _not_connected(*args):
     raise SocketError(errno.ENOTCONN, "TLS socket not connected (accept or connect first)")
 
 
-class _AsyncoroTLS(_TLSMethods):
+class _AsyncoroTLS(_TLSCalls):
     """What an asyncoro AsyncSocket made with certfile (or pycos's
     ssl_context) adds: accept() gives connections with the server side of
     the handshake done, connect() does the client side, and recv/send/...

@@ -67,8 +67,9 @@ void idk_chan_init(IdkChan *c, IdkStream *owner, int kind)
     c->c_tail = NULL;
     assert(IDK_CHAN_OWNER(c) == owner);
     (void)owner;
-    idk_vec_init(&c->c_parents);
-    idk_vec_init(&c->c_children);
+    c->c_par = c->c_chi = NULL;
+    c->c_npar = c->c_nchi = 0;
+    c->c_lgpar = c->c_lgchi = 0;
 }
 
 static void chan_notify(IdkChan *c, int depth)
@@ -83,9 +84,9 @@ static void chan_notify(IdkChan *c, int depth)
         owner->kind->on_input(owner, c->c_kind);
         Py_DECREF(owner);
     }
-    if (c->c_children.n == 0)
+    if (c->c_nchi == 0)
         return;
-    if (idk_vec_snapshot(&snap, &c->c_children) < 0) {
+    if (idk_items_snapshot(&snap, &c->c_chi, c->c_nchi, c->c_lgchi) < 0) {
         PyErr_Clear();
         return;
     }
@@ -130,10 +131,10 @@ void idk_chan_push(IdkChan *c, IdkMsg *m)
 
 int idk_chan_link(IdkChan *child, IdkChan *parent)
 {
-    if (idk_vec_push(&child->c_parents, parent) < 0)
+    if (idk_items_push(&child->c_par, &child->c_npar, &child->c_lgpar, parent) < 0)
         return -1;
-    if (idk_vec_push(&parent->c_children, child) < 0) {
-        idk_vec_remove(&child->c_parents, parent);
+    if (idk_items_push(&parent->c_chi, &parent->c_nchi, &parent->c_lgchi, child) < 0) {
+        idk_items_remove(&child->c_par, &child->c_npar, child->c_lgpar, parent);
         return -1;
     }
     Py_INCREF(IDK_CHAN_OWNER(parent));
@@ -142,18 +143,18 @@ int idk_chan_link(IdkChan *child, IdkChan *parent)
 
 void idk_chan_unlink(IdkChan *child, IdkChan *parent)
 {
-    if (!idk_vec_remove(&child->c_parents, parent))
+    if (!idk_items_remove(&child->c_par, &child->c_npar, child->c_lgpar, parent))
         return;
-    idk_vec_remove(&parent->c_children, child);
+    idk_items_remove(&parent->c_chi, &parent->c_nchi, parent->c_lgchi, child);
     Py_DECREF(IDK_CHAN_OWNER(parent));
 }
 
 void idk_chan_unlink_all(IdkChan *c)
 {
-    while (c->c_parents.n > 0)
-        idk_chan_unlink(c, (IdkChan *)idk_vec_data(&c->c_parents)[c->c_parents.n - 1]);
-    while (c->c_children.n > 0)
-        idk_chan_unlink((IdkChan *)idk_vec_data(&c->c_children)[c->c_children.n - 1], c);
+    while (c->c_npar > 0)
+        idk_chan_unlink(c, idk_chan_parents(c)[c->c_npar - 1]);
+    while (c->c_nchi > 0)
+        idk_chan_unlink(idk_chan_children(c)[c->c_nchi - 1], c);
 }
 
 void idk_chan_clear_slow(IdkChan *c)
@@ -162,8 +163,8 @@ void idk_chan_clear_slow(IdkChan *c)
     idk_chan_unlink_all(c);
     while (c->c_tail != NULL)
         idk_msg_decref(queue_pop(c));
-    idk_vec_free(&c->c_parents);
-    idk_vec_free(&c->c_children);
+    idk_items_free(&c->c_par, &c->c_npar, &c->c_lgpar);
+    idk_items_free(&c->c_chi, &c->c_nchi, &c->c_lgchi);
 }
 
 static IdkMsg *chan_peek(IdkChan *c, IdkChan **holder, int depth)
@@ -178,9 +179,9 @@ static IdkMsg *chan_peek(IdkChan *c, IdkChan **holder, int depth)
         best = queue_head(c)->msg;
         *holder = c;
     }
-    for (i = 0; i < c->c_parents.n; i++) {
+    for (i = 0; i < c->c_npar; i++) {
         IdkChan *h = NULL;
-        IdkMsg *m = chan_peek((IdkChan *)idk_vec_data(&c->c_parents)[i], &h, depth + 1);
+        IdkMsg *m = chan_peek(idk_chan_parents(c)[i], &h, depth + 1);
         if (m != NULL && (best == NULL || m->m_seq < best->m_seq)) {
             best = m;
             *holder = h;
@@ -202,7 +203,7 @@ IdkMsg *idk_chan_take(IdkChan *holder)
 int idk_chan_traverse(IdkChan *c, visitproc visit, void *arg)
 {
     int i;
-    for (i = 0; i < c->c_parents.n; i++)
-        Py_VISIT(IDK_CHAN_OWNER((IdkChan *)idk_vec_data(&c->c_parents)[i]));
+    for (i = 0; i < c->c_npar; i++)
+        Py_VISIT(IDK_CHAN_OWNER(idk_chan_parents(c)[i]));
     return 0;
 }

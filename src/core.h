@@ -56,41 +56,64 @@ void idk_msg_withdraw(IdkMsg *m);
 
 /* ---- small vectors ------------------------------------------------------- */
 
-/* A vector with one inline slot (16 bytes): most channels have at most one
- * parent and one child, most outputs one destination. */
+/* Items with one inline slot: most channels have at most one parent and one
+ * child, most outputs one destination.  Kept as three fields: the slot (the
+ * item itself while the capacity is 1, else the array), the count and the
+ * capacity's log2 (0: inline); channels pack two such sets (IdkChan), the
+ * other users wrap one in an IdkVec. */
+static inline void **idk_items(void **slot, unsigned char lgcap)
+{
+    return lgcap == 0 ? slot : (void **)*slot;
+}
+int idk_items_grow(void **slot, unsigned char *lgcap);
+static inline int idk_items_push(void **slot, int *n, unsigned char *lgcap, void *item)
+{
+    if (*n == 1 << *lgcap && idk_items_grow(slot, lgcap) < 0)
+        return -1;
+    idk_items(slot, *lgcap)[(*n)++] = item;
+    return 0;
+}
+int idk_items_remove(void **slot, int *n, unsigned char lgcap, void *item);  /* 1 if removed */
+static inline void idk_items_free(void **slot, int *n, unsigned char *lgcap)
+{
+    if (*lgcap != 0)
+        PyMem_Free(*slot);
+    *slot = NULL;
+    *n = 0;
+    *lgcap = 0;
+}
+
 typedef struct {
-    int n, cap;                 /* cap 1: the item is inline in u.one */
-    union {
-        void *one;
-        void **many;
-    } u;
+    void *v_slot;
+    int n;
+    unsigned char v_lgcap;
 } IdkVec;
 
 static inline void **idk_vec_data(IdkVec *v)
 {
-    return v->cap <= 1 ? &v->u.one : v->u.many;
+    return idk_items(&v->v_slot, v->v_lgcap);
 }
 
 static inline void idk_vec_init(IdkVec *v)
 {
+    v->v_slot = NULL;
     v->n = 0;
-    v->cap = 1;
-    v->u.one = NULL;
+    v->v_lgcap = 0;
 }
-int idk_vec_grow(IdkVec *v);
+
 static inline int idk_vec_push(IdkVec *v, void *item)
 {
-    if (v->n == v->cap && idk_vec_grow(v) < 0)
-        return -1;
-    idk_vec_data(v)[v->n++] = item;
-    return 0;
+    return idk_items_push(&v->v_slot, &v->n, &v->v_lgcap, item);
 }
-int idk_vec_remove(IdkVec *v, void *item);   /* 1 if removed */
+
+static inline int idk_vec_remove(IdkVec *v, void *item)
+{
+    return idk_items_remove(&v->v_slot, &v->n, v->v_lgcap, item);
+}
+
 static inline void idk_vec_free(IdkVec *v)
 {
-    if (v->cap > 1)
-        PyMem_Free(v->u.many);
-    idk_vec_init(v);
+    idk_items_free(&v->v_slot, &v->n, &v->v_lgcap);
 }
 
 /* A copy of a vector's items to walk while callbacks change it; on the
@@ -102,7 +125,12 @@ typedef struct {
     void *inl[IDK_SNAPSHOT_INLINE];
 } IdkVecSnapshot;
 
-int idk_vec_snapshot(IdkVecSnapshot *s, IdkVec *v);   /* -1: out of memory, empty */
+/* -1: out of memory, empty */
+int idk_items_snapshot(IdkVecSnapshot *s, void **slot, int n, unsigned char lgcap);
+static inline int idk_vec_snapshot(IdkVecSnapshot *s, IdkVec *v)
+{
+    return idk_items_snapshot(s, &v->v_slot, v->n, v->v_lgcap);
+}
 static inline void idk_vec_snapshot_free(IdkVecSnapshot *s)
 {
     if (s->items != s->inl)
@@ -113,13 +141,26 @@ static inline void idk_vec_snapshot_free(IdkVecSnapshot *s)
 
 typedef struct IdkQNode IdkQNode;
 
+/* 40 bytes: its two item sets (parents, children) are packed field by field. */
 struct IdkChan {
     IdkQNode *c_tail;     /* circular FIFO: c_tail->next is the head */
-    IdkVec c_parents;     /* IdkChan*: a ref to each parent's owner is held */
-    IdkVec c_children;    /* IdkChan*: borrowed; children unlink themselves */
+    void *c_par;          /* items IdkChan*: a ref to each parent's owner is held */
+    void *c_chi;          /* items IdkChan*: borrowed; children unlink themselves */
+    int c_npar, c_nchi;
+    unsigned char c_lgpar, c_lgchi;
     unsigned char c_kind;  /* IDK_MSGS, IDK_SIGS or IDK_BROKEN: its index */
     unsigned char c_watch; /* owner's on_input is called on new items */
 };
+
+static inline IdkChan **idk_chan_parents(IdkChan *c)
+{
+    return (IdkChan **)idk_items(&c->c_par, c->c_lgpar);
+}
+
+static inline IdkChan **idk_chan_children(IdkChan *c)
+{
+    return (IdkChan **)idk_items(&c->c_chi, c->c_lgchi);
+}
 
 /* Channels are stored as `IdkChan in[IDK_NCHANS]` right after the IdkStream
  * header of their owner (IdkInStream, and the pipe), so the owner is found
@@ -142,8 +183,8 @@ void idk_chan_clear_slow(IdkChan *c);
 static inline void idk_chan_clear(IdkChan *c)
 {
     c->c_watch = 0;
-    if (((uintptr_t)c->c_tail | (unsigned)c->c_parents.n | (unsigned)c->c_children.n
-            | (unsigned)(c->c_parents.cap - 1) | (unsigned)(c->c_children.cap - 1)) != 0)
+    if (((uintptr_t)c->c_tail | (unsigned)c->c_npar | (unsigned)c->c_nchi | c->c_lgpar
+            | c->c_lgchi) != 0)
         idk_chan_clear_slow(c);
 }
 IdkMsg *idk_chan_peek_slow(IdkChan *c, IdkChan **holder);
@@ -153,7 +194,7 @@ IdkMsg *idk_chan_peek_slow(IdkChan *c, IdkChan **holder);
  * (the cheap test before a peek). */
 static inline int idk_chan_may_hold(const IdkChan *c)
 {
-    return c->c_tail != NULL || c->c_parents.n != 0;
+    return c->c_tail != NULL || c->c_npar != 0;
 }
 
 static inline IdkMsg *idk_chan_peek(IdkChan *c, IdkChan **holder)
@@ -212,6 +253,8 @@ struct IdkStream {
     unsigned char r_observed;  /* someone waits on or read the result */
     unsigned char r_untracked; /* a GC type kept out of the GC while pending */
     unsigned char r_single;    /* RETURNED one value: r_value is it, not (it,) */
+    unsigned char r_shared;    /* an Event its waiters never fail: a waiter thrown
+                                  into leaves it (task.c; asyncoro's Event) */
     PyObject *r_value;     /* args tuple (RETURNED) or exc (RAISED); see r_single */
     int r_nlisteners, r_caplisteners;
     IdkListener *r_listeners;
@@ -347,6 +390,8 @@ PyObject *idk_fork_new(IdkStream *target);
 PyObject *idk_next_new(void);
 PyObject *idk_send_new(PyObject *args);        /* send(*args): args is the message */
 PyObject *idk_event_new(void);
+/* shared_event(): an Event that a waiter's signal never fails (task.c). */
+PyObject *idk_shared_event_func(PyObject *self, PyObject *noargs);
 PyObject *idk_delivery_new(IdkStream *target, int which, int is_throw,
                            PyObject *payload);
 int idk_event_complete(IdkStream *ev, int state, PyObject *value);

@@ -393,7 +393,7 @@ static PyObject *coro_get_exc(IdkCoro *co, void *closure)
     return idk_newref(idk_exc_value(co->cd_last));
 }
 
-/* A settable slot (_more, _wait) at offset `closure`. */
+/* A settable slot (_more) at offset `closure`. */
 static PyObject *coro_get_slot(IdkCoro *co, void *closure)
 {
     PyObject *v = *(PyObject **)((char *)co + (size_t)closure);
@@ -419,7 +419,7 @@ static PyGetSetDef coro_getset[] = {
     {"_value", (getter)coro_get_value, NULL, NULL, NULL},
     {"_exc", (getter)coro_get_exc, NULL, NULL, NULL},
     {"_more", (getter)coro_get_slot, (setter)coro_set_slot, NULL, IDK_SLOT(co_more)},
-    {"_wait", (getter)coro_get_slot, (setter)coro_set_slot, NULL, IDK_SLOT(co_wait)},
+    {"_wait", (getter)idk_coro_get_wait, (setter)idk_coro_set_wait, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL}
 };
 
@@ -465,8 +465,10 @@ static int coro_traverse(IdkCoro *co, visitproc visit, void *arg)
     Py_VISIT(co->cd_last);
     Py_VISIT(co->co_task);
     Py_VISIT(co->co_name);
-    Py_VISIT(co->co_msgs);
-    Py_VISIT(co->co_wait);
+    if (co->co_mail != NULL) {
+        Py_VISIT(co->co_mail->mb_msgs);
+        Py_VISIT(co->co_mail->mb_wait);
+    }
     Py_VISIT(co->co_more);
     return 0;
 }
@@ -479,8 +481,12 @@ static int coro_clear(IdkCoro *co)
     Py_CLEAR(co->cd_last);
     Py_CLEAR(co->co_task);
     Py_CLEAR(co->co_name);
-    Py_CLEAR(co->co_msgs);
-    Py_CLEAR(co->co_wait);
+    if (co->co_mail != NULL) {
+        Py_CLEAR(co->co_mail->mb_msgs);
+        Py_CLEAR(co->co_mail->mb_wait);
+        PyMem_Free(co->co_mail);
+        co->co_mail = NULL;
+    }
     Py_CLEAR(co->co_more);
     return 0;
 }

@@ -29,6 +29,16 @@ typedef struct {
 
 enum { IDK_CORO_WAIT_RECEIVE = 1, IDK_CORO_WAIT_SUSPEND = 2 };
 
+/* A coroutine's mailbox and its pending receive() or suspend() (coro_wait.c),
+ * made when first needed: an idle coroutine that never took part in message
+ * passing or suspend/resume has none. */
+typedef struct {
+    PyObject *mb_msgs;          /* the mailbox (a deque), made by the first message
+                                   waiting */
+    PyObject *mb_wait;          /* what receive() or suspend() left to wait on, or NULL */
+    unsigned char mb_wait_kind; /* IDK_CORO_WAIT_RECEIVE or _SUSPEND: who wakes mb_wait */
+} IdkCoroMail;
+
 struct IdkCoro {
     IdkStepper base;           /* the task steps the Coro itself */
     /* the generator stack (asyncoro_driver.c) */
@@ -39,14 +49,12 @@ struct IdkCoro {
     /* the coroutine (coro.c, coro_wait.c) */
     PyObject *co_task;         /* the task stepping it (coro.stream), NULL until started */
     PyObject *co_name;
-    PyObject *co_msgs;         /* the mailbox (a deque), made by the first message waiting */
-    PyObject *co_wait;         /* what receive() or suspend() left to wait on, or NULL */
+    IdkCoroMail *co_mail;      /* made by the first message, receive() or suspend() */
     PyObject *co_more;         /* the Python class's rarely used fields, or NULL */
     IdkCoro *co_prev, *co_next; /* the live list, while co_alive */
     unsigned char co_alive;    /* until its generators have ended */
     unsigned char co_failed;   /* ended by an exception: cd_last is the exc */
     unsigned char co_daemon;
-    unsigned char co_wait_kind; /* IDK_CORO_WAIT_RECEIVE or _SUSPEND: who wakes co_wait */
     unsigned char cd_pending;  /* at a yield point: send cd_last back after its turn */
     unsigned char cd_gen_hidden; /* the outermost generator is out of the GC */
 };
@@ -59,6 +67,11 @@ IdkCoroState *idk_coro_state(void);
 int idk_coro_start(IdkCoro *co);
 /* The stepping function of the Coro (asyncoro_driver.c). */
 int idk_coro_step(PyObject *it, PyObject *value, PyObject *exc, PyObject **out);
+/* Its mailbox, made now if it has none; NULL with an error set. */
+IdkCoroMail *idk_coro_mail(IdkCoro *co);
+/* The _wait attribute: the pending receive's or suspend's wait. */
+PyObject *idk_coro_get_wait(IdkCoro *co, void *closure);
+int idk_coro_set_wait(IdkCoro *co, PyObject *value, void *closure);
 /* Close its generators, innermost first; 0 or -1 with an error set. */
 int idk_coro_close_gens(IdkCoro *co);
 /* Drop the generators (back in the GC first if hidden). */

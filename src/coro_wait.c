@@ -4,7 +4,7 @@
  * A wait is a core leaf whenever it can be: an Event with no timeout, a Sleep
  * (a core timer) with a timeout and no alarm value; only a timeout with an
  * alarm value asks the Python class for a _Waiter (_make_waiter).  receive()
- * and suspend() keep their wait in co_wait (one at a time: a coroutine waits
+ * and suspend() keep their wait in the mailbox (one at a time: a coroutine waits
  * on one thing), which send() (a receive's) or resume() (a suspend's)
  * completes with the value.
  *
@@ -98,11 +98,12 @@ static PyObject *make_wait(IdkCoro *co, PyObject *timeout, PyObject *alarm, PyOb
  * 0 if there was none or it was over, -1 with an error set. */
 static int wake(IdkCoro *co, int kind, PyObject *value)
 {
-    PyObject *w = co->co_wait, *r;
+    IdkCoroMail *mb = co->co_mail;
+    PyObject *w = mb != NULL ? mb->mb_wait : NULL, *r;
     int woke = 0;
-    if (w == NULL || co->co_wait_kind != kind)
+    if (w == NULL || mb->mb_wait_kind != kind)
         return 0;
-    co->co_wait = NULL;
+    mb->mb_wait = NULL;
     if (PyObject_TypeCheck(w, &IdkEvent_Type)) {
         if (((IdkStream *)w)->r_state == IDK_PENDING) {
             PyObject *args = PyTuple_Pack(1, value);
@@ -131,17 +132,52 @@ static PyObject *post_to_loop(IdkCoro *co, const char *name, PyObject *arg)
 
 /* ---- the mailbox -------------------------------------------------------------------------- */
 
+IdkCoroMail *idk_coro_mail(IdkCoro *co)
+{
+    if (co->co_mail == NULL) {
+        co->co_mail = (IdkCoroMail *)PyMem_Malloc(sizeof(IdkCoroMail));
+        if (co->co_mail == NULL)
+            return (IdkCoroMail *)PyErr_NoMemory();
+        co->co_mail->mb_msgs = co->co_mail->mb_wait = NULL;
+        co->co_mail->mb_wait_kind = 0;
+    }
+    return co->co_mail;
+}
+
+/* _wait: the pending receive's or suspend's wait (the Python class's timed
+ * waits take it back). */
+PyObject *idk_coro_get_wait(IdkCoro *co, void *closure)
+{
+    PyObject *w = co->co_mail != NULL ? co->co_mail->mb_wait : NULL;
+    (void)closure;
+    return idk_newref(w != NULL ? w : Py_None);
+}
+
+int idk_coro_set_wait(IdkCoro *co, PyObject *value, void *closure)
+{
+    IdkCoroMail *mb = idk_coro_mail(co);
+    (void)closure;
+    if (mb == NULL)
+        return -1;
+    Py_XSETREF(mb->mb_wait, value != NULL && value != Py_None ? idk_newref(value) : NULL);
+    return 0;
+}
+
+
 static int mailbox_append(IdkCoro *co, PyObject *message)
 {
+    IdkCoroMail *mb = idk_coro_mail(co);
     PyObject *r;
-    if (co->co_msgs == NULL) {
+    if (mb == NULL)
+        return -1;
+    if (mb->mb_msgs == NULL) {
         PyObject *mod = PyImport_ImportModule("collections");
-        co->co_msgs = mod != NULL ? PyObject_CallMethod(mod, "deque", NULL) : NULL;
+        mb->mb_msgs = mod != NULL ? PyObject_CallMethod(mod, "deque", NULL) : NULL;
         Py_XDECREF(mod);
-        if (co->co_msgs == NULL)
+        if (mb->mb_msgs == NULL)
             return -1;
     }
-    r = PyObject_CallMethod(co->co_msgs, "append", "O", message);
+    r = PyObject_CallMethod(mb->mb_msgs, "append", "O", message);
     Py_XDECREF(r);
     return r != NULL ? 0 : -1;
 }
@@ -158,14 +194,15 @@ static PyObject *coro_send(IdkCoro *co, PyObject *message)
     return PyLong_FromLong(0);
 }
 
-/* Leave the wait of `kind` in co_wait; what to yield (new ref). */
+/* Leave the wait of `kind` in the mailbox; what to yield (new ref). */
 static PyObject *park(IdkCoro *co, int kind, PyObject *timeout, PyObject *alarm)
 {
-    PyObject *yielded = NULL, *w = make_wait(co, timeout, alarm, &yielded);
+    IdkCoroMail *mb = idk_coro_mail(co);
+    PyObject *yielded = NULL, *w = mb != NULL ? make_wait(co, timeout, alarm, &yielded) : NULL;
     if (w == NULL)
         return NULL;
-    Py_XSETREF(co->co_wait, w);
-    co->co_wait_kind = (unsigned char)kind;
+    Py_XSETREF(mb->mb_wait, w);
+    mb->mb_wait_kind = (unsigned char)kind;
     return yielded;
 }
 
@@ -173,10 +210,11 @@ static PyObject *coro_receive_impl(IdkCoro *co, PyObject *const *args, Py_ssize_
                                    IdkKw kw)
 {
     PyObject *timeout, *alarm;
+    PyObject *msgs = co->co_mail != NULL ? co->co_mail->mb_msgs : NULL;
     if (wait_args("receive", args, nargs, kw, 2, &timeout, &alarm) < 0)
         return NULL;
-    if (co->co_msgs != NULL && PyObject_Size(co->co_msgs) > 0) {
-        PyObject *m = PyObject_CallMethod(co->co_msgs, "popleft", NULL), *done;
+    if (msgs != NULL && PyObject_Size(msgs) > 0) {
+        PyObject *m = PyObject_CallMethod(msgs, "popleft", NULL), *done;
         if (m == NULL)
             return NULL;
         done = idk_coro_done(m);

@@ -27,6 +27,18 @@ PyObject *idk_event_new(void)
     return (PyObject *)idk_leaf_alloc(&IdkEvent_Type, &event_kind, 0);
 }
 
+/* A thrown-into waiter leaves a shared Event instead of failing it for all
+ * (task.c), so many waiters can share one with no object of their own. */
+PyObject *idk_shared_event_func(PyObject *self, PyObject *noargs)
+{
+    PyObject *ev = idk_event_new();
+    (void)self;
+    (void)noargs;
+    if (ev != NULL)
+        ((IdkStream *)ev)->r_shared = 1;
+    return ev;
+}
+
 static PyObject *event_tp_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
     (void)args;

@@ -190,6 +190,8 @@ static PyMethodDef module_methods[] = {
      "A list of the asyncoro Coros alive."},
     {"coro_scheduler", idk_coro_scheduler_func, METH_O,
      "coro_scheduler(flag): whether an asyncoro scheduler thread runs the loop."},
+    {"shared_event", idk_shared_event_func, METH_NOARGS,
+     "shared_event(): an Event that no waiter fails: a waiter thrown into leaves it."},
     {"reraise", mod_reraise, METH_O, "Raise a stored exception."},
     {"set_logger", mod_set_logger, METH_O, "The logger for unobserved failures."},
     {"_debug_stats", idk_debug_stats, METH_NOARGS, "Live object counters."},

@@ -7,6 +7,8 @@
  *  sockop.c    SocketOp: the stream of one operation, from start to finish
  *              (try, wait, retry in the waiter's turn, timeout, cancel)
  *  sockcalls.c the syscalls of each operation and the methods that start them
+ *  socktls.c   TlsSocket: recv/send of idiokit.ssl's sockets as `call` ops of
+ *              the stdlib ssl object's read and write
  *
  * The I/O model (docs/internals.rst, "The path of one recv"): an operation
  * tries its syscall when it is made, if nobody waits ahead of it in its
@@ -75,6 +77,8 @@ static inline int idk_errno_would_block(int e)
 
 /* sockobj.c */
 void idk_sock_watch(IdkIoSock *s, int dir, int on);
+/* Descriptors of cls's own for the C methods of defs it inherits (socktls.c too). */
+int idk_sock_own_descriptors(PyObject *cls, PyMethodDef *defs);
 
 /* sockop.c */
 IdkIoOp *idk_op_new(IdkIoSock *s, int kind, int dir);
@@ -89,5 +93,17 @@ int idk_op_type_init(void);
 /* sockcalls.c: one try of op's syscall: TRY_DONE or the direction to wait on. */
 int idk_op_try(IdkIoOp *op);
 extern PyMethodDef idk_sock_methods[];
+/* The per-call methods' argument checks (socktls.c shares them): the
+ * arguments by name into out[] (borrowed, NULL when left out); a missing
+ * timeout is the socket's default. */
+int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const char *fname,
+                 const char *const *names, int nnames, int nrequired, PyObject **out);
+int arg_ssize(PyObject *o, Py_ssize_t *out);
+int arg_int(PyObject *o, int *out);
+int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout);
+int arg_size(PyObject *o, const char *fname, Py_ssize_t *out);   /* not negative */
+
+/* socktls.c */
+int idk_tls_type_init(PyObject *m);
 
 #endif /* IDK_SOCK_H */

@@ -234,38 +234,38 @@ typedef struct {
 /* Into out[] as borrowed references (NULL when left out).  No tuple, no
  * dict and no format string on the way: PyArg_ParseTuple* showed up in the
  * echo profile. */
-static int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const Signature *sig,
-                        PyObject **out)
+int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const char *fname,
+                 const char *const *names, int nnames, int nrequired, PyObject **out)
 {
     PyObject *key, *value;
     Py_ssize_t pos = 0;
     int i;
-    if (nargs > sig->nnames) {
+    if (nargs > nnames) {
         PyErr_Format(PyExc_TypeError, "%s() takes at most %d arguments (%d given)",
-                     sig->name, sig->nnames, (int)nargs);
+                     fname, nnames, (int)nargs);
         return -1;
     }
-    for (i = 0; i < sig->nnames; i++)
+    for (i = 0; i < nnames; i++)
         out[i] = i < nargs ? args[i] : NULL;
     while (idk_kw_next(kw, args, nargs, &pos, &key, &value)) {
-        for (i = 0; i < sig->nnames && !idk_name_is(key, sig->names[i]); i++)
+        for (i = 0; i < nnames && !idk_name_is(key, names[i]); i++)
             ;
-        if (i == sig->nnames) {
+        if (i == nnames) {
             PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%.100s'",
-                         sig->name, idk_name_text(key));
+                         fname, idk_name_text(key));
             return -1;
         }
         if (out[i] != NULL) {
             PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'",
-                         sig->name, sig->names[i]);
+                         fname, names[i]);
             return -1;
         }
         out[i] = value;
     }
-    for (i = 0; i < sig->required; i++) {
+    for (i = 0; i < nrequired; i++) {
         if (out[i] == NULL) {
-            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", sig->name,
-                         sig->names[i]);
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname,
+                         names[i]);
             return -1;
         }
     }
@@ -273,7 +273,7 @@ static int args_by_name(PyObject *const *args, Py_ssize_t nargs, IdkKw kw, const
 }
 
 /* An index (left out: *out unchanged). */
-static int arg_ssize(PyObject *o, Py_ssize_t *out)
+int arg_ssize(PyObject *o, Py_ssize_t *out)
 {
     if (o == NULL)
         return 0;
@@ -281,7 +281,7 @@ static int arg_ssize(PyObject *o, Py_ssize_t *out)
     return *out == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
-static int arg_int(PyObject *o, int *out)
+int arg_int(PyObject *o, int *out)
 {
     Py_ssize_t v = 0;
     if (o == NULL || arg_ssize(o, &v) < 0)
@@ -294,8 +294,18 @@ static int arg_int(PyObject *o, int *out)
     return 0;
 }
 
-/* A buffer size: not negative. */
-static int arg_size(PyObject *o, const char *fname, Py_ssize_t *out)
+/* A timeout left out is the socket's default; None is none. */
+int arg_timeout(IdkIoSock *s, PyObject *to, double *timeout)
+{
+    if (to == NULL) {
+        *timeout = s->timeout;
+        return 0;
+    }
+    return idk_parse_timeout(to, timeout);
+}
+
+/* A buffer size: not negative (left out: *out unchanged). */
+int arg_size(PyObject *o, const char *fname, Py_ssize_t *out)
 {
     if (arg_ssize(o, out) < 0)
         return -1;
@@ -461,11 +471,11 @@ static PyObject *op_method(IdkIoSock *s, PyObject *const *args, Py_ssize_t nargs
     const Signature *sig = &kinds[kind].sig;
     PyObject *a[6];
     int flags = 0;
-    double timeout = s->timeout;
+    double timeout;
     IdkIoOp *op;
-    if (args_by_name(args, nargs, kw, sig, a) < 0
+    if (args_by_name(args, nargs, kw, sig->name, sig->names, sig->nnames, sig->required, a) < 0
             || (sig->flags != 0 && arg_int(a[sig->flags], &flags) < 0)
-            || (a[sig->timeout] != NULL && idk_parse_timeout(a[sig->timeout], &timeout) < 0)
+            || arg_timeout(s, a[sig->timeout], &timeout) < 0
             || (op = idk_op_new(s, kind, sig->dir)) == NULL)
         return NULL;
     op->flags = flags;

@@ -202,28 +202,36 @@ static int inherits_c_method(PyTypeObject *cls, const char *name)
     return 0;
 }
 
-/* __init_subclass__: the subclass gets its own descriptors of the per-call
- * methods it inherits (see the invariants); one it overrides is left alone.
- * Python 2 has no such hook, and no specialisation to lose. */
-static PyObject *iosock_init_subclass(PyObject *cls, PyObject *args, PyObject *kw)
+/* cls gets its own descriptors of the per-call methods of defs it inherits
+ * (see the invariants); one it overrides is left alone. */
+int idk_sock_own_descriptors(PyObject *cls, PyMethodDef *defs)
 {
     PyMethodDef *def;
-    if (PyTuple_GET_SIZE(args) != 0 || (kw != NULL && PyDict_Size(kw) != 0)) {
-        PyErr_SetString(PyExc_TypeError, "IoSocket.__init_subclass__() takes no arguments");
-        return NULL;
-    }
-    for (def = idk_sock_methods; def->ml_name != NULL; def++) {
+    for (def = defs; def->ml_name != NULL; def++) {
         PyObject *descr;
         int r;
         if (def->ml_flags != IDK_FAST_FLAGS || !inherits_c_method((PyTypeObject *)cls, def->ml_name))
             continue;
         if ((descr = PyDescr_NewMethod((PyTypeObject *)cls, def)) == NULL)
-            return NULL;
+            return -1;
         r = PyObject_SetAttrString(cls, def->ml_name, descr);
         Py_DECREF(descr);
         if (r < 0)
-            return NULL;
+            return -1;
     }
+    return 0;
+}
+
+/* __init_subclass__: idk_sock_own_descriptors.  Python 2 has no such hook,
+ * and no specialisation to lose. */
+static PyObject *iosock_init_subclass(PyObject *cls, PyObject *args, PyObject *kw)
+{
+    if (PyTuple_GET_SIZE(args) != 0 || (kw != NULL && PyDict_Size(kw) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "IoSocket.__init_subclass__() takes no arguments");
+        return NULL;
+    }
+    if (idk_sock_own_descriptors(cls, idk_sock_methods) < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -285,7 +293,8 @@ int idk_socket_module_init(PyObject *m)
             || idk_sock_errors_init(m) < 0 || idk_timeout_module_init(m) < 0)
         return -1;
     Py_INCREF(&IdkIoSock_Type);
-    if (PyModule_AddObject(m, "IoSocket", (PyObject *)&IdkIoSock_Type) < 0)
+    if (PyModule_AddObject(m, "IoSocket", (PyObject *)&IdkIoSock_Type) < 0
+            || idk_tls_type_init(m) < 0)
         return -1;
     return idk_select_module_init(m);
 }

@@ -19,6 +19,7 @@ void idk_stream_init(IdkStream *s, const IdkKind *kind)
     s->r_observed = 0;
     s->r_untracked = 0;
     s->r_single = 0;
+    s->r_shared = 0;
     s->r_value = NULL;
     s->r_nlisteners = 0;
     s->r_caplisteners = 1;

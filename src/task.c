@@ -6,6 +6,8 @@
  *  - A task is stepped only from the loop's ready queue, never re-entrantly.
  *  - While it waits, t_current is the stream it yielded; the child inherits
  *    the task's three channels and forwards its output into the task's.
+ *    A shared Event (r_shared) inherits nothing: the task watches its own
+ *    signal channels, and a signal makes it leave the Event, untouched.
  *  - The loop keeps every unfinished task alive (a blocked stream is kept
  *    like the original's _running set); finishing unlinks it.
  *  - Finishing: the result is set last, after the channels, the output and
@@ -28,14 +30,27 @@ static IdkOutput *task_output(IdkStream *s)
     return t->t_out;
 }
 
-/* The task's channels are watched only while it hosts a leaf (core.h):
- * what arrives is the leaf's to take. */
+static void task_leave_shared(IdkTask *t);
+
+/* The task's channels are watched only while it hosts a leaf (core.h),
+ * whose is what arrives, or while it waits on a shared Event, which a
+ * signal makes it leave. */
 static void task_on_input(IdkStream *s, int which)
 {
     IdkTask *t = (IdkTask *)s;
-    IdkStream *leaf = t->t_current;
-    if (leaf != NULL && idk_leaf_hosted_by(leaf, t))
-        leaf->kind->on_input(leaf, which);
+    IdkStream *cur = t->t_current;
+    if (cur == NULL)
+        return;
+    if (cur->r_shared)
+        task_leave_shared(t);
+    else if (idk_leaf_hosted_by(cur, t))
+        cur->kind->on_input(cur, which);
+}
+
+static void task_watch_signals(IdkTask *t, unsigned char on)
+{
+    t->base.in[IDK_SIGS].c_watch = on;
+    t->base.in[IDK_BROKEN].c_watch = on;
 }
 
 static const IdkKind task_kind = {
@@ -232,18 +247,16 @@ static inline int task_may_have_signal(IdkTask *t)
     return idk_chan_may_hold(&t->base.in[IDK_SIGS]) || idk_chan_may_hold(&t->base.in[IDK_BROKEN]);
 }
 
-/* Yielding a stream that is already finished: a signal (or the end of the
- * task's downstream) that waits for the task wins over a result that
- * carries nothing, as it would at a pending yield.  So a loop of
- * `yield idiokit.sleep(0)`, or of a finished Event, can be thrown into; a
- * result with a value (a recv's data) is never dropped for it, the signal
- * then waits for the next yield.  1 if the task resumes with the signal. */
-static IDK_NOINLINE int task_resume_with_waiting_signal(IdkTask *t, IdkStream *done)
+/* Resume with the first signal (or end of the downstream) waiting in the
+ * task's own channels: 1 if there was one.
+ * Also when the task yields a stream that is already finished: such a
+ * signal wins over a result that carries nothing, as it would at a pending
+ * yield, so a loop of `yield idiokit.sleep(0)`, or of a finished Event, can
+ * be thrown into; a result with a value (a recv's data) is never dropped for
+ * it, the signal then waits for the next yield. */
+static IDK_NOINLINE int task_resume_with_signal(IdkTask *t)
 {
     int i;
-    if (done->r_state != IDK_RETURNED || done->r_single || !PyTuple_Check(done->r_value)
-            || PyTuple_GET_SIZE(done->r_value) != 0)
-        return 0;
     for (i = 0; i < IDK_NCHANS; i++) {
         int kind = idk_chan_priority[i];
         IdkChan *holder = NULL;
@@ -261,6 +274,12 @@ static IDK_NOINLINE int task_resume_with_waiting_signal(IdkTask *t, IdkStream *d
     return 0;
 }
 
+static int result_is_empty(IdkStream *done)
+{
+    return done->r_state == IDK_RETURNED && !done->r_single && PyTuple_Check(done->r_value)
+        && PyTuple_GET_SIZE(done->r_value) == 0;
+}
+
 static void task_on_child_done(IdkStream *child, PyObject *ctx)
 {
     IdkTask *t = (IdkTask *)ctx;
@@ -271,11 +290,29 @@ static void task_on_child_done(IdkStream *child, PyObject *ctx)
     t->t_turn = NULL;
     if (idk_leaf_hosted_by(cur, t))
         idk_leaf_unhost(cur, t);
+    else if (cur->r_shared)
+        task_watch_signals(t, 0);
     else
         idk_stream_detach(cur, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
                           &t->base.in[IDK_BROKEN]);
     task_unforward(t);
     task_resume_with(t, child);
+    if (!t->t_in_turn && idk_loop_schedule(t) < 0)
+        idk_loop_report_current();
+    Py_DECREF(cur);
+}
+
+/* A signal reached a task waiting on a shared Event: the task leaves the
+ * Event as it is (the other waiters go on waiting) and resumes with it. */
+static void task_leave_shared(IdkTask *t)
+{
+    IdkStream *cur = t->t_current;
+    if (!task_resume_with_signal(t))
+        return;
+    task_watch_signals(t, 0);
+    t->t_current = NULL;
+    t->t_turn = NULL;
+    idk_stream_unlisten(cur, task_on_child_done, (PyObject *)t);
     if (!t->t_in_turn && idk_loop_schedule(t) < 0)
         idk_loop_report_current();
     Py_DECREF(cur);
@@ -300,7 +337,7 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
          * next turn, no wiring. */
         IdkStream *done = idk_stream_resolve((IdkStream *)obj);
         done->r_observed = 1;
-        if (!task_may_have_signal(t) || !task_resume_with_waiting_signal(t, done))
+        if (!task_may_have_signal(t) || !result_is_empty(done) || !task_resume_with_signal(t))
             task_resume_with(t, done);
         if (idk_loop_schedule(t) < 0)
             task_fail_current_error(t);
@@ -308,7 +345,9 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
     }
     child = (IdkStream *)idk_newref(obj);
     t->t_current = child;
-    if (!idk_leaf_host(child, t)
+    if (child->r_shared)
+        task_watch_signals(t, 1);
+    else if (!idk_leaf_host(child, t)
             && idk_stream_attach(child, &t->base.in[IDK_MSGS], &t->base.in[IDK_SIGS],
                                  &t->base.in[IDK_BROKEN]) < 0)
         goto fail;
@@ -326,12 +365,15 @@ static void task_wait_on(IdkTask *t, PyObject *obj)
     }
     if (idk_stream_listen(child, task_on_child_done, (PyObject *)t) < 0)
         goto fail;
+    if (child->r_shared && task_may_have_signal(t))
+        task_leave_shared(t);   /* a signal that came before */
     return;
 fail:
     /* Out of memory while wiring: the task fails with that error. */
     task_unforward(t);
     if (t->t_current == child) {
         idk_leaf_unhost(child, t);
+        task_watch_signals(t, 0);
         t->t_current = NULL;
         Py_DECREF(child);
     }
@@ -453,7 +495,8 @@ void idk_task_step(IdkTask *t)
 
 /* ---- unobserved failures ------------------------------------------------------------ */
 
-static void task_log_unobserved(IdkTask *t)
+/* tp_finalize: log a failure whose result nobody retrieved. */
+static void task_finalize(IdkTask *t)
 {
     PyObject *saved, *r = NULL, *kw = NULL, *info = NULL, *meth = NULL, *args = NULL;
     IdkStream *s = &t->base.base;
@@ -466,11 +509,9 @@ static void task_log_unobserved(IdkTask *t)
         goto done;
     kw = Py_BuildValue("{sO}", "exc_info", info);
     meth = PyObject_GetAttrString(idk_logger, "error");
-    {
-        PyObject *repr = PyObject_Repr((PyObject *)t);
-        args = repr ? Py_BuildValue("(sO)", "exception in %s was never retrieved", repr) : NULL;
-        Py_XDECREF(repr);
-    }
+    /* N: the repr's reference is the tuple's (a failed repr fails the tuple) */
+    args = Py_BuildValue("(sN)", "exception in %s was never retrieved",
+                         PyObject_Repr((PyObject *)t));
     if (kw != NULL && meth != NULL && args != NULL)
         r = PyObject_Call(meth, args, kw);
 done:
@@ -504,11 +545,6 @@ static int task_clear(IdkTask *t)
     Py_CLEAR(t->t_resume);
     idk_stream_base_clear(&t->base.base);
     return 0;
-}
-
-static void task_finalize(IdkTask *t)
-{
-    task_log_unobserved(t);
 }
 
 static void task_dealloc(IdkTask *t)

@@ -141,10 +141,10 @@ class Event(object):
             return _done(True)
         if timeout is None:
             if self._shared is None:
-                self._shared = _core.Event()
-            # A fork per waiter: a throw into one waiter (terminate) ends
-            # that wait only, never the Event the others wait on.
-            return self._shared.fork()
+                # A waiter thrown into (terminate) leaves a shared Event
+                # without failing it for the others.
+                self._shared = _core.shared_event()
+            return self._shared
         waiter = _Waiter(timeout, False)
         self._waiters.append(waiter)
         return waiter.event

@@ -1,15 +1,20 @@
 """The hosts file for idiokit.dns: a/aaaa/host_lookup look here first, as
-system resolvers do.  Parsed once and re-read when the file changes."""
+system resolvers do.  Parsed once and re-read when the file changes; the
+file is looked at (stat) at most once per RECHECK seconds, so a change is
+seen within that time and a busy resolver makes no syscall per lookup."""
 from __future__ import absolute_import
 
 import os
 import socket
+import time
 
 from ._names import parse_ip
 
 HOSTS_PATH = "/etc/hosts"
 
-_cache = {"key": None, "path": None, "entries": {}}
+RECHECK = 1.0
+_now = getattr(time, "monotonic", time.time)
+_cache = {"key": None, "path": None, "entries": {}, "checked": None}
 
 
 def _load(path):
@@ -36,6 +41,11 @@ def _load(path):
 
 def _entries():
     path = HOSTS_PATH
+    now = _now()
+    checked = _cache["checked"]
+    if path == _cache["path"] and checked is not None and 0 <= now - checked < RECHECK:
+        return _cache["entries"]
+    _cache["checked"] = now
     try:
         st = os.stat(path)
         key = (st.st_mtime, st.st_size, st.st_ino)
@@ -51,7 +61,9 @@ def _entries():
 def lookup(name, family=None):
     """[(family, ip)] for `name` in the hosts file (only `family` if given),
     or [] when it is not there."""
-    found = _entries().get(name.lower().rstrip("."), ())
+    found = _entries().get(name.lower().rstrip("."))
+    if not found:
+        return []
     return [pair for pair in found if family is None or pair[0] == family]
 
 

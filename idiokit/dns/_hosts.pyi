@@ -2,6 +2,7 @@ from ._names import parse_ip as parse_ip
 from _typeshed import Incomplete
 
 HOSTS_PATH: str
+RECHECK: float
 
 def lookup(name, family=None): ...
 

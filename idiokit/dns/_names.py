@@ -10,10 +10,28 @@ _PY3 = sys.version_info[0] >= 3
 _text_type = str if _PY3 else unicode  # noqa: F821
 
 
+# The names encode_name gave lately (a server asking about the same names
+# over and over checks each once); cleared when full.
+_encoded = {}
+_ENCODED_MAX = 1024
+
+
 def encode_name(name):
     """The name as an ASCII native str ready for the wire: IDNA-encoded when
     it is not ASCII, one trailing dot kept (the name is then absolute).
     ValueError (UnicodeError is one) when it cannot be a DNS name."""
+    try:
+        return _encoded[type(name), name]
+    except (KeyError, TypeError):
+        pass
+    result = _encode_name(name)
+    if len(_encoded) >= _ENCODED_MAX:
+        _encoded.clear()
+    _encoded[type(name), name] = result
+    return result
+
+
+def _encode_name(name):
     if isinstance(name, bytes):
         try:
             text = name.decode("ascii")

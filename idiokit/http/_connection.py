@@ -326,7 +326,7 @@ def serve_connection(conn):
                     yield handle(addr, request, response)
                 data = response._finish_bytes()
                 if data:
-                    yield conn.send(data)
+                    yield response._send(data)
             except (Cancelled, Drain, socket.SocketError):
                 raise
             except Exception as error:
@@ -382,4 +382,4 @@ def _handler_failed(conn, method, uri, response, error):
                   "".join(traceback.format_exception(type(error), error, tb)).rstrip())
     data = response._error_bytes(code)
     if data:
-        yield conn.send(data)
+        yield response._send(data)

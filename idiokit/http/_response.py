@@ -1,6 +1,9 @@
 """ServerResponse: a response's status, headers and body framing, written to
 the connection's socket.  The status and headers are held back and go out
-with the first body bytes (or at finish), in one send."""
+with the first body bytes (or at finish), in one send.  A chunked response's
+first write is held as well, until the next write, the finish, or the loop's
+next polls (whichever comes first), so that a handler that writes once and
+returns (the README's example) answers with one send."""
 from __future__ import absolute_import
 
 from ._message import (
@@ -12,7 +15,13 @@ from .date import format_date
 from .httpversion import HTTP10, HTTP11
 
 from .. import idiokit
-from .._core import http_response_head
+from .._core import http_response_head, post
+
+# How many of the loop's polls a held first chunk waits for the handler to
+# write again or return before it goes out on its own: a poll that comes
+# while handlers are still running (the loop polls every 64 steps) should
+# not send it early; an idle loop polls again at once while one is held.
+_HOLD_POLLS = 3
 
 _EMPTY = b""
 # What writes that send nothing give to yield: an Event that is already
@@ -54,7 +63,8 @@ class ServerResponse(object):
     property returns a stream to yield."""
 
     __slots__ = ("_conn", "_version", "_method", "_keep_alive", "_status",
-                 "_head", "_kind", "_left", "_length", "_finished", "_sent", "_closing")
+                 "_head", "_kind", "_left", "_length", "_finished", "_sent", "_closing",
+                 "_held", "_flushing")
 
     def __init__(self, conn, version, method, keep_alive):
         self._conn = conn
@@ -64,8 +74,10 @@ class ServerResponse(object):
         self._status = None             # (code, status line), until the headers
         self._head = None               # status + headers, until sent
         self._kind = None               # the body's framing, once the headers are set
-        self._sent = False              # any byte of it on the wire (or queued)
+        self._sent = False              # any byte of it written (on the wire, queued or held)
         self._closing = False           # the connection ends after it
+        self._held = None               # head + first chunk, not sent yet
+        self._flushing = None           # the send of the held bytes, started at a poll
 
     @property
     def http_version(self):
@@ -108,13 +120,23 @@ class ServerResponse(object):
         elif kind == DROPPED:
             data = _EMPTY
         head = self._head
-        conn = self._conn
         if head is None:
-            if not data:
+            held = self._held
+            if held is not None:
+                if not data:
+                    return _DONE
+                self._held = None
+                data = held + data
+            elif not data:
                 return _DONE
-            return conn.sendall(data, 0, conn.write_timeout)
+            return self._send(data)
         self._head = None
         self._sent = True
+        if kind == CHUNKED:
+            self._held = head + data
+            _hold(self)
+            return _DONE
+        conn = self._conn       # no held chunk before the head: send at once
         return conn.sendall(head + data, 0, conn.write_timeout)
 
     def write_stream(self, buffer_size=16384):
@@ -125,9 +147,20 @@ class ServerResponse(object):
     def finish(self):
         """End the response (the server also does this after the handler)."""
         data = self._finish_bytes()
-        return self._conn.send(data) if data else _DONE
+        return self._send(data) if data else _DONE
 
     # ---- used by the connection -------------------------------------------------
+
+    def _send(self, data):
+        """A stream sending data; after a held chunk's own send (started at a
+        poll), one that fails as that send does."""
+        conn = self._conn
+        sending = conn.sendall(data, 0, conn.write_timeout)
+        flushing = self._flushing
+        if flushing is None:
+            return sending
+        self._flushing = None
+        return _both(flushing, sending)
 
     def _finish_bytes(self):
         """The bytes that end the response (its head if still held, the
@@ -143,6 +176,10 @@ class ServerResponse(object):
         self._finished = True
         head = self._head
         if head is None:
+            held = self._held
+            if held is not None:
+                self._held = None
+                return held + _LAST_CHUNK
             return _LAST_CHUNK if kind == CHUNKED else _EMPTY
         self._head = None
         self._sent = True
@@ -218,14 +255,70 @@ class ServerResponse(object):
             headers["connection"] = ["keep-alive" if keep else "close"]
 
     def _error_bytes(self, code):
-        """A whole error response if nothing of this one was sent, else None."""
+        """A whole error response if nothing of this one was written, else
+        what was written but is still held (or None)."""
         if self._sent:
-            return None
+            held, self._held = self._held, None
+            return held
         self._kind = None
         self._keep_alive = False
         self._status = (code, status_line(self._version, code))
         self._set_headers({"content-length": 0})
         return self._finish_bytes()
+
+
+# The responses holding a first chunk, by the polls they have waited (the
+# newest first), and whether _at_poll is posted: one posted call per poll
+# for all of them, not one per response.
+_waiting = [[] for _ in range(_HOLD_POLLS)]
+_posted = [False]
+
+
+def _hold(response):
+    """Count `response` (just made to hold) among the waiting ones."""
+    _waiting[0].append(response)
+    if not _posted[0]:
+        _posted[0] = True
+        try:
+            post(_at_poll, None)
+        except Exception:
+            _posted[0] = False
+            raise
+
+
+def _at_poll(_):
+    """Posted while responses hold a first chunk (runs at the loop's next
+    poll): those that have waited _HOLD_POLLS polls are sent, the others
+    age by one.  Never raises (the loop would fail)."""
+    _posted[0] = False
+    oldest = _waiting.pop()
+    _waiting.insert(0, [])
+    for response in oldest:
+        if response._held is not None:
+            _flush(response)
+    for index in range(1, _HOLD_POLLS):
+        _waiting[index] = [r for r in _waiting[index] if r._held is not None]
+    if any(_waiting):
+        _posted[0] = True
+        try:
+            post(_at_poll, None)
+        except Exception:   # no memory: the handlers' next writes send them
+            _posted[0] = False
+
+
+def _flush(response):
+    held, response._held = response._held, None
+    conn = response._conn
+    try:
+        response._flushing = conn.sendall(held, 0, conn.write_timeout)
+    except Exception:   # a closed socket: the next send says so
+        response._flushing = None
+
+
+@idiokit.stream
+def _both(first, second):
+    yield first
+    yield second
 
 
 _NO_HEADERS = {"content-length": 0}

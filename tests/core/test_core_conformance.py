@@ -803,6 +803,41 @@ def test_throw_into_one_waiter_of_a_shared_event_fails_both():
         run(event)
 
 
+def test_throw_into_waiters_of_a_shared_core_event_leaves_it_to_the_others():
+    # _core.shared_event() (asyncoro's Event): a waiter thrown into leaves it,
+    # whether it was the first to wait, a later one, or thrown into before its
+    # first step (the signal waits when it yields the Event).
+    from idiokit import _core
+    event = _core.shared_event()
+    results = {}
+
+    @idiokit.stream
+    def waiter(name):
+        try:
+            results[name] = yield event
+        except Boom as boom:
+            results[name] = boom.args
+
+    @idiokit.stream
+    def main():
+        first, second, third = waiter("first"), waiter("second"), waiter("third")
+        early = waiter("early")
+        early.throw(Boom("early"))
+        yield idiokit.sleep(0.01)
+        first.throw(Boom("first"))
+        yield first
+        third.throw(Boom("third"))
+        yield third
+        yield early
+        event.succeed("v")
+        yield second
+
+    run(main())
+    assert results == {"first": ("first",), "second": "v", "third": ("third",),
+                       "early": ("early",)}
+    assert run(event) == "v"
+
+
 # --- scenario 21, inverted: a detached stream's exception is logged -----------
 
 def test_exception_in_detached_stream_is_logged_when_collected(expected_logs):

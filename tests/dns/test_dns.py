@@ -292,3 +292,37 @@ def test_server_stopped_mid_test():
         d.stop()
         with pytest.raises(dns.DNSError):
             run(dns.a("www.example.test", resolver))
+
+
+def test_a_changed_hosts_file_is_seen_within_the_recheck_time(tmp_path, monkeypatch, server):
+    hosts = tmp_path / "hosts"
+    hosts.write_text(u"192.0.2.98 www.example.test\n")
+    clock = [1000.0]
+    monkeypatch.setattr(_hosts, "_now", lambda: clock[0])
+    monkeypatch.setattr(_hosts, "HOSTS_PATH", str(hosts))
+    resolver = dns.Resolver([server.server], timeout=2.0, search=())
+    assert run(dns.a("www.example.test", resolver)) == ["192.0.2.98"]
+    hosts.write_text(u"192.0.2.97 www.example.test other.example.test\n")
+    clock[0] += _hosts.RECHECK / 2          # not looked at again yet
+    assert run(dns.a("www.example.test", resolver)) == ["192.0.2.98"]
+    clock[0] += _hosts.RECHECK              # looked at: the new contents
+    assert run(dns.a("www.example.test", resolver)) == ["192.0.2.97"]
+    assert run(dns.a("other.example.test", resolver)) == ["192.0.2.97"]
+    hosts.unlink()
+    clock[0] += _hosts.RECHECK              # gone: the server answers
+    assert run(dns.a("www.example.test", resolver)) == ["192.0.2.1"]
+
+
+def test_encoded_names_are_remembered_and_bad_ones_fail_every_time(resolver):
+    from idiokit.dns import _names
+    for _ in range(2):
+        assert run(dns.a("www.example.test", resolver)) == ["192.0.2.1"]
+        assert _names.encode_name(u"b\u00fccher.example") == "xn--bcher-kva.example"
+        for bad in ("a..b", "", "x" * 64 + ".test"):
+            with pytest.raises(ValueError):
+                run(dns.a(bad, resolver))
+        with pytest.raises(TypeError):
+            _names.encode_name(["a"])
+    for i in range(_names._ENCODED_MAX + 5):
+        _names.encode_name("n%d.example" % i)
+    assert len(_names._encoded) <= _names._ENCODED_MAX

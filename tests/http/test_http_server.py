@@ -436,3 +436,95 @@ def test_the_c_response_head_is_byte_for_byte_the_python_one(headers, monkeypatc
     slow = answers()
     assert [_normalized(a) for a in fast] == [_normalized(a) for a in slow]
     assert all(a.startswith(b"HTTP/1.") for a in fast)
+
+
+# --- a chunked response's first write is held until the next write or the end ----------
+
+def _count_sends(monkeypatch):
+    """The data of every send the server's connections start, in order."""
+    from idiokit.http import _connection
+    sent = []
+    init = _connection.Connection.__init__
+
+    def spying_init(self, *args):
+        init(self, *args)
+        sendall = self.sendall
+
+        def spy(data, *rest):
+            sent.append(bytes(data))
+            return sendall(data, *rest)
+        self.sendall = spy
+    monkeypatch.setattr(_connection.Connection, "__init__", spying_init)
+    return sent
+
+
+def test_a_handler_writing_once_answers_chunked_in_one_send(monkeypatch):
+    @idiokit.stream
+    def handler(addr, request, response):
+        yield response.write("one\n")
+
+    sent = _count_sends(monkeypatch)
+
+    def client(port):
+        sock = connect(port)
+        reader = Reader(sock)
+        sock.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+        answers = [reader.response(), reader.response()]
+        sock.close()
+        return answers
+    for line, headers, body in run_server(handler, client):
+        assert line == "HTTP/1.1 200 OK"
+        assert headers["transfer-encoding"] == ["chunked"] and body == b"one\n"
+    assert len(sent) == 2                       # one send per response
+    assert all(data.endswith(b"\r\n\r\n4\r\none\n\r\n0\r\n\r\n") for data in sent)
+
+
+def test_a_held_first_chunk_goes_out_while_the_handler_waits():
+    """The handler writes, then waits for the request body, which the
+    client sends only once it has read that first chunk: a chunk held
+    until the handler's end would deadlock here."""
+    @idiokit.stream
+    def handler(addr, request, response):
+        yield response.write(b"first")
+        rest = yield request.read(100)
+        yield response.write(b"then " + rest)
+
+    def client(port):
+        sock = connect(port, timeout=10.0)
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        seen = b""
+        while b"first" not in seen:
+            seen += sock.recv(65536)     # socket.timeout (10 s) fails the test
+        sock.sendall(b"4\r\nbody\r\n0\r\n\r\n")
+        reader = Reader(sock)
+        reader.buf = seen
+        answer = reader.response()
+        sock.close()
+        return answer
+    line, headers, body = run_server(handler, client)
+    assert line == "HTTP/1.1 200 OK" and body == b"firstthen body"
+
+
+def test_a_handler_writing_twice_sends_the_held_chunk_with_the_second(monkeypatch):
+    @idiokit.stream
+    def handler(addr, request, response):
+        yield response.write(b"a")
+        yield response.write(b"")           # nothing: still held
+        yield response.write(b"bc")
+        yield response.finish()
+
+    sent = _count_sends(monkeypatch)
+    line, headers, body = run_server(handler, _get_once)
+    assert body == b"abc"
+    assert len(sent) == 2
+    assert sent[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert sent[0].endswith(b"\r\n\r\n1\r\na\r\n2\r\nbc\r\n") and sent[1] == b"0\r\n\r\n"
+
+
+def _get_once(port):
+    sock = connect(port)
+    try:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        return Reader(sock).response()
+    finally:
+        sock.close()

@@ -9,6 +9,7 @@ import hashlib
 import os
 import socket as stdsocket
 import ssl as stdssl
+import sys
 import tempfile
 import shutil
 
@@ -248,6 +249,63 @@ def test_recv_into_send_and_pending(c):
             tls_client.recv(10, 1)
         yield close_all(tls_server, tls_client)
     run(main())
+
+
+def test_per_call_methods_arguments_and_results(c):
+    """recv/recv_into/send/sendall are C methods (_core.TlsSocket): the
+    arguments are checked at the call, and the results are those of the
+    socket layer (sendall gives None, recv_into a count)."""
+    @idiokit.stream
+    def main():
+        tls_server, tls_client = yield tls_pair(c)
+        assert (yield tls_client.sendall(bytearray(b"ab"))) is None
+        assert (yield tls_client.sendall(memoryview(b"xcdx")[1:3])) is None
+        assert (yield tls_client.send(data=b"ef", timeout=5)) == 2
+        assert (yield recv_exactly(tls_server, 6)) == b"abcdef"
+        yield tls_client.sendall(b"0123456789")
+        buf = bytearray(8)
+        assert (yield tls_server.recv_into(buf, 3)) == 3        # nbytes bounds the read
+        assert bytes(buf[:3]) == b"012"
+        assert (yield tls_server.recv_into(buffer=buf, timeout=5)) == 7
+        assert bytes(buf[:7]) == b"3456789"
+        assert (yield tls_server.recv_into(bytearray())) == 0
+        for call in (lambda: tls_client.send(u"text"), lambda: tls_client.sendall(u"text"),
+                     lambda: tls_client.sendall(12), lambda: tls_server.recv_into(b"ro"),
+                     lambda: tls_server.recv(), lambda: tls_server.recv(10, bogus=1),
+                     lambda: tls_server.recv(10, timeout="soon")):
+            with pytest.raises(TypeError):
+                call()
+        for call in (lambda: tls_client.send(b"x", 1), lambda: tls_client.sendall(b"x", 1),
+                     lambda: tls_server.recv_into(buf, 0, 1), lambda: tls_server.recv(-1),
+                     lambda: tls_server.recv_into(buf, -1)):
+            with pytest.raises(ValueError):
+                call()
+        yield close_all(tls_server, tls_client)
+        with pytest.raises(socket.SocketError):
+            yield tls_server.recv(10)       # closed: EBADF, not a call into the ssl object
+    run(main())
+
+
+def test_subclasses_keep_the_c_methods_and_their_overrides(c):
+    class Plain(ssl.SSLSocket):
+        pass
+
+    class Override(ssl.SSLSocket):
+        def recv(self, bufsize):
+            return "override"
+
+    own_descriptors = sys.version_info[0] >= 3     # (2.7 has no __init_subclass__)
+    for cls in (ssl.SSLSocket, Plain):
+        for name in ("recv", "recv_into", "send", "sendall"):
+            method = getattr(cls, name)
+            assert "plaintext" in method.__doc__ or "16 KiB" in method.__doc__ or \
+                "all of data" in method.__doc__          # the TLS one, not the plain socket's
+            if own_descriptors:
+                assert cls.__dict__[name].__objclass__ is cls
+    assert Override.__dict__["recv"](None, 1) == "override"
+    assert "16 KiB" in Override.send.__doc__
+    if own_descriptors:
+        assert Override.__dict__["send"].__objclass__ is Override
 
 
 def test_buffered_plaintext_reaches_a_second_waiting_reader(c):
