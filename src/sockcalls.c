@@ -104,8 +104,10 @@ static int try_recv(IdkIoOp *op)
     ssize_t n = recv(op->sock->fd, first, op->size < RECV_STACK ? op->size : RECV_STACK, op->flags);
     if (n < 0)
         return failed(op, errno, IO_READ);
-    idk_op_return1(op, n == RECV_STACK && op->size > RECV_STACK ? recv_rest(op, first, n)
-                                                              : PyBytes_FromStringAndSize(first, n));
+    if (n == RECV_STACK && op->size > RECV_STACK)
+        idk_op_return1(op, recv_rest(op, first, n));
+    else
+        idk_op_return1(op, PyBytes_FromStringAndSize(first, n));
     return TRY_DONE;
 }
 
