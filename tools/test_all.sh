@@ -7,11 +7,13 @@
 # after a failure so that every interpreter is reported, prints a one-line
 # summary per interpreter, and fails if any failed (or if none was found).
 #
-# PYTHONS="3.11 2.7" limits the run; PYTEST_ARGS are passed to pytest.
+# PYTHONS="3.11 2.7" (or "3.11,2.7") limits the run; PYTEST_ARGS are passed
+# to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 versions=${PYTHONS:-"2.7 3.8 3.9 3.10 3.11 3.12 3.13"}
+versions=${versions//,/ }
 logdir=build/test-all
 mkdir -p "$logdir"
 summary=()
