@@ -51,6 +51,27 @@ def _tcp_open(port):
         sock.close()
 
 
+# A query for "probe.invalid." A (id 0x1d0c, recursion desired): dnsmasq
+# answers it (NXDOMAIN or REFUSED) once its UDP socket serves.
+_PROBE = b"\x1d\x0c\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" \
+         b"\x05probe\x07invalid\x00\x00\x01\x00\x01"
+
+
+def _udp_answers(port):
+    """Whether a DNS query to 127.0.0.1:port over UDP gets an answer: the
+    tests query over UDP, so a listening TCP socket alone is not ready."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.settimeout(0.5)
+        sock.connect(("127.0.0.1", port))
+        sock.send(_PROBE)
+        return sock.recv(512)[:2] == _PROBE[:2]
+    except socket.error:
+        return False
+    finally:
+        sock.close()
+
+
 class Dnsmasq(object):
     """dnsmasq serving `zone` (a list of dnsmasq options such as
     "--host-record=www.example.test,192.0.2.1") on 127.0.0.1:self.port."""
@@ -88,7 +109,7 @@ class Dnsmasq(object):
             while time.time() < deadline:
                 if self.proc.poll() is not None:
                     break
-                if _tcp_open(self.port):
+                if _tcp_open(self.port) and _udp_answers(self.port):
                     return self
                 time.sleep(0.02)
             last = self.proc.stderr.read() if self.proc.poll() is not None else b"timeout"
