@@ -588,7 +588,6 @@ int idk_stream_types_ready(void)
     ResultView_Type.tp_doc = "The result of a stream (the original's Value).";
     if (PyType_Ready(&ResultView_Type) < 0)
         return -1;
-
     stream_as_number.nb_or = stream_or;
     IDK_SET_AWAIT(IdkStream_Type, stream_as_async, stream_await);
     IdkStream_Type.tp_as_number = &stream_as_number;
