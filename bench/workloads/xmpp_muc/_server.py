@@ -56,7 +56,11 @@ def start(cpu, config="tuned"):
     server.global_options, server.muc_options = CONFIGS[config]
     for user, password in USERS.items():
         server.add_user(user, password)
-    return server.start()
+    server.start()
+    if "Failed to apply GC configuration" in server.log():
+        server.close()
+        sys.exit("prosody refused the gc setting of %r" % config)
+    return server
 
 
 def usage(server):
