@@ -50,7 +50,8 @@ class PinnedProsody(Prosody):
 
 def start(cpu, config="tuned"):
     if config not in CONFIGS:
-        sys.exit("unknown server configuration %r (known: %s)" % (config, ", ".join(sorted(CONFIGS))))
+        sys.exit("unknown server configuration %r (known: %s)"
+                 % (config, ", ".join(sorted(CONFIGS))))
     server = PinnedProsody()
     server.cpu = cpu
     server.global_options, server.muc_options = CONFIGS[config]
