@@ -36,12 +36,14 @@ c2s_require_encryption = true
 c2s_stanza_size_limit = 1048576
 ssl = {{ certificate = "{cert}"; key = "{key}" }}
 limits = {{ c2s = {{ rate = "100mb/s" }} }}
+{global_options}
 VirtualHost "localhost"
 VirtualHost "plain.localhost"
     disable_sasl_mechanisms = {{ "SCRAM-SHA-1"; "SCRAM-SHA-256"; "DIGEST-MD5" }}
 VirtualHost "scram.localhost"
     disable_sasl_mechanisms = {{ "PLAIN" }}
 Component "conference.localhost" "muc"
+{muc_options}
 """
 
 HOSTS = ("localhost", "plain.localhost", "scram.localhost")
@@ -60,6 +62,12 @@ class Prosody(Server):
     name = "prosody"
     cert_names = ("localhost", "plain.localhost", "scram.localhost", "conference.localhost")
     log_level = "warn"
+    # Extra lines of the configuration (Lua), for a subclass such as the
+    # xmpp_muc benchmark's server: global_options before the first
+    # VirtualHost, muc_options under the MUC component. Empty by default,
+    # which is the configuration the tests rely on.
+    global_options = ""
+    muc_options = ""
 
     def __init__(self):
         Server.__init__(self)
@@ -79,5 +87,7 @@ class Prosody(Server):
         self.ports = [self.port]
         with open(self.path("prosody.cfg.lua"), "w") as handle:
             handle.write(_CONFIG.format(dir=self.dir, port=self.port, cert=self.cert,
-                                        key=self.key, log_level=self.log_level))
+                                        key=self.key, log_level=self.log_level,
+                                        global_options=self.global_options,
+                                        muc_options=self.muc_options))
         return [binary, "-F", "--config", self.path("prosody.cfg.lua")]

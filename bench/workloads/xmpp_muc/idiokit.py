@@ -12,7 +12,7 @@ from idiokit.xmlcore import Element
 from benchutil import clock, load_sibling, params
 
 _server = load_sibling(__file__, "_server.py")
-P = params(n=5000, server_cpu=0)
+P = params(n=5000, server_cpu=0, server="tuned")
 
 
 @idiokit.stream

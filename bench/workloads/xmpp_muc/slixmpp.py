@@ -11,7 +11,7 @@ import logging
 from benchutil import clock, load_sibling, params
 
 _server = load_sibling(__file__, "_server.py")
-P = params(n=5000, server_cpu=0)
+P = params(n=5000, server_cpu=0, server="tuned")
 
 import slixmpp  # noqa: E402
 
