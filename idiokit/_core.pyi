@@ -124,6 +124,25 @@ class DnsChannel:
 def http_response_head(status_line: bytes, code: int, headers: Any, minor: int, is_head: bool,
                        keep_alive: bool) -> Optional[Tuple[bytes, int, int, bool]]: ...
 
+@disjoint_base
+class XmlElement:
+    _full_name: str
+    _text: str
+    _tail: str
+    _children: Optional[List[XmlElement]]
+    _attrs: Dict[Any, Any]
+
+@final
+class XmlBuilder:
+    def __new__(cls, element_type: type, limit_error: type, parser: Any,
+                collected: List[Any], max_depth: int, max_elements: int,
+                max_size: int) -> XmlBuilder: ...
+    @property
+    def boundary(self) -> int: ...
+    def start(self, name: str, attrs: Dict[Any, Any]) -> None: ...
+    def end(self, name: str) -> None: ...
+    def data(self, text: str) -> None: ...
+
 @final
 class HttpParser:
     def __new__(cls, kind: int, max_line: int = ..., max_header_bytes: int = ...,

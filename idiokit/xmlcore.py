@@ -20,6 +20,8 @@ import re
 import sys
 import xml.parsers.expat as _expat
 
+from ._core import XmlBuilder as _XmlBuilder, XmlElement as _XmlElement
+
 __all__ = [
     "Element", "Elements", "ElementParser", "ExpatError", "XMLLimitError",
     "escape", "quoteattr", "is_xml_safe", "namespace_split",
@@ -162,7 +164,7 @@ class Elements(object):
 _EMPTY = Elements()
 
 
-class Element(object):
+class Element(_XmlElement):
     """An XML element: name, ns, text, tail, attributes and children.
 
     Attribute keys and values, text and tail are text strings inside XML
@@ -170,7 +172,9 @@ class Element(object):
     sees the namespace declarations of its parent (and the parent's
     ancestors) through ns."""
 
-    __slots__ = ("_full_name", "_text", "_tail", "_children", "_attrs")
+    # The fields (_full_name, _text, _tail, _children, _attrs) are
+    # _core.XmlElement's, so that the parser builds elements in C.
+    __slots__ = ()
 
     def __init__(self, _name, _text=u"", _tail=u"", **keys):
         self._full_name = _text_of_name(_name)
@@ -358,13 +362,12 @@ class ElementParser(object):
         self._parser = parser
         self._max_size = max_stanza_size
         self._collected = []
-        # [bytes fed, byte index of the last stanza boundary]
-        self._position = [0, 0]
+        self._fed = 0
         self._error = None
         self._held = []
         self._held_size = 0
-        _install_handlers(parser, self._collected, self._position, max_depth, max_elements,
-                          max_stanza_size)
+        self._builder = _install_handlers(parser, self._collected, max_depth, max_elements,
+                                          max_stanza_size)
 
     # While expat holds an unfinished token (a tag) of HOLD_MIN bytes or
     # more, small pieces are held back until they add up to half of it:
@@ -385,11 +388,10 @@ class ElementParser(object):
             raise self._error
         if isinstance(data, _text_type):
             data = data.encode("utf-8")
-        position = self._position
-        position[0] += len(data)
+        self._fed += len(data)
         held = self._held
         parser = self._parser
-        stuck = position[0] - self._held_size - len(data) - max(parser.CurrentByteIndex, 0)
+        stuck = self._fed - self._held_size - len(data) - max(parser.CurrentByteIndex, 0)
         if stuck >= self.HOLD_MIN or held:
             held.append(data)
             self._held_size += len(data)
@@ -411,13 +413,12 @@ class ElementParser(object):
         return self._parse(data)
 
     def _check_size(self):
-        position = self._position
-        if position[0] - position[1] > self._max_size:
+        if self._fed - self._builder.boundary > self._max_size:
             self._fail(XMLLimitError("a stanza of more than %d bytes" % self._max_size))
 
     def _fail(self, error):
         self._error = error
-        self._parser = None     # drops the handlers and what they hold
+        self._parser = self._builder = None     # drops the handlers and what they hold
         del self._collected[:], self._held[:]
         raise error
 
@@ -439,76 +440,18 @@ def _refuse_doctype(*args):
     raise XMLLimitError("a DOCTYPE (and any DTD or entity declaration) is not allowed")
 
 
-def _install_handlers(parser, collected, position, max_depth, max_elements, max_size):
-    """expat's callbacks for ElementParser, as closures over its state (no
-    attribute lookups per event).  A level-1 element is measured when it
-    ends too (from its start tag to its end tag), so one over max_size fails
-    however it was fed; ElementParser._check_size, after each feed, bounds
-    what is still unfinished."""
-    stack = []
-    pending = []
-    count = [0]
-    new = _new
-    element_type = Element
-    max_stack = max_depth + 1
-
-    def flush():
-        text = pending[0] if len(pending) == 1 else u"".join(pending)
-        del pending[:]
-        current = stack[-1]
-        children = current._children
-        if children:
-            children[-1]._tail += text
-        else:
-            current._text += text
-
-    def start(name, attrs):
-        if pending:
-            flush()
-        element = new(element_type)
-        element._full_name = name
-        element._text = element._tail = u""
-        element._children = None
-        depth = len(stack)
-        if depth > 1:
-            parent = stack[-1]
-            attrs[None] = parent._attrs
-            if depth >= max_stack:
-                raise XMLLimitError("elements nested deeper than %d levels" % max_depth)
-            count[0] += 1
-            if count[0] > max_elements:
-                raise XMLLimitError("more than %d elements in one stanza" % max_elements)
-            if parent._children is None:
-                parent._children = [element]
-            else:
-                parent._children.append(element)
-        else:
-            if depth:
-                attrs[None] = stack[0]._attrs
-            position[1] = parser.CurrentByteIndex
-            count[0] = 0
-        element._attrs = attrs
-        stack.append(element)
-
-    def end(name):
-        if pending:
-            flush()
-        element = stack.pop()
-        if len(stack) == 1:
-            end_index = parser.CurrentByteIndex
-            if end_index - position[1] > max_size:
-                raise XMLLimitError("a stanza of more than %d bytes" % max_size)
-            collected.append(element)
-            position[1] = end_index
-
-    def chars(data):
-        if len(stack) > 1:
-            pending.append(data)
-        else:
-            position[1] = parser.CurrentByteIndex
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
+def _install_handlers(parser, collected, max_depth, max_elements, max_size):
+    """Set expat's callbacks for ElementParser and return the builder behind
+    them (_core.XmlBuilder: it builds Elements below the stream root in C and
+    appends each completed level-1 element to collected).  A level-1 element
+    is measured when it ends too (from its start tag to its end tag), so one
+    over max_size fails however it was fed; ElementParser._check_size, after
+    each feed, bounds what is still unfinished."""
+    builder = _XmlBuilder(Element, XMLLimitError, parser, collected, max_depth,
+                          max_elements, max_size)
+    parser.StartElementHandler = builder.start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.EntityDeclHandler = _refuse_doctype
+    return builder

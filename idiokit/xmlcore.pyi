@@ -2,6 +2,8 @@
 import xml.parsers.expat as _expat
 from typing import Any, Iterable, Iterator, Optional, Tuple, Union
 
+from ._core import XmlElement as _XmlElement
+
 __all__ = ["Element", "Elements", "ElementParser", "ExpatError", "XMLLimitError",
            "escape", "quoteattr", "is_xml_safe", "namespace_split"]
 
@@ -22,7 +24,7 @@ class Elements:
     def __bool__(self) -> bool: ...
     __nonzero__ = __bool__
 
-class Element:
+class Element(_XmlElement):
     def __init__(self, _name: str, _text: str = ..., _tail: str = ..., **keys: str) -> None: ...
     @property
     def name(self) -> str: ...

@@ -44,13 +44,14 @@ int idk_dns_module_init(PyObject *m);
 int idk_group_module_init(PyObject *m);
 int idk_http_module_init(PyObject *m);
 int idk_http_head_init(PyObject *m);
+int idk_xml_tree_init(PyObject *m);
 
 static int module_add_subsystems(PyObject *m)
 {
     if (idk_socket_module_init(m) < 0 || idk_dns_module_init(m) < 0)
         return -1;
     if (idk_group_module_init(m) < 0 || idk_http_module_init(m) < 0
-            || idk_http_head_init(m) < 0)
+            || idk_http_head_init(m) < 0 || idk_xml_tree_init(m) < 0)
         return -1;
     return 0;
 }

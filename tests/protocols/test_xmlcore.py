@@ -282,3 +282,43 @@ def test_text_is_fed_as_utf8():
     parser.feed(STREAM_OPEN.decode("ascii"))
     done = parser.feed("<a>\u00e4</a>")
     assert [x.text for x in done] == ["\u00e4"]
+
+
+# ---- the C builder behind the parser ------------------------------------------
+
+def test_text_and_tails_land_where_the_parser_put_them():
+    done = parse_stream(STREAM_OPEN, b"<m>a<b/>b1<c>c</c>c1&amp;</m>\n<n>t</n>")
+    m, n = done
+    assert m.text == "a" and [(x.name, x.text, x.tail) for x in m.children()] == [
+        ("b", "", "b1"), ("c", "c", "c1&")]
+    assert n.text == "t" and n.tail == "" and n.ns == "jabber:client"
+
+
+def test_the_c_builder_refuses_bad_input_clearly():
+    from idiokit import _core
+    with pytest.raises(TypeError):
+        _core.XmlBuilder(object, XMLLimitError, None, [], 8, 8, 1024)
+    builder = _core.XmlBuilder(Element, XMLLimitError, None, [], 8, 8, 1024)
+    with pytest.raises(TypeError):
+        builder.start("a", "not a dict")
+    with pytest.raises(ValueError):
+        builder.end("a")
+    with pytest.raises(AttributeError):     # no parser to ask for its position
+        builder.start("a", {})
+
+
+def test_a_dropped_parser_and_its_builder_are_collected():
+    # expat's parser holds the builder's methods, the builder holds the
+    # parser: only the collector, seeing both edges, frees the pair.
+    expat_type = type(xml.parsers.expat.ParserCreate())
+
+    def expat_parsers():
+        gc.collect()
+        return sum(1 for obj in gc.get_objects() if type(obj) is expat_type)
+
+    before = expat_parsers()
+    for _ in range(3):
+        parser = ElementParser()
+        parser.feed(STREAM_OPEN + b"<message><body>unfinished")
+        del parser
+    assert expat_parsers() == before
