@@ -27,6 +27,7 @@ if [ $# -eq 0 ]; then
     set -- ${REFLEAK_TESTS:-tests/core/test_core_*.py tests/net/test_socket.py \
         tests/net/test_socket_reliability.py tests/net/test_socket_turn_reads.py \
         tests/dns/test_dns.py tests/dns/test_dns_query.py tests/dns/test_dns_hostile.py \
-        tests/reliability/test_bad_input.py tests/reliability/test_guards.py}
+        tests/reliability/test_bad_input.py tests/reliability/test_guards.py \
+        tests/protocols/test_xmlcore.py}
 fi
 tools/run_pytest.sh .venv-dbg/bin/python --refleak="${REFLEAK:-2:3}" "$@"
