@@ -164,6 +164,17 @@ class Elements(object):
 _EMPTY = Elements()
 
 
+def _element_from_fields(cls, full_name, text, tail, children, attrs):
+    """An Element of class cls with the given fields (Element.__reduce__)."""
+    element = cls.__new__(cls)
+    element._full_name = full_name
+    element._text = text
+    element._tail = tail
+    element._children = children
+    element._attrs = attrs
+    return element
+
+
 class Element(_XmlElement):
     """An XML element: name, ns, text, tail, attributes and children.
 
@@ -184,6 +195,11 @@ class Element(_XmlElement):
         self._attrs = {}
         for key, value in keys.items():
             self.set_attr(key, value)
+
+    def __reduce__(self):
+        # copy, deepcopy and pickle see the fields, which live in the C base.
+        return (_element_from_fields, (type(self), self._full_name, self._text, self._tail,
+                                       self._children, self._attrs))
 
     @property
     def name(self):

@@ -322,3 +322,19 @@ def test_a_dropped_parser_and_its_builder_are_collected():
         parser.feed(STREAM_OPEN + b"<message><body>unfinished")
         del parser
     assert expat_parsers() == before
+
+
+def test_elements_copy_deepcopy_and_pickle_with_their_namespaces():
+    import copy
+    import pickle
+    parsed, = parse_stream(STREAM_OPEN, b"<message to='x'><body>hi</body>tail</message>")
+    for clone in (copy.copy(parsed), copy.deepcopy(parsed),
+                  pickle.loads(pickle.dumps(parsed, 2)), pickle.loads(pickle.dumps(parsed, 0))):
+        assert type(clone) is Element and clone is not parsed
+        assert clone.serialize() == parsed.serialize()
+        body, = clone.children("body")
+        assert (body.ns, body.text, body.tail) == ("jabber:client", "hi", "tail")
+    deep = copy.deepcopy(parsed)
+    deep_body, = deep.children("body")
+    deep_body.text = "changed"
+    assert [body.text for body in parsed.children("body")] == ["hi"]
