@@ -13,6 +13,7 @@ from __future__ import absolute_import
 
 import gc
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -89,7 +90,20 @@ class _ThreadStarts(object):
         self.cost = max(0, (sys.gettotalrefcount() - before) // rounds)
 
 
+def clear_stdlib_caches():
+    """Empty the standard library's bounded caches before a sample, as
+    CPython's regrtest -R does: urllib's urlsplit cache keeps an entry per
+    distinct URL (each run's server has a new port), up to its bound."""
+    try:
+        from urllib import parse as urlparse_module
+    except ImportError:  # Python 2
+        import urlparse as urlparse_module
+    urlparse_module.clear_cache()
+    re.purge()
+
+
 def collect():
+    clear_stdlib_caches()
     for _ in range(3):
         if gc.collect() == 0:
             break
