@@ -89,9 +89,11 @@ def warm_up():
 
 class LogCapture(logging.Handler):
     """Collects records of level WARNING and above from the "idiokit" logger
-    and its children. With exclusive=True, records logged on "idiokit"
-    itself at those levels are kept from every other handler (through a
-    logger filter), so nothing else holds on to them."""
+    and its children. With exclusive=True, records at those levels logged on
+    "idiokit" or any existing logger under it ("idiokit.http.server") are
+    kept from every other handler, so nothing else holds on to them: a
+    logger filter on each (a filter sees only its own logger's records, and
+    pytest attaches its handlers even to loggers that do not propagate)."""
 
     def __init__(self, exclusive=False):
         logging.Handler.__init__(self, logging.WARNING)
@@ -109,11 +111,13 @@ class LogCapture(logging.Handler):
             self._logger.setLevel(logging.WARNING)
         self._logger.addHandler(self)
         if self._swallow is not None:
-            self._logger.addFilter(self._swallow)
+            for logger in _tree(self._logger):
+                logger.addFilter(self._swallow)
 
     def uninstall(self):
         if self._swallow is not None:
-            self._logger.removeFilter(self._swallow)
+            for logger in _tree(self._logger):
+                logger.removeFilter(self._swallow)
         self._logger.removeHandler(self)
         self._logger.setLevel(self._old_level)
 
@@ -128,6 +132,15 @@ class LogCapture(logging.Handler):
 
     def text(self):
         return "\n".join(self.messages())
+
+
+def _tree(top):
+    prefix = top.name + "."
+    loggers = [top]
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if name.startswith(prefix) and isinstance(logger, logging.Logger):
+            loggers.append(logger)
+    return loggers
 
 
 class _Swallow(logging.Filter):

@@ -102,6 +102,16 @@ def clear_stdlib_caches():
     re.purge()
 
 
+def forget_report_sections(item):
+    """pytest appends each run's captured output and log ("Captured stderr
+    call") to the item; only the last run's belong in its report, and the
+    earlier ones would count as growth (a child process's stderr, a log
+    record pytest's handler saw)."""
+    sections = getattr(item, "_report_sections", None)
+    if sections is not None:
+        del sections[:]
+
+
 def collect():
     clear_stdlib_caches()
     for _ in range(3):
@@ -184,6 +194,7 @@ class RefleakRunner(object):
         reports = None
         between = _Parents(item)
         for index in range(self.warmups + self.runs):
+            forget_report_sections(item)
             reports = runtestprotocol(item, log=False, nextitem=between)
             if any(rep.failed or rep.skipped for rep in reports):
                 # Tear down as far as the next test needs; report this run.
@@ -196,6 +207,7 @@ class RefleakRunner(object):
                 refs[slot] = sys.gettotalrefcount() - self.threads.cost * self.threads.count
                 fds[slot] = len(os.listdir("/proc/self/fd"))
         else:
+            forget_report_sections(item)
             reports = runtestprotocol(item, log=False, nextitem=nextitem)
             self._judge(reports, deltas(refs), deltas(fds))
         for rep in reports:
