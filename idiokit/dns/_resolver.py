@@ -16,6 +16,22 @@ A, NS, CNAME, PTR, MX_TYPE, TXT, AAAA, SRV_TYPE = 1, 2, 5, 12, 15, 16, 28, 33
 _TYPES = frozenset([A, NS, CNAME, PTR, MX_TYPE, TXT, AAAA, SRV_TYPE])
 _HOSTS_FAMILY = {A: socket.AF_INET, AAAA: socket.AF_INET6}
 
+# Which process a channel was made in: a count of os.fork() children, bumped
+# by a fork hook, so asking costs no syscall per query (Python 2.7 has no
+# hook: there, the pid).
+if hasattr(os, "register_at_fork"):
+    _forks = [0]
+
+    def _count_fork():
+        _forks[0] += 1
+
+    os.register_at_fork(after_in_child=_count_fork)
+
+    def _this_process():
+        return _forks[0]
+else:
+    _this_process = os.getpid
+
 
 def _done(result):
     event = idiokit.Event()
@@ -52,7 +68,7 @@ class Resolver(object):
                              domains=None if search is None else list(search),
                              rotate=rotate)
         self._channel = None
-        self._pid = None
+        self._made_in = None
         if servers is None:
             self._servers = None
         else:
@@ -84,13 +100,13 @@ class Resolver(object):
     def _get_channel(self):
         # A channel is rebuilt after a change of servers (queries in flight
         # finish on the old one) and in a forked child.
-        if self._channel is None or self._pid != os.getpid():
+        if self._channel is None or self._made_in != _this_process():
             options = dict(self._options)
             for key, value in _conf.options().items():
                 if options[key] is None:
                     options[key] = value
             self._channel = _core.DnsChannel(self._servers, **options)
-            self._pid = os.getpid()
+            self._made_in = _this_process()
         return self._channel
 
     def query(self, name, type, cls=1):
