@@ -10,6 +10,7 @@
  *    MessageError, or NoData) or leaves a Python exception set, never both.
  */
 #include "dns.h"
+#include "iptext.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -35,12 +36,12 @@ int idk_dns_list_append_new(PyObject *list, PyObject *item)
 PyObject *idk_dns_hostent_addrs(struct hostent *h)
 {
     PyObject *list = PyList_New(0);
-    char buf[INET6_ADDRSTRLEN];
+    char buf[IDK_IPTEXT_SIZE];
     char **p;
     if (list == NULL)
         return NULL;
     for (p = h->h_addr_list; p != NULL && *p != NULL; p++) {
-        if (inet_ntop(h->h_addrtype, *p, buf, sizeof(buf)) == NULL)
+        if (idk_ip_text(h->h_addrtype, *p, buf) == NULL)
             continue;
         if (idk_dns_list_append_new(list, IDK_STR_FROM(buf)) < 0) {
             Py_DECREF(list);
@@ -279,16 +280,16 @@ static PyObject *socket_peer(ares_socket_t fd)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    char buf[INET6_ADDRSTRLEN];
+    char buf[IDK_IPTEXT_SIZE];
     if (fd == ARES_SOCKET_BAD || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
         Py_RETURN_NONE;
     if (ss.ss_family == AF_INET) {
         struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-        if (inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf)) != NULL)
+        if (idk_ip_text(AF_INET, &sin->sin_addr, buf) != NULL)
             return Py_BuildValue("(si)", buf, (int)ntohs(sin->sin_port));
     } else if (ss.ss_family == AF_INET6) {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-        if (inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof(buf)) != NULL)
+        if (idk_ip_text(AF_INET6, &sin6->sin6_addr, buf) != NULL)
             return Py_BuildValue("(si)", buf, (int)ntohs(sin6->sin6_port));
     }
     Py_RETURN_NONE;

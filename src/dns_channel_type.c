@@ -11,6 +11,7 @@
  *    (which may already have finished it).
  */
 #include "dns.h"
+#include "iptext.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -203,7 +204,7 @@ static PyObject *channel_servers(DnsChannel *ch, PyObject *unused)
 {
     struct ares_addr_port_node *nodes = NULL, *n;
     PyObject *list;
-    char buf[INET6_ADDRSTRLEN];
+    char buf[IDK_IPTEXT_SIZE];
     int status;
     (void)unused;
     if (!idk_dns_channel_usable(ch))
@@ -215,7 +216,7 @@ static PyObject *channel_servers(DnsChannel *ch, PyObject *unused)
     }
     list = PyList_New(0);
     for (n = nodes; list != NULL && n != NULL; n = n->next) {
-        if (inet_ntop(n->family, &n->addr, buf, sizeof(buf)) == NULL)
+        if (idk_ip_text(n->family, &n->addr, buf) == NULL)
             continue;
         if (idk_dns_list_append_new(list, Py_BuildValue("(si)", buf, n->udp_port ? n->udp_port : 53)) < 0)
             Py_CLEAR(list);

@@ -21,6 +21,7 @@
  *    call, never a failed stream.
  */
 #include "sock.h"
+#include "iptext.h"
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,16 +35,16 @@
 
 static PyObject *addr_to_py(struct sockaddr *sa, socklen_t len)
 {
-    char text[INET6_ADDRSTRLEN];
+    char text[IDK_IPTEXT_SIZE];
     switch (sa->sa_family) {
     case AF_INET: {
         struct sockaddr_in *in = (struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+        idk_ip_text(AF_INET, &in->sin_addr, text);
         return Py_BuildValue("(si)", text, ntohs(in->sin_port));
     }
     case AF_INET6: {
         struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
-        inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+        idk_ip_text(AF_INET6, &in6->sin6_addr, text);
         return Py_BuildValue("(siII)", text, ntohs(in6->sin6_port),
                              (unsigned int)ntohl(in6->sin6_flowinfo),
                              (unsigned int)in6->sin6_scope_id);

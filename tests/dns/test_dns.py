@@ -14,7 +14,7 @@ import idiokit.dns as dns
 from idiokit.dns import _hosts
 
 from support.dnsmasq import Dnsmasq
-from support.dnszone import ZONE, MANY_A, server, resolver  # noqa: F401 (fixtures)
+from support.dnszone import ZONE, MANY_A, OCTETS_A, server, resolver  # noqa: F401 (fixtures)
 from support.util import run
 
 
@@ -70,6 +70,16 @@ def test_large_answer_over_tcp(resolver):
     # Over 512 bytes: the UDP reply is truncated and c-ares asks again on TCP.
     assert run(dns.txt("big.example.test", resolver)) == [tuple(c * 250 for c in "abcd")]
     assert sorted(run(dns.a("many.example.test", resolver))) == sorted(MANY_A)
+
+
+def test_a_addresses_of_every_octet_width(resolver, server):
+    # One, two and three digits, 0 and 255, in every place of the address,
+    # by dns.a and by the full query; the expected text is the stdlib's.
+    expected = sorted(socket.inet_ntoa(socket.inet_aton(ip)) for ip in OCTETS_A)
+    assert sorted(run(dns.a("octets.example.test", resolver))) == expected
+    _, records, answered_by = run(resolver.query("octets.example.test", 1))
+    assert sorted(record.data.ip for record in records) == expected
+    assert answered_by == server.server            # its text is the core's too
 
 
 def test_ptr_and_reverse_lookup(resolver):

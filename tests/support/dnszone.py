@@ -11,6 +11,9 @@ import idiokit.dns as dns
 from .dnsmasq import Dnsmasq
 
 MANY_A = ["192.0.2.%d" % i for i in range(100, 160)]
+# Octets of one, two and three digits at every place, 0 and 255 included:
+# the C core writes an IPv4 address's text itself (src/iptext.h).
+OCTETS_A = ["0.9.10.99", "100.199.200.255", "255.0.1.101", "8.80.108.250"]
 
 ZONE = [
     "--local=/example.test/",
@@ -36,7 +39,8 @@ ZONE = [
     "--ptr-record=1.2.0.192.in-addr.arpa,www.example.test",
     "--ptr-record=2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa,"
     "dual.example.test",
-] + ["--host-record=many.example.test," + ip for ip in MANY_A]
+] + ["--host-record=many.example.test," + ip for ip in MANY_A] + \
+    ["--host-record=octets.example.test," + ip for ip in OCTETS_A]
 
 
 @pytest.fixture(scope="module")
